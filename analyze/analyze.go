@@ -1,0 +1,211 @@
+package analyze
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Options control an analysis. The zero value is ready to use.
+type Options struct {
+	// Interval is the width of a timeline bin; 0 means DefaultInterval.
+	Interval time.Duration
+}
+
+// DefaultInterval is the timeline bin width when Options.Interval is zero,
+// the article's resample('2S').
+const DefaultInterval = 2 * time.Second
+
+// Stdin is the path that makes File read standard input.
+const Stdin = "-"
+
+// File analyses the capture at path ("-" for standard input). Errors that
+// stop the analysis name the file; problems after the file header (a
+// capture cut short, a corrupt record) are warnings in the Summary instead,
+// which then covers the packets read before them.
+func File(path string, opts Options) (*Summary, error) {
+	if path == Stdin {
+		return read("stdin", os.Stdin, -1, opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, pathError(path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, pathError(path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a capture file", path)
+	}
+	if !st.Mode().IsRegular() {
+		// A pipe or device: hash what is read, as for stdin.
+		return read(path, f, -1, opts)
+	}
+	// Hash the file on another core while the decoder reads it: a second
+	// sequential read of the same file comes from the page cache.
+	hashc := make(chan hashResult, 1)
+	go func() { hashc <- hashFile(path) }()
+	s, err := read(path, f, st.Size(), opts)
+	h := <-hashc
+	if err != nil {
+		return nil, err
+	}
+	if h.err != nil {
+		return nil, pathError(path, h.err)
+	}
+	s.Capture.SHA256 = h.sum
+	return s, nil
+}
+
+// Read analyses a capture read from r. name is used in errors and as
+// Capture.Path. The SHA-256 and size are of the bytes read from r.
+func Read(name string, r io.Reader, opts Options) (*Summary, error) {
+	return read(name, r, -1, opts)
+}
+
+type hashResult struct {
+	sum string
+	err error
+}
+
+func hashFile(path string) hashResult {
+	f, err := os.Open(path)
+	if err != nil {
+		return hashResult{err: err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, make([]byte, readBufferSize)); err != nil {
+		return hashResult{err: err}
+	}
+	return hashResult{sum: hex.EncodeToString(h.Sum(nil))}
+}
+
+// pathError words an *fs.PathError as "path: reason" without repeating the
+// operation, so messages read "x.pcap: no such file or directory".
+func pathError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// countingReader counts the bytes read through it and, when h is set, hashes them.
+type countingReader struct {
+	r io.Reader
+	n int64
+	h hash.Hash
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.h != nil {
+		c.h.Write(p[:n])
+	}
+	return n, err
+}
+
+// read runs the analysis. size < 0 means r is a stream whose bytes are
+// counted and hashed here; otherwise the caller hashes the file.
+func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) {
+	cr := &countingReader{r: r}
+	if size < 0 {
+		cr.h = sha256.New()
+	}
+	raw := bufio.NewReaderSize(cr, readBufferSize)
+	dr, compression, release, err := decompress(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer release()
+	br := raw
+	if compression != "" {
+		br = bufio.NewReaderSize(dr, readBufferSize)
+	}
+	src, err := openSource(br)
+	if err != nil {
+		if compression != "" {
+			return nil, fmt.Errorf("%s: %s-compressed, but %w", name, compression, err)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	a := newAnalyzer(opts)
+	a.run(src)
+
+	s := a.summary()
+	c := &s.Capture
+	c.Path = name
+	c.Format = src.format()
+	c.Compression = compression
+	if a.stopErr != nil {
+		c.Warnings = append(c.Warnings, a.stopWarning(src))
+	}
+	if size < 0 {
+		// Hash the whole stream even when decoding stopped early.
+		if _, err := io.Copy(io.Discard, raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		c.Size = cr.n
+		c.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	} else {
+		c.Size = size
+	}
+	return s, nil
+}
+
+// run reads every packet of src.
+func (a *analyzer) run(src packetSource) {
+	a.digits = src.fracDigits()
+	for {
+		data, ci, lt, err := src.next()
+		if err != nil {
+			if err != io.EOF {
+				a.stopErr = err
+				a.stopOffset = src.offset()
+			}
+			break
+		}
+		a.packets++
+		a.safePacket(data, &ci, lt, src.offset())
+	}
+	a.digits = src.fracDigits()
+}
+
+// stopWarning words the error that ended the pass early.
+func (a *analyzer) stopWarning(src packetSource) string {
+	where := fmt.Sprintf("after packet %d", a.packets)
+	if a.stopOffset >= 0 {
+		where = fmt.Sprintf("at byte offset %d (record %d)", a.stopOffset, a.packets+1)
+	}
+	msg := lowerFirst(a.stopErr.Error())
+	if errors.Is(a.stopErr, io.ErrUnexpectedEOF) {
+		msg = "the file ends in the middle of a packet record"
+	}
+	return fmt.Sprintf("capture cut short %s: %s; the report covers the %d packets before it", where, msg, a.packets)
+}
+
+// safePacket analyses one packet, turning a panic in any decoder into a
+// decode error of that packet alone.
+func (a *analyzer) safePacket(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkType, offset int64) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.decodeError(offset, "decoder panic", fmt.Sprint(r))
+		}
+	}()
+	a.packet(data, ci, lt, offset)
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/report"
+)
+
+// version is the tool's version, shown by --version and in every report.
+const version = "0.1.0"
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:    "pcapreport",
+		Usage:   "turn a packet capture into one self-contained HTML report",
+		Version: version,
+		Description: "pcapreport reads a pcap or pcapng capture in one pass and writes an HTML report that opens\n" +
+			"offline in any browser: capture facts and SHA-256, top source and destination IPs, DNS\n" +
+			"queries and traffic over time. It never makes network traffic of its own.",
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Commands:        []*cli.Command{reportCommand()},
+		// Errors are printed once, by main, with the program name.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+	}
+}
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "write the HTML report (and optionally JSON) of one capture",
+		ArgsUsage: "CAPTURE",
+		Description: "CAPTURE is a pcap or pcapng file, optionally gzip-, zstd-, xz- or bzip2-compressed\n" +
+			"(recognised by content), or - for standard input.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: the capture's name without its extensions, plus .html, in the current directory)"},
+			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output)"},
+			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
+			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins, e.g. 1s, 500ms, 1m"},
+			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+		Action: reportAction,
+	}
+}
+
+func reportAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageError{"report takes exactly one CAPTURE argument (see pcapreport report --help)"}
+	}
+	in := c.Args().First()
+	if c.Int("top") < 0 {
+		return usageError{"--top must be 0 or more"}
+	}
+	if c.Duration("interval") <= 0 {
+		return usageError{"--interval must be positive"}
+	}
+	loc, err := loadZone(c.String("tz"))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	out := c.String("output")
+	if out == "" {
+		out = defaultOutput(in)
+	}
+	jsonOut := c.String("json")
+	if err := checkNotInput(in, out); err != nil {
+		return err
+	}
+	if jsonOut != "" && jsonOut != "-" {
+		if err := checkNotInput(in, jsonOut); err != nil {
+			return err
+		}
+	}
+
+	var sum *analyze.Summary
+	if in == analyze.Stdin {
+		sum, err = analyze.Read("stdin", c.App.Reader, analyze.Options{Interval: c.Duration("interval")})
+	} else {
+		sum, err = analyze.File(in, analyze.Options{Interval: c.Duration("interval")})
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range sum.Capture.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: warning: %s\n", sum.Capture.Path, analyze.Printable(w, 500))
+	}
+	if n := sum.Capture.DecodeErrors; n > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: %d packets had decode errors (see the report's last section)\n", sum.Capture.Path, n)
+	}
+
+	opts := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
+	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, sum, opts) }); err != nil {
+		return err
+	}
+	if jsonOut == "" {
+		return nil
+	}
+	writeJSON := func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	if jsonOut == "-" {
+		return writeJSON(c.App.Writer)
+	}
+	return writeFileAtomic(jsonOut, writeJSON)
+}
+
+// loadZone resolves --tz.
+func loadZone(name string) (*time.Location, error) {
+	switch strings.ToLower(name) {
+	case "", "utc", "z":
+		return time.UTC, nil
+	case "local":
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("--tz %q: not a time zone (use UTC, local or an IANA name such as Europe/Berlin)", name)
+	}
+	return loc, nil
+}
+
+// generatedAt is the time shown as "generated at": now, or the
+// SOURCE_DATE_EPOCH of reproducible builds when it is set, so that the same
+// capture can give byte-identical reports.
+func generatedAt() string {
+	t := time.Now().UTC()
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
+			t = time.Unix(sec, 0).UTC()
+		}
+	}
+	return t.Format("2006-01-02 15:04:05 UTC")
+}
+
+// captureExts are the extensions dropped from a capture's name to name its report.
+var captureExts = []string{".gz", ".gzip", ".zst", ".zstd", ".xz", ".bz2", ".pcapng", ".pcap", ".cap", ".dmp", ".ntar"}
+
+// defaultOutput names the report of capture in: its base name without its
+// capture and compression extensions, plus .html, in the current directory.
+func defaultOutput(in string) string {
+	if in == analyze.Stdin {
+		return "stdin.html"
+	}
+	base := filepath.Base(in)
+	for changed := true; changed; {
+		changed = false
+		for _, ext := range captureExts {
+			if len(base) > len(ext) && strings.EqualFold(base[len(base)-len(ext):], ext) {
+				base = base[:len(base)-len(ext)]
+				changed = true
+			}
+		}
+	}
+	return base + ".html"
+}
+
+// checkNotInput refuses to write over the capture being read.
+func checkNotInput(in, out string) error {
+	if in == analyze.Stdin {
+		return nil
+	}
+	a, err1 := os.Stat(in)
+	b, err2 := os.Stat(out)
+	if err1 == nil && err2 == nil && os.SameFile(a, b) {
+		return fmt.Errorf("%s: refusing to overwrite the input capture", out)
+	}
+	return nil
+}
+
+// writeFileAtomic writes a file through a temporary file in the same
+// directory, renamed into place only when complete, so that an
+// interrupted run never leaves a partial report.
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,379 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// pageData is everything report.html.tmpl shows. Strings in it are plain
+// text; html/template escapes them where they land.
+type pageData struct {
+	Title     string
+	Version   string
+	Generated string
+	CSP       string
+	Capture   analyze.Capture
+	Cards     []fact
+	Facts     []fact
+	Sections  []section
+	ChartData map[string]map[string]any
+	EChartsJS template.JS
+}
+
+type fact struct{ Label, Value, Title string }
+
+type section struct {
+	ID, Title, Intro string
+	Notes            []string
+	Charts           []chart
+	Table            *table
+}
+
+type table struct {
+	Caption string
+	Columns []column
+	Rows    [][]cell
+	More    string // a note under the table, e.g. rows left out
+}
+
+type column struct {
+	Name    string
+	Numeric bool
+}
+
+type cell struct {
+	Text, Title string
+	Numeric     bool
+}
+
+func build(s *analyze.Summary, o Options) *pageData {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	c := s.Capture
+	d := &pageData{
+		Title:     analyze.Printable(filepath.Base(c.Path), 200),
+		Version:   o.Version,
+		Generated: o.Generated,
+		CSP:       csp,
+		Capture:   c,
+		ChartData: map[string]map[string]any{},
+		EChartsJS: echartsJS,
+	}
+	d.Capture.Warnings = printables(c.Warnings)
+
+	d.Cards = []fact{
+		{Label: "Packets", Value: thousands(c.Packets)},
+		{Label: "IP packets", Value: thousands(c.IPPackets)},
+		{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
+		{Label: "Duration", Value: humanDuration(c.DurationSeconds)},
+		{Label: "Source IPs", Value: thousands(int64(len(s.Sources)))},
+		{Label: "Destination IPs", Value: thousands(int64(len(s.Destinations)))},
+		{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
+		{Label: "Decode errors", Value: thousands(c.DecodeErrors)},
+	}
+	format := c.Format
+	if c.Compression != "" {
+		format += " (" + c.Compression + "-compressed)"
+	}
+	d.Facts = []fact{
+		{Label: "File", Value: analyze.Printable(c.Path, 1000)},
+		{Label: "Size", Value: thousands(c.Size) + " bytes (" + humanBytes(c.Size) + ")"},
+		{Label: "SHA-256", Value: c.SHA256},
+		{Label: "Format", Value: format},
+		{Label: "Link types", Value: strings.Join(c.LinkTypes, ", ")},
+		{Label: "Packets", Value: fmt.Sprintf("%s: %s IP, %s other, %s undecodable",
+			thousands(c.Packets), thousands(c.IPPackets), thousands(c.OtherPackets), thousands(c.UndecodablePackets))},
+		{Label: "First packet", Value: showTime(c.First, loc)},
+		{Label: "Last packet", Value: showTime(c.Last, loc)},
+		{Label: "Duration", Value: humanDuration(c.DurationSeconds)},
+		{Label: "IP bytes", Value: thousands(c.IPBytes) + " (" + humanBytes(c.IPBytes) + ")"},
+		{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
+	}
+
+	d.add(timelineSection(s.Timeline, loc, o.Top))
+	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, o.Top))
+	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, o.Top))
+	d.add(dnsSection(s.DNS, o.Top))
+	d.add(problemSection(c))
+	return d
+}
+
+func (d *pageData) add(sec section) {
+	for _, ch := range sec.Charts {
+		d.ChartData[ch.ID] = ch.Option
+	}
+	d.Sections = append(d.Sections, sec)
+}
+
+// limit is how many of n rows to show under --top.
+func limit(n, top int) int {
+	if top > 0 && top < n {
+		return top
+	}
+	return n
+}
+
+func moreNote(shown, total int, what string) string {
+	if shown >= total {
+		return ""
+	}
+	return fmt.Sprintf("Showing the top %s of %s %s (--top); the JSON lists all of them.", thousands(int64(shown)), thousands(int64(total)), what)
+}
+
+func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.Capture, top int) section {
+	n := limit(len(eps), top)
+	byPackets := make([]barItem, n)
+	for i, e := range eps[:n] {
+		byPackets[i] = barItem{e.IP, e.Packets}
+	}
+	// The ranking by bytes is a display choice: re-sort a copy.
+	byBytes := sortedBy(eps, func(e analyze.Endpoint) int64 { return e.Bytes })
+	byteItems := make([]barItem, n)
+	for i, e := range byBytes[:n] {
+		byteItems[i] = barItem{e.IP, e.Bytes}
+	}
+	sec := section{
+		ID: id, Title: title,
+		Intro: fmt.Sprintf("%s IP addresses; bytes are IP total lengths. %s by each address, ranked by packets.",
+			thousands(int64(len(eps))), verb),
+		Charts: []chart{
+			hbar("chart-"+id+"-packets", title+" by packets", "IP packets", "count", byPackets),
+			hbar("chart-"+id+"-bytes", title+" by bytes", "IP bytes", "bytes", byteItems),
+		},
+	}
+	t := &table{
+		Caption: title + " by packets",
+		Columns: []column{{"#", true}, {"IP address", false}, {"Packets", true}, {"% of IP packets", true}, {"Bytes", true}},
+		More:    moreNote(n, len(eps), "addresses"),
+	}
+	for i, e := range eps[:n] {
+		t.Rows = append(t.Rows, []cell{
+			num(int64(i + 1)), {Text: e.IP}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
+		})
+	}
+	sec.Table = t
+	return sec
+}
+
+func dnsSection(dns analyze.DNS, top int) section {
+	n := limit(len(dns.Queries), top)
+	items := make([]barItem, n)
+	for i, q := range dns.Queries[:n] {
+		items[i] = barItem{analyze.Printable(q.Name, chartLabelRunes), q.Count}
+	}
+	sec := section{
+		ID: "dns", Title: "DNS queries",
+		Intro: fmt.Sprintf("%s query messages (QR=0) on UDP or TCP port 53 for %s distinct names, and %s responses. "+
+			"Names are the first question's, lower-cased; control bytes and invalid UTF-8 are shown as \\x escapes.",
+			thousands(dns.TotalQueries), thousands(int64(len(dns.Queries))), thousands(dns.Responses)),
+		Charts: []chart{hbar("chart-dns", "Top DNS query names by queries", "queries", "count", items)},
+	}
+	t := &table{
+		Caption: "DNS query names by queries",
+		Columns: []column{{"#", true}, {"Name", false}, {"Queries", true}},
+		More:    moreNote(n, len(dns.Queries), "names"),
+	}
+	for i, q := range dns.Queries[:n] {
+		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count)})
+	}
+	sec.Table = t
+	return sec
+}
+
+// maxTimelineRows bounds the timeline table in the page; the JSON has every bin.
+const maxTimelineRows = 1000
+
+func timelineSection(tl analyze.Timeline, loc *time.Location, top int) section {
+	ch, notes := timelineChart(tl, loc)
+	sec := section{
+		ID: "timeline", Title: "Traffic over time",
+		Intro: fmt.Sprintf("IP packets and bytes in %s-second bins, from the bin of the first IP packet to the bin of the last.",
+			trimFloat(tl.IntervalSeconds)),
+		Charts: []chart{ch},
+		Notes:  notes,
+	}
+	if tl.Sparse {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("The capture's IP packets span more than %s bins, so only the %s non-empty bins are listed; "+
+			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxDenseBins), thousands(int64(len(tl.Bins)))))
+	}
+	t := &table{
+		Caption: "IP traffic per bin",
+		Columns: []column{{"Bin start", false}, {"Packets", true}, {"Bytes", true}},
+	}
+	rows := tl.Bins
+	if len(rows) > maxTimelineRows {
+		// Too many to list: show the non-empty bins with the most bytes, in time order.
+		nonEmpty := make([]analyze.Bin, 0, len(rows))
+		for _, b := range rows {
+			if b.Packets > 0 {
+				nonEmpty = append(nonEmpty, b)
+			}
+		}
+		if len(nonEmpty) > maxTimelineRows {
+			busiest := sortedBy(nonEmpty, func(b analyze.Bin) int64 { return b.Bytes })[:maxTimelineRows]
+			keep := map[string]bool{}
+			for _, b := range busiest {
+				keep[b.Start] = true
+			}
+			sel := nonEmpty[:0:0]
+			for _, b := range nonEmpty {
+				if keep[b.Start] {
+					sel = append(sel, b)
+				}
+			}
+			nonEmpty = sel
+			t.More = fmt.Sprintf("Showing the %s busiest of %s bins, in time order; the JSON lists every bin.",
+				thousands(maxTimelineRows), thousands(int64(len(tl.Bins))))
+		} else {
+			t.More = fmt.Sprintf("Showing the %s non-empty bins of %s; the JSON lists every bin.",
+				thousands(int64(len(nonEmpty))), thousands(int64(len(tl.Bins))))
+		}
+		rows = nonEmpty
+	}
+	for _, b := range rows {
+		t.Rows = append(t.Rows, []cell{{Text: showTime(b.Start, loc)}, num(b.Packets), bytesCell(b.Bytes)})
+	}
+	sec.Table = t
+	return sec
+}
+
+func problemSection(c analyze.Capture) section {
+	sec := section{
+		ID: "problems", Title: "Packets not counted as IP, and decode errors",
+		Intro: fmt.Sprintf("%s packets carried something other than IP, %s could not be decoded at all, and %s had a layer that failed to decode. "+
+			"No packet is dropped in silence: every one is counted here or above.",
+			thousands(c.OtherPackets), thousands(c.UndecodablePackets), thousands(c.DecodeErrors)),
+	}
+	t := &table{
+		Caption: "Packets by what they carried or why they failed",
+		Columns: []column{{"Kind", false}, {"What", false}, {"Packets", true}},
+	}
+	for _, o := range c.OtherProtocols {
+		t.Rows = append(t.Rows, []cell{{Text: "not IP"}, {Text: o.Name}, num(o.Count)})
+	}
+	for _, r := range c.DecodeErrorReasons {
+		t.Rows = append(t.Rows, []cell{{Text: "decode error"}, {Text: r.Name}, num(r.Count)})
+	}
+	for _, e := range c.DecodeErrorExamples {
+		where := "packet " + thousands(e.Packet)
+		if e.Offset >= 0 {
+			where += " at byte " + thousands(e.Offset)
+		}
+		what := e.Reason
+		if e.Detail != "" {
+			what += ": " + e.Detail
+		}
+		sec.Notes = append(sec.Notes, where+": "+analyze.Printable(what, 300))
+	}
+	sec.Table = t
+	return sec
+}
+
+// sortedBy returns a copy of xs ordered by key descending; ties keep their
+// order, which is already deterministic.
+func sortedBy[T any](xs []T, key func(T) int64) []T {
+	out := append([]T(nil), xs...)
+	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(key(b), key(a)) })
+	return out
+}
+
+func printables(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = analyze.Printable(x, 1000)
+	}
+	return out
+}
+
+func num(n int64) cell { return cell{Text: thousands(n), Numeric: true} }
+
+func bytesCell(n int64) cell {
+	return cell{Text: thousands(n), Title: humanBytes(n), Numeric: true}
+}
+
+func pct(n, of int64) cell {
+	if of == 0 {
+		return cell{Text: "–", Numeric: true}
+	}
+	return cell{Text: strconv.FormatFloat(100*float64(n)/float64(of), 'f', 1, 64), Numeric: true}
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// humanBytes writes n in decimal units, as the page's script does.
+func humanBytes(n int64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	v := float64(n)
+	i := 0
+	for math.Abs(v) >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	if i == 0 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
+}
+
+func humanDuration(sec float64) string {
+	d := time.Duration(sec * float64(time.Second))
+	switch {
+	case d < time.Second:
+		return d.Round(time.Microsecond).String()
+	case d < time.Hour:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// showTime converts an RFC 3339 time from the Summary to loc for display,
+// keeping its fractional digits.
+func showTime(s string, loc *time.Location) string {
+	if s == "" {
+		return "–"
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	digits := 0
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		digits = len(strings.TrimRight(s[i+1:], "Z"))
+	}
+	layout := "2006-01-02 15:04:05"
+	if digits > 0 {
+		layout += "." + strings.Repeat("0", digits)
+	}
+	return t.In(loc).Format(layout + " MST")
+}

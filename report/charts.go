@@ -1,0 +1,143 @@
+package report
+
+import (
+	"time"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// chart is one chart in the page: a div the script fills from Option.
+type chart struct {
+	ID     string // fixed per chart, so pages are reproducible
+	Label  string // accessible name and caption
+	Height int    // pixels
+	// Unit is "bytes" or "count": how report.js formats values. For a chart
+	// with several series it is a comma-separated list, one per series.
+	Unit   string
+	Option map[string]any // go-echarts option tree, escaped by html/template
+}
+
+// chartLabelRunes is how much of a name a chart axis shows; the table
+// next to the chart has the full name.
+const chartLabelRunes = 40
+
+// barItem is one bar: a label (already made printable) and a value.
+type barItem struct {
+	label string
+	value int64
+}
+
+// hbar builds a horizontal bar chart, largest bar on top.
+func hbar(id, label, seriesName, unit string, items []barItem) chart {
+	bar := charts.NewBar()
+	names := make([]string, len(items))
+	data := make([]opts.BarData, len(items))
+	for i, it := range items {
+		names[i] = it.label
+		data[i] = opts.BarData{Value: it.value}
+	}
+	bar.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "8", Bottom: "8", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+		charts.WithAnimation(false),
+	)
+	bar.SetXAxis(names).AddSeries(seriesName, data)
+	bar.XYReversal()
+	bar.Validate()
+	return chart{ID: id, Label: label, Height: 40 + 24*max(len(items), 1), Unit: unit, Option: bar.JSON()}
+}
+
+// maxLinePoints bounds the points a time line draws. Longer timelines are
+// downsampled for drawing, keeping each bucket's peak; the table and the
+// JSON keep every bin.
+const maxLinePoints = 2000
+
+// timelineChart draws bytes and packets per bin on one time axis (bytes on
+// the left axis, packets on the right). Times are shifted into loc and the
+// axis is told to show UTC, so the axis reads in loc whatever the reader's
+// own zone is.
+func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
+	var notes []string
+	type point struct {
+		t              time.Time
+		packets, bytes int64
+		gap            bool // a break in a sparse timeline before this point
+	}
+	pts := make([]point, 0, len(tl.Bins))
+	step := time.Duration(tl.IntervalSeconds * float64(time.Second))
+	var prev time.Time
+	for i, b := range tl.Bins {
+		t, err := time.Parse(time.RFC3339Nano, b.Start)
+		if err != nil {
+			continue
+		}
+		gap := tl.Sparse && i > 0 && t.Sub(prev) > step
+		pts = append(pts, point{t: t, packets: b.Packets, bytes: b.Bytes, gap: gap})
+		prev = t
+	}
+	if n := len(pts); n > maxLinePoints {
+		// Keep the peak of each bucket (and any gap inside it), so spikes survive.
+		per := (n + maxLinePoints - 1) / maxLinePoints
+		out := pts[:0:0]
+		for i := 0; i < n; i += per {
+			best := pts[i]
+			for _, p := range pts[i:min(i+per, n)] {
+				best.gap = best.gap || p.gap
+				if p.bytes > best.bytes {
+					best.t, best.bytes = p.t, p.bytes
+				}
+				best.packets = max(best.packets, p.packets)
+			}
+			out = append(out, best)
+		}
+		notes = append(notes, "The chart draws "+thousands(int64(len(out)))+" points, each the peak of "+
+			thousands(int64(per))+" bins; the table and the JSON keep every bin.")
+		pts = out
+	}
+	ms := func(t time.Time) int64 {
+		_, off := t.In(loc).Zone()
+		return t.UnixMilli() + int64(off)*1000
+	}
+	bytesData := make([]opts.LineData, 0, len(pts))
+	pktData := make([]opts.LineData, 0, len(pts))
+	for _, p := range pts {
+		if p.gap {
+			// A "-" value breaks the line: a sparse timeline draws its empty
+			// stretches as gaps instead of as lines across them.
+			gapAt := ms(p.t) - 1
+			bytesData = append(bytesData, opts.LineData{Value: []any{gapAt, "-"}})
+			pktData = append(pktData, opts.LineData{Value: []any{gapAt, "-"}})
+		}
+		bytesData = append(bytesData, opts.LineData{Value: []any{ms(p.t), p.bytes}})
+		pktData = append(pktData, opts.LineData{Value: []any{ms(p.t), p.packets}})
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: "chart-timeline"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Top: "36", Bottom: "64", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "time"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "bytes"}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
+		charts.WithAnimation(false),
+	)
+	line.ExtendYAxis(opts.YAxis{Type: "value", Name: "packets", Position: "right"})
+	line.AddSeries("IP bytes", bytesData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
+	line.AddSeries("IP packets", pktData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), YAxisIndex: 1}))
+	line.Validate()
+	opt := line.JSON()
+	opt["useUTC"] = true
+	zone := "UTC"
+	if loc != nil && loc != time.UTC {
+		zone = loc.String()
+	}
+	label := "IP bytes and packets per " + trimFloat(tl.IntervalSeconds) + "-second bin, time in " + zone
+	return chart{ID: "chart-timeline", Label: label, Height: 360, Unit: "bytes,count", Option: opt}, notes
+}

@@ -1,0 +1,12 @@
+// Package templates holds the files the HTML report is made of: the page
+// template, its stylesheet and script, and the vendored ECharts bundle
+// (vendor/, with its own license). They are embedded in the binary, so a
+// report needs nothing at run time.
+package templates
+
+import "embed"
+
+// FS holds report.html.tmpl, report.css, report.js and vendor/echarts.common.min.js.
+//
+//go:embed report.html.tmpl report.css report.js vendor/echarts.common.min.js
+var FS embed.FS
