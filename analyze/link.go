@@ -176,8 +176,10 @@ func (d *linkDecoder) decode(data []byte) linkResult {
 	}
 
 	err := d.parser.DecodeLayers(data, &d.decoded)
-	var unsupported gopacket.UnsupportedLayerType
-	if err != nil && !errors.As(err, &unsupported) {
+	// The parser ends with UnsupportedLayerType where IP (or anything it has
+	// no decoder for) begins; that is the normal case, not an error. A type
+	// assertion, unlike errors.As, costs no allocation per packet.
+	if _, stopped := err.(gopacket.UnsupportedLayerType); err != nil && !stopped {
 		if d.parserFirst() == layers.LayerTypeLoopback && len(d.decoded) == 0 {
 			if lr, ok := nullEtherType(data); ok {
 				return lr
