@@ -89,4 +89,3 @@ func FuzzPacket(f *testing.F) {
 		checkAccounting(t, s)
 	})
 }
-
