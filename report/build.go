@@ -27,6 +27,7 @@ type pageData struct {
 	Sections  []section
 	ChartData map[string]map[string]any
 	EChartsJS template.JS
+	AppJS     template.JS
 }
 
 type fact struct{ Label, Value, Title string }
@@ -69,6 +70,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 		Capture:   c,
 		ChartData: map[string]map[string]any{},
 		EChartsJS: echartsJS,
+		AppJS:     appJS,
 	}
 	d.Capture.Warnings = printables(c.Warnings)
 

@@ -42,6 +42,7 @@ var (
 	parseOnce sync.Once
 	page      *template.Template
 	echartsJS template.JS
+	appJS     template.JS
 	csp       string
 	parseErr  error
 )
@@ -61,13 +62,17 @@ func load() error {
 			parseErr = err
 			return
 		}
-		// The vendored library is the one template.JS conversion: it is our
-		// pinned copy, passed as a value so that no "{{" in it is parsed.
+		// The only template.JS conversions: the pinned vendored library and
+		// our own script, both constants embedded in the binary, never data.
+		// They are passed as values, so no "{{" in them is parsed, and they
+		// reach the page byte for byte, which the CSP hashes rely on (as
+		// template text, html/template would strip report.js's comments).
 		echartsJS = template.JS(lib)
+		appJS = template.JS(app)
 		csp = "default-src 'none'; script-src " + scriptHash(lib) + " " + scriptHash(app) +
 			"; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'"
 		page, parseErr = template.New("report.html.tmpl").ParseFS(templates.FS,
-			"report.html.tmpl", "report.css", "report.js")
+			"report.html.tmpl", "report.css")
 	})
 	return parseErr
 }
