@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// runCLI runs the program in dir with args and returns its output.
+func runCLI(t *testing.T, dir string, stdin []byte, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var out, errb bytes.Buffer
+	err = run(append([]string{"pcapreport"}, args...), bytes.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func abs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestReportWritesHTMLAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	capture := abs(t, "testdata/dns_many_queries_mdns_llmnr.pcap")
+	// Flags after the capture, as the README shows them.
+	stdout, stderr, err := runCLI(t, dir, nil, "report", capture, "-o", "out.html", "--json", "-", "--top", "5")
+	if err != nil {
+		t.Fatalf("run: %v (stderr %q)", err, stderr)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("--json - did not write JSON to stdout: %v", err)
+	}
+	if s.Capture.Packets != 464 {
+		t.Errorf("JSON packets = %d, want 464", s.Capture.Packets)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "out.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("dns_many_queries_mdns_llmnr.pcap")) || !bytes.Contains(html, []byte(s.Capture.SHA256)) {
+		t.Error("report does not name the capture and its SHA-256")
+	}
+	if !bytes.Contains(html, []byte("Showing the top 5 of")) {
+		t.Error("--top 5 did not limit the tables")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("output directory holds %d entries, want just out.html (no temporary files)", len(entries))
+	}
+}
+
+func TestDefaultOutputName(t *testing.T) {
+	cases := map[string]string{
+		"x.pcap": "x.html", "dir/x.pcapng": "x.html", "x.pcap.gz": "x.html", "capture.2024-01-01.pcap.zst": "capture.2024-01-01.html",
+		"noext": "noext.html", "-": "stdin.html", "X.PCAP": "X.html",
+	}
+	for in, want := range cases {
+		if got := defaultOutput(in); got != want {
+			t.Errorf("defaultOutput(%q) = %q, want %q", in, got, want)
+		}
+	}
+	dir := t.TempDir()
+	if _, stderr, err := runCLI(t, dir, nil, "report", abs(t, "testdata/nanosec_bigendian_http.pcap")); err != nil {
+		t.Fatalf("run: %v %s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nanosec_bigendian_http.html")); err != nil {
+		t.Error("report without -o was not written as <name>.html in the current directory")
+	}
+}
+
+func TestStdinCapture(t *testing.T) {
+	b, err := os.ReadFile("testdata/dns_lab_ptr_nxdomain.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	stdout, stderr, err := runCLI(t, dir, b, "report", "-", "-o", "live.html", "--json", "-")
+	if err != nil {
+		t.Fatalf("run: %v %s", err, stderr)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Capture.Path != "stdin" || s.Capture.Packets != 22 || s.Capture.Size != int64(len(b)) {
+		t.Errorf("stdin capture: path %q packets %d size %d", s.Capture.Path, s.Capture.Packets, s.Capture.Size)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.pcap")
+	os.WriteFile(notCapture, []byte("<html>hello</html>"), 0o644)
+	cases := []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{"report", notCapture}, "notes.pcap: not a pcap or pcapng file (starts with 3c 68 74 6d)", false},
+		{[]string{"report", filepath.Join(dir, "missing.pcap")}, "missing.pcap: no such file or directory", false},
+		{[]string{"report", dir}, "is a directory", false},
+		{[]string{"report"}, "exactly one CAPTURE", true},
+		{[]string{"report", "a.pcap", "b.pcap"}, "exactly one CAPTURE", true},
+		{[]string{"report", "a.pcap", "--top", "-1"}, "--top", true},
+		{[]string{"report", "a.pcap", "--tz", "Mars/Olympus"}, "not a time zone", true},
+		{[]string{"report", "a.pcap", "--nonsense"}, "nonsense", true},
+	}
+	for _, c := range cases {
+		_, _, err := runCLI(t, dir, nil, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+			continue
+		}
+		if _, isUsage := err.(usageError); isUsage != c.usage {
+			t.Errorf("%v: usage error %v, want %v", c.args, isUsage, c.usage)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error is not one line: %q", c.args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("failed runs left files behind: %d entries", len(entries))
+	}
+}
+
+func TestRefusesToOverwriteInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "x.pcap")
+	orig, _ := os.ReadFile("testdata/rawip_dlt228_ipv4_dns.pcap")
+	os.WriteFile(in, orig, 0o644)
+	_, _, err := runCLI(t, dir, nil, "report", in, "-o", in)
+	if err == nil || !strings.Contains(err.Error(), "refusing to overwrite the input") {
+		t.Errorf("error %v", err)
+	}
+	if now, _ := os.ReadFile(in); !bytes.Equal(now, orig) {
+		t.Error("the input capture was modified")
+	}
+}
+
+func TestWarningOnStderrAndExitZero(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, err := runCLI(t, dir, nil, "report", abs(t, "testdata/cut_short_vlan_qinqinq_http.pcap"), "-o", "r.html")
+	if err != nil {
+		t.Fatalf("a capture cut short must still give a report: %v", err)
+	}
+	if !strings.Contains(stderr, "cut_short_vlan_qinqinq_http.pcap: warning: capture cut short at byte offset 6409") {
+		t.Errorf("stderr %q", stderr)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "r.html"))
+	if !bytes.Contains(html, []byte("capture cut short at byte offset 6409")) {
+		t.Error("the report does not show the warning")
+	}
+}
+
+func TestReproducibleWithSourceDateEpoch(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	in := abs(t, "testdata/http_espn_browsing.pcapng")
+	for _, out := range []string{"a.html", "b.html"} {
+		if _, stderr, err := runCLI(t, dir, nil, "report", in, "-o", out); err != nil {
+			t.Fatal(err, stderr)
+		}
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "a.html"))
+	b, _ := os.ReadFile(filepath.Join(dir, "b.html"))
+	if !bytes.Equal(a, b) {
+		t.Error("two runs on the same capture gave different reports")
+	}
+	if !bytes.Contains(a, []byte("2023-11-14 22:13:20 UTC")) {
+		t.Error("the generated-at time does not follow SOURCE_DATE_EPOCH")
+	}
+}
+
+// TestMainExitStatus runs the real binary: errors print one line prefixed
+// with the program name, and the exit status is 1 (2 for usage errors).
+func TestMainExitStatus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "pcapreport")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.pcap")
+	os.WriteFile(junk, []byte("GIF89a....."), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"report", junk, "-o", filepath.Join(dir, "j.html")}, 1, "pcapreport: " + junk + ": not a pcap or pcapng file (starts with 47 49 46 38)\n"},
+		{[]string{"report"}, 2, "pcapreport: report takes exactly one CAPTURE argument (see pcapreport report --help)\n"},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != c.code {
+			t.Errorf("%v: %v, want exit status %d", c.args, err, c.code)
+		}
+		if stderr.String() != c.want {
+			t.Errorf("%v: stderr %q, want %q", c.args, stderr.String(), c.want)
+		}
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.Contains(string(out), version) {
+		t.Errorf("--version: %q %v", out, err)
+	}
+}
