@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -26,7 +27,8 @@ type analyzer struct {
 
 	packets, ipPackets, otherPackets, undecodable int64
 	ipBytes                                       int64
-	first, last                                   time.Time
+	untimed                                       int64     // packets without a timestamp
+	first, last                                   time.Time // zero until a timed packet is seen
 	digits                                        int
 
 	// Per-packet state: whether the current packet is classified yet and
@@ -73,11 +75,16 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.classified, a.hadError = false, false
 	a.packetNo = a.packets
 	ts := ci.Timestamp
-	if a.packets == 1 || ts.Before(a.first) {
-		a.first = ts
-	}
-	if a.packets == 1 || ts.After(a.last) {
-		a.last = ts
+	timed := !ts.IsZero() // pcapng Simple Packet Blocks carry no timestamp
+	if timed {
+		if a.first.IsZero() || ts.Before(a.first) {
+			a.first = ts
+		}
+		if a.last.IsZero() || ts.After(a.last) {
+			a.last = ts
+		}
+	} else {
+		a.untimed++
 	}
 
 	ld := a.lastLink
@@ -96,7 +103,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	case lr.err != nil:
 		a.classify(&a.undecodable)
 		if lr.err == errUnsupportedLink {
-			a.decodeError(offset, "unsupported link type", linkTypeName(lt))
+			a.decodeError(offset, lr.errLayer, "")
 		} else {
 			a.decodeError(offset, lr.errLayer, lr.err.Error())
 		}
@@ -117,7 +124,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.ipBytes += h.length
 	addEndpoint(a.src, h.src, h.length)
 	addEndpoint(a.dst, h.dst, h.length)
-	a.timeline.add(ts.UnixNano(), h.length)
+	if timed {
+		a.timeline.add(ts.UnixNano(), h.length)
+	}
 	if reason != "" {
 		a.decodeError(offset, reason, "")
 		return
@@ -185,7 +194,7 @@ func (a *analyzer) summary() *Summary {
 	c.OtherPackets = a.otherPackets
 	c.UndecodablePackets = a.undecodable
 	c.IPBytes = a.ipBytes
-	if a.packets > 0 {
+	if !a.first.IsZero() {
 		c.First = formatTime(a.first, a.digits)
 		c.Last = formatTime(a.last, a.digits)
 		c.DurationSeconds = a.last.Sub(a.first).Seconds()
@@ -195,6 +204,9 @@ func (a *analyzer) summary() *Summary {
 	c.DecodeErrorExamples = append([]PacketError{}, a.errorExamples...)
 	c.OtherProtocols = sortedCounts(a.otherProtocols)
 	c.Warnings = []string{}
+	if a.untimed > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))
+	}
 
 	s.Sources = sortedEndpoints(a.src)
 	s.Destinations = sortedEndpoints(a.dst)

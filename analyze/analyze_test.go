@@ -420,3 +420,68 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+// TestPcapngBlocks reads a pcapng file written out byte by byte: a section
+// header, an Ethernet interface, a Simple Packet Block (no timestamp), a
+// block of an unknown type that must be skipped, and an Enhanced Packet Block.
+func TestPcapngBlocks(t *testing.T) {
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1000, 53, dnsMessage("spb.example", false)) // 57 bytes
+	pad := func(b []byte) []byte { return append(b, make([]byte, (4-len(b)%4)%4)...) }
+	le32 := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	block := func(typ uint32, body []byte) []byte {
+		body = pad(body)
+		n := uint32(12 + len(body))
+		b := append(le32(typ), le32(n)...)
+		b = append(b, body...)
+		return append(b, le32(n)...)
+	}
+	var f []byte
+	f = append(f, block(0x0a0d0d0a, hexBytes(t, `4d3c2b1a 0100 0000 ffffffffffffffff`))...) // SHB: byte-order magic, v1.0, unknown section length
+	f = append(f, block(0x00000001, hexBytes(t, `0100 0000 00000400`))...)                  // IDB: Ethernet, reserved, snaplen 262144
+	f = append(f, block(0x00000003, append(le32(uint32(len(frame))), frame...))...)         // SPB: original length, frame
+	f = append(f, block(0x00000bad, []byte("an unknown block type"))...)                    // skipped
+	epb := append(le32(0), le32(0x00056ccc)...)                                             // EPB: interface 0, timestamp high
+	epb = append(epb, le32(0x25a12800)...)                                                  // timestamp low (µs): 2018-05-22T14:22:24Z
+	epb = append(epb, le32(uint32(len(frame)))...)
+	epb = append(epb, le32(uint32(len(frame)))...)
+	f = append(f, block(0x00000006, append(epb, frame...))...)
+
+	s := analyzeBytes(t, f, Options{})
+	if s.Capture.Format != "pcapng" || s.Capture.Packets != 2 || s.Capture.IPPackets != 2 {
+		t.Fatalf("capture = %+v", s.Capture)
+	}
+	if len(s.DNS.Queries) != 1 || s.DNS.Queries[0] != (Count{"spb.example", 2}) {
+		t.Errorf("queries = %+v", s.DNS.Queries)
+	}
+	// The SPB packet has no time: it counts, but not in the span or the time line.
+	if s.Capture.First != "2018-05-22T14:22:24.000000Z" || s.Capture.First != s.Capture.Last {
+		t.Errorf("first, last = %q, %q", s.Capture.First, s.Capture.Last)
+	}
+	if len(s.Timeline.Bins) != 1 || s.Timeline.Bins[0].Packets != 1 {
+		t.Errorf("timeline = %+v", s.Timeline)
+	}
+	if len(s.Capture.Warnings) != 1 || !strings.Contains(s.Capture.Warnings[0], "1 packets have no timestamp") {
+		t.Errorf("warnings = %q", s.Capture.Warnings)
+	}
+}
+
+// TestDecoderPanicIsRecovered makes a decoder panic (a link decoder without
+// its parser) and checks that only that packet is affected.
+func TestDecoderPanicIsRecovered(t *testing.T) {
+	a := newAnalyzer(Options{})
+	a.links[layers.LinkTypeEthernet] = &linkDecoder{linkType: layers.LinkTypeEthernet, kind: linkParsed}
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1, 2, nil)
+	ci := gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(frame), Length: len(frame)}
+	a.packets = 1
+	a.safePacket(frame, &ci, layers.LinkTypeEthernet, 24)
+	a.packets = 2
+	a.safePacket(frame, &ci, layers.LinkTypeRaw, 100) // not Ethernet: fine, though undecodable as raw IP
+	s := a.summary()
+	checkAccounting(t, s)
+	if s.Capture.DecodeErrors < 1 || s.Capture.DecodeErrorExamples[0].Reason != "decoder panic" || s.Capture.DecodeErrorExamples[0].Packet != 1 {
+		t.Errorf("decode errors = %+v", s.Capture.DecodeErrorExamples)
+	}
+	if s.Capture.UndecodablePackets+s.Capture.IPPackets+s.Capture.OtherPackets != 2 {
+		t.Errorf("packets after a panic: %+v", s.Capture)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -22,10 +23,13 @@ import (
 // here.
 type linkDecoder struct {
 	linkType layers.LinkType
-	kind     linkKind
-	parser   *gopacket.DecodingLayerParser
-	decoded  []gopacket.LayerType
-	byType   map[gopacket.LayerType]gopacket.DecodingLayer
+	// unsupported is the decode-error reason for frames of a link type
+	// pcapreport cannot decode, made once so that counting them is free.
+	unsupported string
+	kind        linkKind
+	parser      *gopacket.DecodingLayerParser
+	decoded     []gopacket.LayerType
+	byType      map[gopacket.LayerType]gopacket.DecodingLayer
 }
 
 type linkKind uint8
@@ -77,6 +81,9 @@ func linkTypeName(lt layers.LinkType) string {
 	case linkTypeNFLog:
 		return "Linux NFLOG"
 	}
+	if name := lt.String(); !strings.HasPrefix(name, "UnknownLinkType") {
+		return name
+	}
 	return fmt.Sprintf("link type %d", uint32(lt))
 }
 
@@ -126,6 +133,10 @@ func newLinkDecoder(lt layers.LinkType) *linkDecoder {
 		return d
 	default:
 		d.kind = linkUnsupported
+		d.unsupported = fmt.Sprintf("unsupported link type %d", uint32(lt))
+		if name := linkTypeName(lt); name != fmt.Sprintf("link type %d", uint32(lt)) {
+			d.unsupported += " (" + name + ")"
+		}
 		return d
 	}
 	for _, l := range ls {
@@ -172,7 +183,7 @@ func (d *linkDecoder) decode(data []byte) linkResult {
 	case linkNFLog:
 		return nflogPayload(data)
 	case linkUnsupported:
-		return linkResult{errLayer: "link", err: errUnsupportedLink}
+		return linkResult{errLayer: d.unsupported, err: errUnsupportedLink}
 	}
 
 	err := d.parser.DecodeLayers(data, &d.decoded)
