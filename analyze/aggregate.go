@@ -36,16 +36,24 @@ type analyzer struct {
 	classified, hadError bool
 	packetNo             int64
 
-	decodeErrors   int64
-	errorReasons   map[string]int64
-	errorExamples  []PacketError
-	otherProtocols map[string]int64
+	decodeErrors  int64
+	errorReasons  map[string]int64
+	errorExamples []PacketError
 
 	src, dst map[netip.Addr]*endpointCount
 
-	dns dnsCounter
-
+	dns      dnsCounter
 	timeline timeline
+	conv     conversations
+	arp      arpCounter
+	icmp     map[icmpKey]int64
+	names    passiveNames
+
+	// Protocol counts by layer. Link counts are kept per link decoder.
+	ipv4, ipv6 protoCount
+	network    map[string]*protoCount // non-IP frames, by what they carried
+	transport  [256]protoCount        // by IP protocol number
+	apps       [numApps]protoCount
 
 	stopErr    error
 	stopOffset int64
@@ -53,21 +61,35 @@ type analyzer struct {
 
 type endpointCount struct{ packets, bytes int64 }
 
+// protoCount is packets and bytes of one protocol.
+type protoCount struct{ packets, bytes int64 }
+
+func (p *protoCount) add(n int64) {
+	p.packets++
+	p.bytes += n
+}
+
 func newAnalyzer(opts Options) *analyzer {
 	iv := opts.Interval
 	if iv <= 0 {
 		iv = DefaultInterval
 	}
-	return &analyzer{
-		interval:       int64(iv),
-		links:          map[layers.LinkType]*linkDecoder{},
-		errorReasons:   map[string]int64{},
-		otherProtocols: map[string]int64{},
-		src:            map[netip.Addr]*endpointCount{},
-		dst:            map[netip.Addr]*endpointCount{},
-		dns:            newDNSCounter(),
-		timeline:       newTimeline(int64(iv)),
+	a := &analyzer{
+		interval:     int64(iv),
+		links:        map[layers.LinkType]*linkDecoder{},
+		errorReasons: map[string]int64{},
+		src:          map[netip.Addr]*endpointCount{},
+		dst:          map[netip.Addr]*endpointCount{},
+		dns:          newDNSCounter(),
+		timeline:     newTimeline(int64(iv)),
+		conv:         newConversations(),
+		arp:          newARPCounter(),
+		icmp:         map[icmpKey]int64{},
+		names:        newPassiveNames(),
+		network:      map[string]*protoCount{},
 	}
+	a.dns.learn = a.names.add
+	return a
 }
 
 // packet analyses one packet. data is only valid during the call.
@@ -98,6 +120,8 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		a.lastLT, a.lastLink = lt, ld
 	}
 
+	ld.frames.add(int64(ci.Length))
+
 	lr := ld.decode(data)
 	switch {
 	case lr.err != nil:
@@ -110,7 +134,15 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		return
 	case lr.ip == nil:
 		a.classify(&a.otherPackets)
-		a.otherProtocols[lr.other]++
+		p := a.network[lr.other]
+		if p == nil {
+			p = &protoCount{}
+			a.network[lr.other] = p
+		}
+		p.add(int64(ci.Length))
+		if lr.arp && !a.arp.packet(lr.payload) {
+			a.decodeError(offset, "ARP: not an Ethernet/IPv4 ARP message", "")
+		}
 		return
 	}
 
@@ -121,29 +153,74 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		return
 	}
 	a.classify(&a.ipPackets)
-	a.ipBytes += h.length
-	addEndpoint(a.src, h.src, h.length)
-	addEndpoint(a.dst, h.dst, h.length)
-	if timed {
-		a.timeline.add(ts.UnixNano(), h.length)
+	n := h.length
+	a.ipBytes += n
+	if h.src.Is4() {
+		a.ipv4.add(n)
+	} else {
+		a.ipv6.add(n)
 	}
-	if reason != "" {
-		a.decodeError(offset, reason, "")
-		return
+	a.transport[h.proto].add(n)
+	addEndpoint(a.src, h.src, n)
+	addEndpoint(a.dst, h.dst, n)
+	var ns int64
+	if timed {
+		ns = ts.UnixNano()
+	}
+	a.conv.addIP(h.src, h.dst, n, ns)
+
+	kind := a.upper(&h, reason, offset, ns)
+	if timed {
+		a.timeline.add(ns, n, kind)
+	}
+}
+
+// upper analyses what an IP packet carries (ICMP, TCP, UDP, DNS) and
+// returns its application protocol.
+func (a *analyzer) upper(h *ipHeader, ipReason string, offset, ns int64) app {
+	if ipReason != "" {
+		a.decodeError(offset, ipReason, "")
+		return appNone
 	}
 	if h.payload == nil || h.fragment {
-		return
+		return appNone
+	}
+	switch h.proto {
+	case protoICMP, protoICMPv6:
+		if len(h.payload) >= 2 {
+			v := uint8(4)
+			if h.proto == protoICMPv6 {
+				v = 6
+			}
+			a.icmp[icmpKey{v, h.payload[0], h.payload[1]}]++
+		}
+		return appNone
+	case protoTCP, protoUDP:
+	default:
+		return appNone
 	}
 	sport, dport, payload, reason := transport(h.proto, h.payload)
 	if reason != "" {
 		a.decodeError(offset, reason, "")
-		return
+		return appNone
 	}
-	if sport == 53 || dport == 53 {
-		if detail := a.dns.message(h.proto, payload); detail != "" {
-			a.decodeError(offset, "DNS: malformed message", detail)
-		}
+	kind := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ns, payload)
+	a.apps[kind].add(h.length)
+	var dk dnsKind
+	switch {
+	case sport == 53 || dport == 53:
+		dk = kindDNS
+	case h.proto == protoUDP && (sport == 5353 || dport == 5353):
+		dk = kindMDNS
+	case h.proto == protoUDP && (sport == 5355 || dport == 5355):
+		dk = kindLLMNR
+	default:
+		return kind
 	}
+	if detail := a.dns.message(dk, h.proto, payload, h.src, h.dst); detail != "" {
+		a.decodeError(offset, "DNS: malformed message", detail)
+	}
+	return kind
 }
 
 func (a *analyzer) classify(counter *int64) {
@@ -202,7 +279,11 @@ func (a *analyzer) summary() *Summary {
 	c.DecodeErrors = a.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(a.errorReasons)
 	c.DecodeErrorExamples = append([]PacketError{}, a.errorExamples...)
-	c.OtherProtocols = sortedCounts(a.otherProtocols)
+	other := make(map[string]int64, len(a.network))
+	for name, p := range a.network {
+		other[name] = p.packets
+	}
+	c.OtherProtocols = sortedCounts(other)
 	c.Warnings = []string{}
 	if a.untimed > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))
@@ -212,7 +293,65 @@ func (a *analyzer) summary() *Summary {
 	s.Destinations = sortedEndpoints(a.dst)
 	s.DNS = a.dns.summary()
 	s.Timeline = a.timeline.summary()
+	s.Conversations, s.Ports = a.conv.summary(a.digits)
+	s.Protocols = a.protocols()
+	s.ICMP = icmpSummary(a.icmp)
+	s.ARP = a.arp.summary()
+	s.Names = a.names.summary()
 	return s
+}
+
+// protocols builds the per-layer breakdown.
+func (a *analyzer) protocols() Protocols {
+	var p Protocols
+	link := map[string]protoCount{}
+	for _, lt := range a.linkSeen {
+		c := link[linkTypeName(lt)]
+		c.packets += a.links[lt].frames.packets
+		c.bytes += a.links[lt].frames.bytes
+		link[linkTypeName(lt)] = c
+	}
+	p.Link = sortedProtocols(link)
+	network := map[string]protoCount{}
+	if a.ipv4.packets > 0 {
+		network["IPv4"] = a.ipv4
+	}
+	if a.ipv6.packets > 0 {
+		network["IPv6"] = a.ipv6
+	}
+	for name, c := range a.network {
+		network[name] = *c
+	}
+	p.Network = sortedProtocols(network)
+	transport := map[string]protoCount{}
+	for i, c := range a.transport {
+		if c.packets > 0 {
+			transport[ipProtoNames[i]] = c
+		}
+	}
+	p.Transport = sortedProtocols(transport)
+	apps := map[string]protoCount{}
+	for i, c := range a.apps {
+		if c.packets > 0 {
+			apps[app(i).String()] = c
+		}
+	}
+	p.Application = sortedProtocols(apps)
+	return p
+}
+
+func sortedProtocols(m map[string]protoCount) []ProtocolCount {
+	out := make([]ProtocolCount, 0, len(m))
+	for name, c := range m {
+		out = append(out, ProtocolCount{Name: name, Packets: c.packets, Bytes: c.bytes})
+	}
+	slices.SortFunc(out, func(x, y ProtocolCount) int {
+		if c := cmp.Compare(y.Packets, x.Packets); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
+	return out
 }
 
 // sortedCounts turns a count map into a slice, count desc then name asc.

@@ -1,32 +1,78 @@
 package analyze
 
 import (
+	"cmp"
 	"encoding/binary"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
-// dnsCounter counts DNS query messages by the first question's name.
+// Bounds on what the DNS analysis keeps, so that a capture of a DNS flood
+// cannot exhaust memory. Counts stay exact; only the lists are cut.
+const (
+	maxClientsPerName = 50     // distinct clients remembered per query name
+	maxAnswers        = 20_000 // distinct (name, type, data) answers remembered
+)
+
+// dnsCounter analyses DNS messages: queries by name with their clients,
+// query types, response codes, NXDOMAIN names, answers, clients and servers.
+// Port 53 is DNS; mDNS (5353) and LLMNR (5355) queries are counted apart.
 type dnsCounter struct {
 	msg       layers.DNS
-	names     map[string]*int64
-	name      []byte // lower-cased name of the current message, reused
+	names     map[string]*dnsName
+	key       []byte // scratch: lower-cased name or answer key, reused
 	queries   int64
 	responses int64
+	types     map[layers.DNSType]int64
+	rcodes    map[layers.DNSResponseCode]int64
+	nxdomain  nameCounts
+	answers   nameCounts // key: name \x00 type \x00 data
+	clients   map[netip.Addr]int64
+	servers   map[netip.Addr]int64
+	mdns      nameCounts
+	llmnr     nameCounts
+	// learn is called with every address an A or AAAA answer gives for a
+	// name, to build the passive IP-to-name map.
+	learn func(ip netip.Addr, name []byte)
+}
+
+type dnsName struct {
+	count        int64
+	clients      map[netip.Addr]int64
+	clientsTotal int64 // distinct clients, including those not remembered
 }
 
 func newDNSCounter() dnsCounter {
-	return dnsCounter{names: map[string]*int64{}, name: make([]byte, 0, 256)}
+	return dnsCounter{
+		names: map[string]*dnsName{}, key: make([]byte, 0, 512),
+		types: map[layers.DNSType]int64{}, rcodes: map[layers.DNSResponseCode]int64{},
+		nxdomain: nameCounts{}, answers: nameCounts{},
+		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
+		mdns: nameCounts{}, llmnr: nameCounts{},
+	}
 }
 
-// message counts the DNS messages in a UDP datagram or TCP segment payload.
+// dnsKind says which protocol a DNS-formatted message belongs to.
+type dnsKind uint8
+
+const (
+	kindDNS dnsKind = iota
+	kindMDNS
+	kindLLMNR
+)
+
+// message analyses the DNS messages in a UDP datagram or TCP segment payload.
 // Over TCP each message has a 2-byte length prefix; messages wholly inside
 // the segment are read, a message split across segments is not. It returns
 // a description of the first malformed message, or "".
-func (d *dnsCounter) message(proto uint8, payload []byte) string {
+func (d *dnsCounter) message(kind dnsKind, proto uint8, payload []byte, src, dst netip.Addr) string {
 	if proto == protoUDP {
-		return d.one(payload)
+		return d.one(kind, payload, src, dst)
 	}
 	if proto != protoTCP {
 		return ""
@@ -36,7 +82,7 @@ func (d *dnsCounter) message(proto uint8, payload []byte) string {
 		if n > len(payload)-2 {
 			return "" // continues in a later segment
 		}
-		if detail := d.one(payload[2 : 2+n]); detail != "" {
+		if detail := d.one(kind, payload[2:2+n], src, dst); detail != "" {
 			return detail
 		}
 		payload = payload[2+n:]
@@ -44,24 +90,46 @@ func (d *dnsCounter) message(proto uint8, payload []byte) string {
 	return ""
 }
 
-func (d *dnsCounter) one(b []byte) string {
+func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 	if len(b) == 0 {
 		return "" // a TCP segment without data
 	}
 	err := d.msg.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
 	if err != nil && len(d.msg.Questions) == 0 {
-		if len(b) >= 3 && b[2]&0x80 == 0 {
+		if kind == kindDNS && len(b) >= 3 && b[2]&0x80 == 0 {
 			// The header says query, but no question could be read.
 			d.queries++
+			d.clients[src]++
+			d.servers[dst]++
 		}
 		return err.Error()
 	}
-	if d.msg.QR {
+	switch {
+	case kind == kindMDNS || kind == kindLLMNR:
+		if !d.msg.QR && len(d.msg.Questions) > 0 {
+			m := d.mdns
+			if kind == kindLLMNR {
+				m = d.llmnr
+			}
+			d.countIn(m, d.msg.Questions[0].Name)
+		}
+		d.learnAnswers()
+	case d.msg.QR:
 		d.responses++
-	} else {
+		d.rcodes[d.msg.ResponseCode]++
+		if len(d.msg.Questions) > 0 && d.msg.ResponseCode == layers.DNSResponseCodeNXDomain {
+			d.countIn(d.nxdomain, d.msg.Questions[0].Name)
+		}
+		d.recordAnswers()
+		d.learnAnswers()
+	default:
 		d.queries++
+		d.clients[src]++
+		d.servers[dst]++
 		if len(d.msg.Questions) > 0 {
-			d.count(d.msg.Questions[0].Name)
+			q := d.msg.Questions[0]
+			d.types[q.Type]++
+			d.countQuery(q.Name, src)
 		}
 	}
 	if err != nil {
@@ -70,11 +138,10 @@ func (d *dnsCounter) one(b []byte) string {
 	return ""
 }
 
-// count adds one query for name, lower-cased ASCII, without a trailing dot,
-// "." for the root. The map lookup with a converted []byte key does not
-// allocate; only a new name is copied into a string.
-func (d *dnsCounter) count(name []byte) {
-	b := d.name[:0]
+// normalize writes name lower-cased (ASCII), without a trailing dot, "."
+// for the root, into d.key and returns it.
+func (d *dnsCounter) normalize(name []byte) []byte {
+	b := d.key[:0]
 	for _, c := range name {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
@@ -87,19 +154,234 @@ func (d *dnsCounter) count(name []byte) {
 	if len(b) == 0 {
 		b = append(b, '.')
 	}
-	d.name = b
-	if p := d.names[string(b)]; p != nil {
+	d.key = b
+	return b
+}
+
+// countQuery adds one query for name from client. The map lookups with a
+// converted []byte key do not allocate; only a new name is copied.
+func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
+	b := d.normalize(name)
+	n := d.names[string(b)]
+	if n == nil {
+		n = &dnsName{clients: map[netip.Addr]int64{}}
+		d.names[string(b)] = n
+	}
+	n.count++
+	if c, ok := n.clients[client]; ok {
+		n.clients[client] = c + 1
+	} else {
+		n.clientsTotal++
+		if len(n.clients) < maxClientsPerName {
+			n.clients[client] = 1
+		}
+	}
+}
+
+func (d *dnsCounter) countIn(m nameCounts, name []byte) {
+	m.add(d.normalize(name), -1)
+}
+
+// nameCounts counts by name. Values are pointers so that counting a name
+// already seen is a lookup, which with a converted []byte key does not
+// allocate; an assignment would.
+type nameCounts map[string]*int64
+
+// add counts one for key, adding a new key only while there are fewer than
+// limit keys (limit < 0: no limit). It reports whether key is counted.
+func (m nameCounts) add(key []byte, limit int) bool {
+	if p := m[string(key)]; p != nil {
 		*p++
-		return
+		return true
+	}
+	if limit >= 0 && len(m) >= limit {
+		return false
 	}
 	n := int64(1)
-	d.names[string(b)] = &n
+	m[string(key)] = &n
+	return true
+}
+
+func (m nameCounts) sorted() []Count {
+	plain := make(map[string]int64, len(m))
+	for k, v := range m {
+		plain[k] = *v
+	}
+	return sortedCounts(plain)
+}
+
+// recordAnswers counts the answer records of a response by name, type and data.
+func (d *dnsCounter) recordAnswers() {
+	for i := range d.msg.Answers {
+		rr := &d.msg.Answers[i]
+		b := d.normalize(rr.Name)
+		b = append(b, 0)
+		b = append(b, rr.Type.String()...)
+		b = append(b, 0)
+		b = appendRRData(b, rr)
+		d.key = b
+		d.answers.add(b, maxAnswers)
+	}
+}
+
+// learnAnswers passes every A and AAAA answer to the passive name map.
+func (d *dnsCounter) learnAnswers() {
+	if d.learn == nil {
+		return
+	}
+	for i := range d.msg.Answers {
+		rr := &d.msg.Answers[i]
+		if rr.Type != layers.DNSTypeA && rr.Type != layers.DNSTypeAAAA {
+			continue
+		}
+		if ip, ok := netip.AddrFromSlice(rr.IP); ok {
+			ip = ip.Unmap()
+			d.learn(ip, rr.Name)
+			// The name asked for, when the answer came through CNAMEs.
+			if len(d.msg.Questions) > 0 {
+				d.learn(ip, d.msg.Questions[0].Name)
+			}
+		}
+	}
+}
+
+// appendRRData appends a record's data as text.
+func appendRRData(b []byte, rr *layers.DNSResourceRecord) []byte {
+	switch rr.Type {
+	case layers.DNSTypeA, layers.DNSTypeAAAA:
+		if ip, ok := netip.AddrFromSlice(rr.IP); ok {
+			return ip.Unmap().AppendTo(b)
+		}
+	case layers.DNSTypeCNAME:
+		return append(b, rr.CNAME...)
+	case layers.DNSTypePTR:
+		return append(b, rr.PTR...)
+	case layers.DNSTypeNS:
+		return append(b, rr.NS...)
+	case layers.DNSTypeMX:
+		b = strconv.AppendUint(b, uint64(rr.MX.Preference), 10)
+		b = append(b, ' ')
+		return append(b, rr.MX.Name...)
+	case layers.DNSTypeTXT:
+		for i, t := range rr.TXTs {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, t...)
+		}
+		return b
+	case layers.DNSTypeSRV:
+		b = strconv.AppendUint(b, uint64(rr.SRV.Priority), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(rr.SRV.Weight), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(rr.SRV.Port), 10)
+		b = append(b, ' ')
+		return append(b, rr.SRV.Name...)
+	}
+	return append(b, "("+strconv.Itoa(len(rr.Data))+" bytes)"...)
 }
 
 func (d *dnsCounter) summary() DNS {
-	m := make(map[string]int64, len(d.names))
-	for k, v := range d.names {
-		m[k] = *v
+	out := DNS{TotalQueries: d.queries, Responses: d.responses}
+	out.Queries = make([]DNSQuery, 0, len(d.names))
+	for name, n := range d.names {
+		q := DNSQuery{Name: name, Count: n.count, ClientsTotal: n.clientsTotal, Clients: make([]IPCount, 0, len(n.clients))}
+		for ip, c := range n.clients {
+			q.Clients = append(q.Clients, IPCount{ip.String(), c})
+		}
+		sortIPCounts(q.Clients)
+		out.Queries = append(out.Queries, q)
 	}
-	return DNS{Queries: sortedCounts(m), TotalQueries: d.queries, Responses: d.responses}
+	slices.SortFunc(out.Queries, func(x, y DNSQuery) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
+	types := map[string]int64{}
+	for t, c := range d.types {
+		types[t.String()] += c
+	}
+	out.Types = sortedCounts(types)
+	rcodes := map[string]int64{}
+	for r, c := range d.rcodes {
+		rcodes[rcodeName(r)] += c
+	}
+	out.Rcodes = sortedCounts(rcodes)
+	out.NXDomain = d.nxdomain.sorted()
+	out.Clients = ipCounts(d.clients)
+	out.Servers = ipCounts(d.servers)
+	out.MDNS = d.mdns.sorted()
+	out.LLMNR = d.llmnr.sorted()
+	out.Answers = make([]DNSAnswer, 0, len(d.answers))
+	for k, c := range d.answers {
+		parts := strings.SplitN(k, "\x00", 3)
+		out.Answers = append(out.Answers, DNSAnswer{Name: parts[0], Type: parts[1], Data: parts[2], Count: *c})
+	}
+	slices.SortFunc(out.Answers, func(x, y DNSAnswer) int {
+		if c := strings.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Type, y.Type); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Data, y.Data)
+	})
+	out.AnswersTruncated = len(d.answers) >= maxAnswers
+	return out
+}
+
+// rcodeName names a response code the way DNS tools print it.
+func rcodeName(r layers.DNSResponseCode) string {
+	switch r {
+	case layers.DNSResponseCodeNoErr:
+		return "NOERROR"
+	case layers.DNSResponseCodeFormErr:
+		return "FORMERR"
+	case layers.DNSResponseCodeServFail:
+		return "SERVFAIL"
+	case layers.DNSResponseCodeNXDomain:
+		return "NXDOMAIN"
+	case layers.DNSResponseCodeNotImp:
+		return "NOTIMP"
+	case layers.DNSResponseCodeRefused:
+		return "REFUSED"
+	}
+	return "RCODE " + strconv.Itoa(int(r))
+}
+
+// ipCounts turns an address count map into a slice, count desc then address asc.
+func ipCounts(m map[netip.Addr]int64) []IPCount {
+	type kv struct {
+		ip netip.Addr
+		n  int64
+	}
+	tmp := make([]kv, 0, len(m))
+	for ip, n := range m {
+		tmp = append(tmp, kv{ip, n})
+	}
+	slices.SortFunc(tmp, func(x, y kv) int {
+		if c := cmp.Compare(y.n, x.n); c != 0 {
+			return c
+		}
+		return x.ip.Compare(y.ip)
+	})
+	out := make([]IPCount, len(tmp))
+	for i, e := range tmp {
+		out[i] = IPCount{e.ip.String(), e.n}
+	}
+	return out
+}
+
+// sortIPCounts orders IPCounts by count desc, then numerically by address.
+func sortIPCounts(xs []IPCount) {
+	slices.SortFunc(xs, func(x, y IPCount) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		a, _ := netip.ParseAddr(x.IP)
+		b, _ := netip.ParseAddr(y.IP)
+		return a.Compare(b)
+	})
 }

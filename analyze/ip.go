@@ -183,8 +183,10 @@ func jumboLength(opts []byte) (int64, bool) {
 
 // IP protocol numbers of the transports the analysis reads.
 const (
-	protoTCP = 6
-	protoUDP = 17
+	protoICMP   = 1
+	protoTCP    = 6
+	protoUDP    = 17
+	protoICMPv6 = 58
 )
 
 // transport reads the ports and payload of a TCP or UDP header.

@@ -30,6 +30,8 @@ type linkDecoder struct {
 	parser      *gopacket.DecodingLayerParser
 	decoded     []gopacket.LayerType
 	byType      map[gopacket.LayerType]gopacket.DecodingLayer
+	// frames counts the frames of this link type and their wire length.
+	frames protoCount
 }
 
 type linkKind uint8
@@ -162,6 +164,9 @@ type linkResult struct {
 	// other names what a non-IP frame carried (ARP, LLDP, a Dot11 management
 	// frame...). Empty for IP and for errors.
 	other string
+	// arp is set, with payload, when the frame is an ARP message.
+	arp     bool
+	payload []byte
 	// errLayer and err describe a link layer that failed to decode.
 	errLayer string
 	err      error
@@ -218,6 +223,8 @@ func (d *linkDecoder) decode(data []byte) linkResult {
 		return pppoePayload(payload)
 	case gopacket.LayerTypeZero, gopacket.LayerTypePayload:
 		return linkResult{other: otherName(last)}
+	case layers.LayerTypeARP:
+		return linkResult{other: "ARP", arp: true, payload: payload}
 	}
 	return linkResult{other: next.String()}
 }

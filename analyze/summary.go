@@ -15,6 +15,15 @@ type Summary struct {
 	Destinations []Endpoint `json:"destinations"` // IP destination addresses, same order
 	DNS          DNS        `json:"dns"`
 	Timeline     Timeline   `json:"timeline"`
+
+	Conversations Conversations `json:"conversations"`
+	Ports         Ports         `json:"ports"`
+	Protocols     Protocols     `json:"protocols"`
+	ICMP          []ICMPCount   `json:"icmp"`
+	ARP           ARP           `json:"arp"`
+	// Names maps addresses to names learnt from the capture (DNS answers,
+	// TLS server names, HTTP Host headers), sorted by address.
+	Names []Name `json:"names"`
 }
 
 // Capture describes the capture file itself and accounts for every packet in it:
@@ -91,16 +100,53 @@ type PacketError struct {
 	Detail string `json:"detail"`
 }
 
-// DNS holds the DNS queries seen: messages with QR=0 on UDP or TCP port 53.
-// mDNS (5353) and LLMNR (5355) are not counted here.
+// DNS holds the DNS traffic seen: messages on UDP or TCP port 53. mDNS
+// (5353) and LLMNR (5355) are counted apart, in MDNS and LLMNR.
 type DNS struct {
-	// Queries counts query messages by the first question's name, lower-cased,
-	// without the trailing dot ("." for the root). Count desc, then name asc.
-	Queries []Count `json:"queries"`
+	// Queries counts query messages (QR=0) by the first question's name,
+	// lower-cased, without the trailing dot ("." for the root). Count desc,
+	// then name asc.
+	Queries []DNSQuery `json:"queries"`
 	// TotalQueries is the number of query messages, including those without a question.
 	TotalQueries int64 `json:"total_queries"`
 	// Responses is the number of response messages (QR=1).
 	Responses int64 `json:"responses"`
+	// Types counts queries by the first question's type (A, AAAA, PTR...).
+	Types []Count `json:"types"`
+	// Rcodes counts responses by response code (NOERROR, NXDOMAIN...).
+	Rcodes []Count `json:"rcodes"`
+	// NXDomain counts NXDOMAIN responses by the question's name.
+	NXDomain []Count `json:"nxdomain"`
+	// Answers lists the answer records seen in responses, by name, type and
+	// data, with how often each was seen; sorted by name, type, data. At most
+	// 20,000 distinct answers are kept (AnswersTruncated then says so).
+	Answers          []DNSAnswer `json:"answers"`
+	AnswersTruncated bool        `json:"answers_truncated"`
+	// Clients counts queries by the address that sent them; Servers by the
+	// address they were sent to.
+	Clients []IPCount `json:"clients"`
+	Servers []IPCount `json:"servers"`
+	// MDNS and LLMNR count multicast DNS and LLMNR queries by name.
+	MDNS  []Count `json:"mdns"`
+	LLMNR []Count `json:"llmnr"`
+}
+
+// DNSQuery is a query name with its count and the clients that asked.
+type DNSQuery struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+	// Clients lists the addresses that asked, count desc; at most 50 are
+	// remembered per name, ClientsTotal says how many there were.
+	Clients      []IPCount `json:"clients"`
+	ClientsTotal int64     `json:"clients_total"`
+}
+
+// DNSAnswer is one answer record, with how many responses carried it.
+type DNSAnswer struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Data  string `json:"data"`
+	Count int64  `json:"count"`
 }
 
 // Timeline is IP traffic over time in fixed bins.
@@ -111,6 +157,15 @@ type Timeline struct {
 	// Otherwise every bin of the span is listed, empty ones as zero.
 	Sparse bool  `json:"sparse"`
 	Bins   []Bin `json:"bins"`
+	// Series gives, for the (at most 5) application protocols with the most
+	// bytes, their IP bytes in each bin, aligned with Bins.
+	Series []Series `json:"series"`
+}
+
+// Series is one application protocol's bytes per timeline bin.
+type Series struct {
+	Name  string  `json:"name"`
+	Bytes []int64 `json:"bytes"`
 }
 
 // Bin is one interval of the timeline. Start is a whole multiple of the
@@ -124,3 +179,130 @@ type Bin struct {
 // MaxDenseBins is the largest number of bins a timeline lists when it
 // includes empty bins.
 const MaxDenseBins = 1_000_000
+
+// Conversations are IP pairs and transport 5-tuples, one row per pair in
+// either direction. A is the lower address (and port), B the higher.
+type Conversations struct {
+	// IP lists every address pair, bytes (both ways) desc, then A, B asc.
+	IP []Conversation `json:"ip"`
+	// Transport lists TCP and UDP conversations by (protocol, A, port, B, port),
+	// bytes desc, at most MaxTransportConversations of them.
+	Transport []Conversation `json:"transport"`
+	// TransportTotal is how many transport conversations there were.
+	TransportTotal int64 `json:"transport_total"`
+}
+
+// MaxTransportConversations bounds Conversations.Transport in the Summary.
+const MaxTransportConversations = 1000
+
+// Conversation is traffic between A and B. For transport conversations
+// Proto is "tcp" or "udp" and the ports are set.
+type Conversation struct {
+	Proto           string  `json:"proto,omitempty"`
+	A               string  `json:"a"`
+	APort           uint16  `json:"a_port,omitempty"`
+	B               string  `json:"b"`
+	BPort           uint16  `json:"b_port,omitempty"`
+	PacketsAB       int64   `json:"packets_a_to_b"`
+	BytesAB         int64   `json:"bytes_a_to_b"`
+	PacketsBA       int64   `json:"packets_b_to_a"`
+	BytesBA         int64   `json:"bytes_b_to_a"`
+	First           string  `json:"first"`
+	Last            string  `json:"last"`
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// Ports counts TCP and UDP traffic per port, as source and as destination.
+type Ports struct {
+	TCP []Port `json:"tcp"` // packets (source + destination) desc, then port asc
+	UDP []Port `json:"udp"`
+}
+
+// Port is one TCP or UDP port. Service names the port when it is well known.
+type Port struct {
+	Port       uint16 `json:"port"`
+	Service    string `json:"service,omitempty"`
+	SrcPackets int64  `json:"src_packets"`
+	SrcBytes   int64  `json:"src_bytes"`
+	DstPackets int64  `json:"dst_packets"`
+	DstBytes   int64  `json:"dst_bytes"`
+}
+
+// Protocols breaks packets down by layer. Link counts every frame with its
+// original (wire) length; the other layers count IP packets with IP bytes,
+// except Network's non-IP entries (ARP...), which count frame lengths.
+type Protocols struct {
+	Link        []ProtocolCount `json:"link"`
+	Network     []ProtocolCount `json:"network"`
+	Transport   []ProtocolCount `json:"transport"`
+	Application []ProtocolCount `json:"application"`
+}
+
+// ProtocolCount is one protocol's packets and bytes, packets desc then name asc.
+type ProtocolCount struct {
+	Name    string `json:"name"`
+	Packets int64  `json:"packets"`
+	Bytes   int64  `json:"bytes"`
+}
+
+// ICMPCount counts ICMP (Version 4) or ICMPv6 (Version 6) messages by type and code.
+type ICMPCount struct {
+	Version int    `json:"version"`
+	Type    uint8  `json:"type"`
+	Code    uint8  `json:"code"`
+	Name    string `json:"name"`
+	Packets int64  `json:"packets"`
+}
+
+// ARP summarises ARP traffic.
+type ARP struct {
+	// Requests counts who-has requests per target IP; Replies counts is-at
+	// replies per sender IP.
+	Requests []IPCount `json:"requests"`
+	Replies  []IPCount `json:"replies"`
+	// Pairs lists every IP-to-MAC binding claimed by an ARP sender.
+	Pairs []ARPPair `json:"pairs"`
+	// Conflicts lists IPs claimed by more than one MAC: a classic sign of
+	// ARP spoofing (or of a failover).
+	Conflicts []ARPConflict `json:"conflicts"`
+	// SharedMACs lists MACs that claimed several IPs: normal for a router's
+	// proxy ARP, but also what an ARP-poisoning host that impersonates the
+	// gateway looks like.
+	SharedMACs []MACClaims `json:"shared_macs"`
+}
+
+// MACClaims is a MAC with the IPs it claimed.
+type MACClaims struct {
+	MAC string   `json:"mac"`
+	IPs []string `json:"ips"`
+}
+
+// IPCount is an address with a count.
+type IPCount struct {
+	IP    string `json:"ip"`
+	Count int64  `json:"count"`
+}
+
+// ARPPair is an IP-to-MAC binding and the ARP packets that claimed it.
+type ARPPair struct {
+	IP      string `json:"ip"`
+	MAC     string `json:"mac"`
+	Packets int64  `json:"packets"`
+}
+
+// ARPConflict is an IP claimed by several MACs.
+type ARPConflict struct {
+	IP   string   `json:"ip"`
+	MACs []string `json:"macs"`
+}
+
+// Name is an IP address with the names the capture itself associates with
+// it: DNS answers (A/AAAA), TLS server names and HTTP Host headers sent to it.
+// No lookup is ever made.
+type Name struct {
+	IP    string   `json:"ip"`
+	Names []string `json:"names"` // sorted, at most MaxNamesPerIP
+}
+
+// MaxNamesPerIP bounds Name.Names.
+const MaxNamesPerIP = 10

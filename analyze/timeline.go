@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -17,7 +18,11 @@ type timeline struct {
 	cur      *binCount
 }
 
-type binCount struct{ packets, bytes int64 }
+// binCount is one bin: IP packets and bytes, and bytes per application.
+type binCount struct {
+	packets, bytes int64
+	apps           [numApps]int64
+}
 
 func newTimeline(interval int64) timeline {
 	return timeline{interval: interval, bins: map[int64]*binCount{}}
@@ -33,7 +38,7 @@ func (t *timeline) binKey(ns int64) int64 {
 	return k
 }
 
-func (t *timeline) add(ns, bytes int64) {
+func (t *timeline) add(ns, bytes int64, a app) {
 	k := t.binKey(ns)
 	if t.cur == nil || k != t.curKey {
 		b := t.bins[k]
@@ -45,10 +50,43 @@ func (t *timeline) add(ns, bytes int64) {
 	}
 	t.cur.packets++
 	t.cur.bytes += bytes
+	t.cur.apps[a] += bytes
+}
+
+// maxSeries is how many application protocols get a line of their own.
+const maxSeries = 5
+
+// series returns, for the applications with the most bytes, their bytes
+// in each of the given bins (aligned with the Summary's bins).
+func (t *timeline) series(keys []int64) []Series {
+	var total [numApps]int64
+	for _, b := range t.bins {
+		for i, v := range b.apps {
+			total[i] += v
+		}
+	}
+	order := make([]app, 0, numApps)
+	for a := app(0); a < numApps; a++ {
+		if total[a] > 0 && a != appNone {
+			order = append(order, a)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y app) int { return cmp.Compare(total[y], total[x]) })
+	order = order[:min(len(order), maxSeries)]
+	out := make([]Series, len(order))
+	for i, a := range order {
+		out[i] = Series{Name: a.String(), Bytes: make([]int64, len(keys))}
+		for j, k := range keys {
+			if b := t.bins[k]; b != nil {
+				out[i].Bytes[j] = b.apps[a]
+			}
+		}
+	}
+	return out
 }
 
 func (t *timeline) summary() Timeline {
-	out := Timeline{IntervalSeconds: time.Duration(t.interval).Seconds(), Bins: []Bin{}}
+	out := Timeline{IntervalSeconds: time.Duration(t.interval).Seconds(), Bins: []Bin{}, Series: []Series{}}
 	if len(t.bins) == 0 {
 		return out
 	}
@@ -68,16 +106,20 @@ func (t *timeline) summary() Timeline {
 			b := t.bins[k]
 			out.Bins = append(out.Bins, Bin{Start: start(k), Packets: b.packets, Bytes: b.bytes})
 		}
+		out.Series = t.series(keys)
 		return out
 	}
 	out.Bins = make([]Bin, 0, hi-lo+1)
+	all := make([]int64, 0, hi-lo+1)
 	for k := lo; k <= hi; k++ {
+		all = append(all, k)
 		bin := Bin{Start: start(k)}
 		if b := t.bins[k]; b != nil {
 			bin.Packets, bin.Bytes = b.packets, b.bytes
 		}
 		out.Bins = append(out.Bins, bin)
 	}
+	out.Series = t.series(all)
 	return out
 }
 

@@ -1,0 +1,187 @@
+package analyze
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+)
+
+type icmpKey struct{ version, typ, code uint8 }
+
+// icmpName names common ICMP and ICMPv6 types and codes.
+func icmpName(k icmpKey) string {
+	if k.version == 4 {
+		switch k.typ {
+		case 0:
+			return "echo reply"
+		case 3:
+			codes := []string{"network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
+				"fragmentation needed", "source route failed", "destination network unknown", "destination host unknown",
+				"source host isolated", "network administratively prohibited", "host administratively prohibited",
+				"network unreachable for TOS", "host unreachable for TOS", "communication administratively prohibited"}
+			if int(k.code) < len(codes) {
+				return "destination unreachable: " + codes[k.code]
+			}
+			return "destination unreachable"
+		case 4:
+			return "source quench"
+		case 5:
+			return "redirect"
+		case 8:
+			return "echo request"
+		case 9:
+			return "router advertisement"
+		case 10:
+			return "router solicitation"
+		case 11:
+			if k.code == 1 {
+				return "time exceeded: fragment reassembly"
+			}
+			return "time exceeded: TTL expired in transit"
+		case 12:
+			return "parameter problem"
+		case 13:
+			return "timestamp request"
+		case 14:
+			return "timestamp reply"
+		}
+		return fmt.Sprintf("type %d", k.typ)
+	}
+	switch k.typ {
+	case 1:
+		codes := []string{"no route", "administratively prohibited", "beyond scope of source address",
+			"address unreachable", "port unreachable", "source address failed policy", "reject route"}
+		if int(k.code) < len(codes) {
+			return "destination unreachable: " + codes[k.code]
+		}
+		return "destination unreachable"
+	case 2:
+		return "packet too big"
+	case 3:
+		if k.code == 1 {
+			return "time exceeded: fragment reassembly"
+		}
+		return "time exceeded: hop limit exceeded in transit"
+	case 4:
+		return "parameter problem"
+	case 128:
+		return "echo request"
+	case 129:
+		return "echo reply"
+	case 130, 131, 132, 143:
+		return "multicast listener"
+	case 133:
+		return "router solicitation"
+	case 134:
+		return "router advertisement"
+	case 135:
+		return "neighbor solicitation"
+	case 136:
+		return "neighbor advertisement"
+	case 137:
+		return "redirect"
+	}
+	return fmt.Sprintf("type %d", k.typ)
+}
+
+func icmpSummary(m map[icmpKey]int64) []ICMPCount {
+	out := make([]ICMPCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, ICMPCount{Version: int(k.version), Type: k.typ, Code: k.code, Name: icmpName(k), Packets: n})
+	}
+	slices.SortFunc(out, func(x, y ICMPCount) int {
+		if c := cmp.Compare(y.Packets, x.Packets); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Version, y.Version); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Type, y.Type); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Code, y.Code)
+	})
+	return out
+}
+
+// arpKey is an IPv4-to-MAC binding claimed by an ARP sender.
+type arpKey struct {
+	ip  netip.Addr
+	mac [6]byte
+}
+
+// arpCounter accumulates ARP requests, replies and bindings.
+type arpCounter struct {
+	requests map[netip.Addr]int64 // who-has, by target IP
+	replies  map[netip.Addr]int64 // is-at, by sender IP
+	pairs    map[arpKey]int64
+}
+
+func newARPCounter() arpCounter {
+	return arpCounter{requests: map[netip.Addr]int64{}, replies: map[netip.Addr]int64{}, pairs: map[arpKey]int64{}}
+}
+
+// packet reads an Ethernet/IPv4 ARP message. It reports whether it could.
+func (a *arpCounter) packet(b []byte) bool {
+	// hardware type, protocol type, hardware size 6, protocol size 4, opcode
+	if len(b) < 28 || b[4] != 6 || b[5] != 4 || binary.BigEndian.Uint16(b[2:4]) != 0x0800 {
+		return false
+	}
+	op := binary.BigEndian.Uint16(b[6:8])
+	sender := netip.AddrFrom4([4]byte(b[14:18]))
+	target := netip.AddrFrom4([4]byte(b[24:28]))
+	switch op {
+	case 1:
+		a.requests[target]++
+	case 2:
+		a.replies[sender]++
+	}
+	if !sender.IsUnspecified() { // 0.0.0.0 is an address probe, not a claim
+		a.pairs[arpKey{sender, [6]byte(b[8:14])}]++
+	}
+	return true
+}
+
+func (a *arpCounter) summary() ARP {
+	out := ARP{Requests: ipCounts(a.requests), Replies: ipCounts(a.replies), Conflicts: []ARPConflict{}}
+	keys := make([]arpKey, 0, len(a.pairs))
+	for k := range a.pairs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y arpKey) int {
+		if c := x.ip.Compare(y.ip); c != 0 {
+			return c
+		}
+		return slices.Compare(x.mac[:], y.mac[:])
+	})
+	out.Pairs = make([]ARPPair, len(keys))
+	for i, k := range keys {
+		out.Pairs[i] = ARPPair{IP: k.ip.String(), MAC: net.HardwareAddr(k.mac[:]).String(), Packets: a.pairs[k]}
+		if i > 0 && keys[i-1].ip == k.ip {
+			if n := len(out.Conflicts); n > 0 && out.Conflicts[n-1].IP == out.Pairs[i].IP {
+				out.Conflicts[n-1].MACs = append(out.Conflicts[n-1].MACs, out.Pairs[i].MAC)
+			} else {
+				out.Conflicts = append(out.Conflicts, ARPConflict{IP: out.Pairs[i].IP, MACs: []string{out.Pairs[i-1].MAC, out.Pairs[i].MAC}})
+			}
+		}
+	}
+	byMAC := map[string][]string{}
+	for _, p := range out.Pairs {
+		byMAC[p.MAC] = append(byMAC[p.MAC], p.IP) // Pairs are in address order
+	}
+	macs := make([]string, 0, len(byMAC))
+	for mac, ips := range byMAC {
+		if len(ips) > 1 {
+			macs = append(macs, mac)
+		}
+	}
+	slices.Sort(macs)
+	out.SharedMACs = make([]MACClaims, len(macs))
+	for i, mac := range macs {
+		out.SharedMACs[i] = MACClaims{MAC: mac, IPs: byMAC[mac]}
+	}
+	return out
+}
