@@ -163,21 +163,17 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.transport[h.proto].add(n)
 	addEndpoint(a.src, h.src, n)
 	addEndpoint(a.dst, h.dst, n)
-	var ns int64
-	if timed {
-		ns = ts.UnixNano()
-	}
-	a.conv.addIP(h.src, h.dst, n, ns)
+	a.conv.addIP(h.src, h.dst, n, ts)
 
-	kind := a.upper(&h, reason, offset, ns)
+	kind := a.upper(&h, reason, offset, ts)
 	if timed {
-		a.timeline.add(ns, n, kind)
+		a.timeline.add(ts, n, kind)
 	}
 }
 
 // upper analyses what an IP packet carries (ICMP, TCP, UDP, DNS) and
 // returns its application protocol.
-func (a *analyzer) upper(h *ipHeader, ipReason string, offset, ns int64) app {
+func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64, ts time.Time) app {
 	if ipReason != "" {
 		a.decodeError(offset, ipReason, "")
 		return appNone
@@ -204,7 +200,7 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset, ns int64) app {
 		a.decodeError(offset, reason, "")
 		return appNone
 	}
-	kind := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ns, payload)
+	kind := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ts, payload)
 	a.apps[kind].add(h.length)
 	var dk dnsKind
 	switch {
@@ -274,7 +270,7 @@ func (a *analyzer) summary() *Summary {
 	if !a.first.IsZero() {
 		c.First = formatTime(a.first, a.digits)
 		c.Last = formatTime(a.last, a.digits)
-		c.DurationSeconds = a.last.Sub(a.first).Seconds()
+		c.DurationSeconds = seconds(a.first, a.last)
 	}
 	c.DecodeErrors = a.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(a.errorReasons)
@@ -390,6 +386,15 @@ func sortedEndpoints(m map[netip.Addr]*endpointCount) []Endpoint {
 		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes}
 	}
 	return out
+}
+
+// seconds is b minus a in seconds. Unlike time.Time.Sub it does not stop
+// at 292 years: real captures carry timestamps as odd as the year 586524.
+func seconds(a, b time.Time) float64 {
+	if d := b.Unix() - a.Unix(); d > -nanoSafeSeconds && d < nanoSafeSeconds {
+		return b.Sub(a).Seconds()
+	}
+	return float64(b.Unix()-a.Unix()) + float64(b.Nanosecond()-a.Nanosecond())/1e9
 }
 
 // formatTime formats t in UTC as RFC 3339 with exactly digits fractional digits.

@@ -20,13 +20,13 @@ type flowKey struct {
 // convCount is traffic between the two ends of a key, each way.
 type convCount struct {
 	packetsAB, bytesAB, packetsBA, bytesBA int64
-	first, last                            int64 // Unix nanoseconds; 0 before a timed packet
+	first, last                            time.Time // zero before a timed packet
 	// app is the application recognised from the flow's content, sticky
 	// once found so that a flow's bare ACKs count with it.
 	app app
 }
 
-func (c *convCount) add(forward bool, n, ts int64) {
+func (c *convCount) add(forward bool, n int64, ts time.Time) {
 	if forward {
 		c.packetsAB++
 		c.bytesAB += n
@@ -34,11 +34,11 @@ func (c *convCount) add(forward bool, n, ts int64) {
 		c.packetsBA++
 		c.bytesBA += n
 	}
-	if ts != 0 {
-		if c.first == 0 || ts < c.first {
+	if !ts.IsZero() {
+		if c.first.IsZero() || ts.Before(c.first) {
 			c.first = ts
 		}
-		if ts > c.last {
+		if ts.After(c.last) {
 			c.last = ts
 		}
 	}
@@ -63,8 +63,8 @@ func newConversations() conversations {
 	}
 }
 
-// addIP counts an IP packet between src and dst. ts is 0 for untimed packets.
-func (c *conversations) addIP(src, dst netip.Addr, n, ts int64) {
+// addIP counts an IP packet between src and dst. ts is zero for untimed packets.
+func (c *conversations) addIP(src, dst netip.Addr, n int64, ts time.Time) {
 	k, fwd := pairKey{src, dst}, true
 	if dst.Less(src) {
 		k, fwd = pairKey{dst, src}, false
@@ -79,7 +79,7 @@ func (c *conversations) addIP(src, dst netip.Addr, n, ts int64) {
 
 // addTransport counts a TCP or UDP packet and returns its application:
 // recognised from the flow's content when it ever was, else by port.
-func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dport uint16, n, ts int64, payload []byte) app {
+func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dport uint16, n int64, ts time.Time, payload []byte) app {
 	k, fwd := flowKey{a: src, b: dst, aPort: sport, bPort: dport, proto: proto}, true
 	if dst.Less(src) || (dst == src && dport < sport) {
 		k, fwd = flowKey{a: dst, b: src, aPort: dport, bPort: sport, proto: proto}, false
@@ -122,10 +122,10 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 func (c *conversations) summary(digits int) (Conversations, Ports) {
 	conv := func(cc *convCount) Conversation {
 		out := Conversation{PacketsAB: cc.packetsAB, BytesAB: cc.bytesAB, PacketsBA: cc.packetsBA, BytesBA: cc.bytesBA}
-		if cc.first != 0 {
-			out.First = formatTime(time.Unix(0, cc.first), digits)
-			out.Last = formatTime(time.Unix(0, cc.last), digits)
-			out.DurationSeconds = time.Duration(cc.last - cc.first).Seconds()
+		if !cc.first.IsZero() {
+			out.First = formatTime(cc.first, digits)
+			out.Last = formatTime(cc.last, digits)
+			out.DurationSeconds = seconds(cc.first, cc.last)
 		}
 		return out
 	}

@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"cmp"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -38,8 +40,54 @@ func (t *timeline) binKey(ns int64) int64 {
 	return k
 }
 
-func (t *timeline) add(ns, bytes int64, a app) {
-	k := t.binKey(ns)
+// Unix seconds within which a time's nanoseconds fit in an int64 (1678 to 2262).
+const nanoSafeSeconds int64 = math.MaxInt64/1_000_000_000 - 1
+
+// keyOf is binKey of ts, also for timestamps past 2262, whose nanoseconds
+// since 1970 overflow an int64 (a real capture in the corpus has packets
+// stamped in the year 586524): those are divided in 128 bits.
+func (t *timeline) keyOf(ts time.Time) int64 {
+	sec := ts.Unix()
+	if sec > -nanoSafeSeconds && sec < nanoSafeSeconds {
+		return t.binKey(ts.UnixNano())
+	}
+	if sec < 0 {
+		return math.MinInt64 // before 1678: no capture format can say so
+	}
+	hi, lo := bits.Mul64(uint64(sec), 1e9)
+	lo, carry := bits.Add64(lo, uint64(ts.Nanosecond()), 0)
+	hi += carry
+	if hi >= uint64(t.interval) {
+		return math.MaxInt64 // the bin number itself would overflow
+	}
+	q, _ := bits.Div64(hi, lo, uint64(t.interval))
+	return int64(min(q, math.MaxInt64))
+}
+
+// startOf is the start time of bin k.
+func (t *timeline) startOf(k int64) time.Time {
+	neg := k < 0
+	u := uint64(k)
+	if neg {
+		u = uint64(-(k + 1)) + 1 // |k|, also for math.MinInt64
+	}
+	hi, lo := bits.Mul64(u, uint64(t.interval))
+	if hi == 0 && lo <= math.MaxInt64 {
+		return time.Unix(0, k*t.interval)
+	}
+	// k * interval nanoseconds does not fit in an int64: split into seconds.
+	if hi >= 1e9 {
+		hi = 1e9 - 1 // beyond any representable time; clamp rather than panic
+	}
+	sec, nsec := bits.Div64(hi, lo, 1e9)
+	if neg {
+		return time.Unix(-int64(sec), -int64(nsec))
+	}
+	return time.Unix(int64(sec), int64(nsec))
+}
+
+func (t *timeline) add(ts time.Time, bytes int64, a app) {
+	k := t.keyOf(ts)
 	if t.cur == nil || k != t.curKey {
 		b := t.bins[k]
 		if b == nil {
@@ -97,7 +145,7 @@ func (t *timeline) summary() Timeline {
 	slices.Sort(keys)
 	lo, hi := keys[0], keys[len(keys)-1]
 	start := func(k int64) string {
-		return formatTime(time.Unix(0, k*t.interval), fracDigitsOf(t.interval))
+		return formatTime(t.startOf(k), fracDigitsOf(t.interval))
 	}
 	if uint64(hi-lo) >= MaxDenseBins {
 		out.Sparse = true
