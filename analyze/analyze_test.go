@@ -427,6 +427,10 @@ func TestPrintable(t *testing.T) {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// No limit: escapes make the text longer than its bytes, and all of it stays.
+	if got, want := Printable("\x00\x01\x02", 0), `\x00\x01\x02`; got != want {
+		t.Errorf("Printable without limit = %q, want %q", got, want)
+	}
 }
 
 // TestPcapngBlocks reads a pcapng file written out byte by byte: a section

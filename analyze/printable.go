@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -14,9 +15,9 @@ import (
 // html/template.
 func Printable(s string, max int) string {
 	if max <= 0 {
-		max = len(s) + 1
+		max = math.MaxInt
 	}
-	out := make([]rune, 0, min(len(s), max+1))
+	out := make([]rune, 0, min(len(s), max)+1)
 	for i := 0; i < len(s); {
 		if len(out) >= max {
 			return string(out) + "…"

@@ -101,7 +101,9 @@ type PacketError struct {
 }
 
 // DNS holds the DNS traffic seen: messages on UDP or TCP port 53. mDNS
-// (5353) and LLMNR (5355) are counted apart, in MDNS and LLMNR.
+// (5353) and LLMNR (5355) are counted apart, in MDNS and LLMNR. DNS is read
+// from the transport after the outermost IP header, so DNS inside a tunnel
+// (GRE, IP-in-IP) or inside IP fragments is not decoded.
 type DNS struct {
 	// Queries counts query messages (QR=0) by the first question's name,
 	// lower-cased, without the trailing dot ("." for the root). Count desc,

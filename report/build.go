@@ -36,7 +36,7 @@ type section struct {
 	ID, Title, Intro string
 	Notes            []string
 	Charts           []chart
-	Table            *table
+	Tables           []*table
 }
 
 type table struct {
@@ -103,10 +103,17 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
 	}
 
+	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
-	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, o.Top))
-	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, o.Top))
-	d.add(dnsSection(s.DNS, o.Top))
+	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top))
+	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top))
+	d.add(conversationSection(s.Conversations, nm, loc, o.Top))
+	d.add(portSection(s.Ports, o.Top))
+	d.add(protocolSection(s.Protocols))
+	dns := dnsSection(s.DNS, nm, o.Top)
+	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
+	d.add(dns)
+	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
 	return d
 }
@@ -133,17 +140,17 @@ func moreNote(shown, total int, what string) string {
 	return fmt.Sprintf("Showing the top %s of %s %s (--top); the JSON lists all of them.", thousands(int64(shown)), thousands(int64(total)), what)
 }
 
-func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.Capture, top int) section {
+func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.Capture, nm namer, top int) section {
 	n := limit(len(eps), top)
 	byPackets := make([]barItem, n)
 	for i, e := range eps[:n] {
-		byPackets[i] = barItem{e.IP, e.Packets}
+		byPackets[i] = barItem{nm.label(e.IP), e.Packets}
 	}
 	// The ranking by bytes is a display choice: re-sort a copy.
 	byBytes := sortedBy(eps, func(e analyze.Endpoint) int64 { return e.Bytes })
 	byteItems := make([]barItem, n)
 	for i, e := range byBytes[:n] {
-		byteItems[i] = barItem{e.IP, e.Bytes}
+		byteItems[i] = barItem{nm.label(e.IP), e.Bytes}
 	}
 	sec := section{
 		ID: id, Title: title,
@@ -156,19 +163,19 @@ func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.C
 	}
 	t := &table{
 		Caption: title + " by packets",
-		Columns: []column{{"#", true}, {"IP address", false}, {"Packets", true}, {"% of IP packets", true}, {"Bytes", true}},
+		Columns: []column{{"#", true}, {"IP address", false}, {"Names seen in the capture", false}, {"Packets", true}, {"% of IP packets", true}, {"Bytes", true}},
 		More:    moreNote(n, len(eps), "addresses"),
 	}
 	for i, e := range eps[:n] {
 		t.Rows = append(t.Rows, []cell{
-			num(int64(i + 1)), {Text: e.IP}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
+			num(int64(i + 1)), {Text: e.IP}, {Text: nm.names(e.IP), Title: nm.all(e.IP)}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
 		})
 	}
-	sec.Table = t
+	sec.Tables = append(sec.Tables, t)
 	return sec
 }
 
-func dnsSection(dns analyze.DNS, top int) section {
+func dnsSection(dns analyze.DNS, nm namer, top int) section {
 	n := limit(len(dns.Queries), top)
 	items := make([]barItem, n)
 	for i, q := range dns.Queries[:n] {
@@ -183,13 +190,20 @@ func dnsSection(dns analyze.DNS, top int) section {
 	}
 	t := &table{
 		Caption: "DNS query names by queries",
-		Columns: []column{{"#", true}, {"Name", false}, {"Queries", true}},
+		Columns: []column{{"#", true}, {"Name", false}, {"Queries", true}, {"Clients that asked", false}},
 		More:    moreNote(n, len(dns.Queries), "names"),
 	}
 	for i, q := range dns.Queries[:n] {
-		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count)})
+		clients := make([]string, 0, 3)
+		for _, c := range q.Clients[:min(len(q.Clients), 3)] {
+			clients = append(clients, c.IP+" ("+thousands(c.Count)+")")
+		}
+		if q.ClientsTotal > 3 {
+			clients = append(clients, fmt.Sprintf("+%d more", q.ClientsTotal-3))
+		}
+		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: strings.Join(clients, ", ")}})
 	}
-	sec.Table = t
+	sec.Tables = append(sec.Tables, t)
 	return sec
 }
 
@@ -246,7 +260,7 @@ func timelineSection(tl analyze.Timeline, loc *time.Location, top int) section {
 	for _, b := range rows {
 		t.Rows = append(t.Rows, []cell{{Text: showTime(b.Start, loc)}, num(b.Packets), bytesCell(b.Bytes)})
 	}
-	sec.Table = t
+	sec.Tables = append(sec.Tables, t)
 	return sec
 }
 
@@ -278,7 +292,7 @@ func problemSection(c analyze.Capture) section {
 		}
 		sec.Notes = append(sec.Notes, where+": "+analyze.Printable(what, 300))
 	}
-	sec.Table = t
+	sec.Tables = append(sec.Tables, t)
 	return sec
 }
 
@@ -347,14 +361,18 @@ func humanBytes(n int64) string {
 }
 
 func humanDuration(sec float64) string {
-	d := time.Duration(sec * float64(time.Second))
+	const day = 24 * 3600
 	switch {
-	case d < time.Second:
-		return d.Round(time.Microsecond).String()
-	case d < time.Hour:
-		return d.Round(time.Millisecond).String()
+	case sec < 1:
+		return time.Duration(sec * float64(time.Second)).Round(time.Microsecond).String()
+	case sec < 3600:
+		return time.Duration(sec * float64(time.Second)).Round(time.Millisecond).String()
+	case sec < 2*day:
+		return time.Duration(sec * float64(time.Second)).Round(time.Second).String()
+	case sec < 365*day:
+		return strconv.FormatFloat(sec/day, 'f', 1, 64) + " days"
 	}
-	return d.Round(time.Second).String()
+	return strconv.FormatFloat(sec/(365.25*day), 'f', 1, 64) + " years"
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -1,6 +1,10 @@
 package report
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -42,6 +46,7 @@ func hbar(id, label, seriesName, unit string, items []barItem) chart {
 	bar.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "8", Bottom: "8", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
@@ -67,7 +72,8 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	type point struct {
 		t              time.Time
 		packets, bytes int64
-		gap            bool // a break in a sparse timeline before this point
+		apps           []int64 // bytes per series
+		gap            bool    // a break in a sparse timeline before this point
 	}
 	pts := make([]point, 0, len(tl.Bins))
 	step := time.Duration(tl.IntervalSeconds * float64(time.Second))
@@ -78,7 +84,13 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 			continue
 		}
 		gap := tl.Sparse && i > 0 && t.Sub(prev) > step
-		pts = append(pts, point{t: t, packets: b.Packets, bytes: b.Bytes, gap: gap})
+		apps := make([]int64, len(tl.Series))
+		for j, se := range tl.Series {
+			if i < len(se.Bytes) {
+				apps[j] = se.Bytes[i]
+			}
+		}
+		pts = append(pts, point{t: t, packets: b.Packets, bytes: b.Bytes, apps: apps, gap: gap})
 		prev = t
 	}
 	if n := len(pts); n > maxLinePoints {
@@ -93,6 +105,9 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 					best.t, best.bytes = p.t, p.bytes
 				}
 				best.packets = max(best.packets, p.packets)
+				for j := range best.apps {
+					best.apps[j] = max(best.apps[j], p.apps[j])
+				}
 			}
 			out = append(out, best)
 		}
@@ -104,18 +119,66 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		_, off := t.In(loc).Zone()
 		return t.UnixMilli() + int64(off)*1000
 	}
+	// A dense timeline is drawn on a time axis. A sparse one (its span needs
+	// more than a million bins) would be a few dots at the ends of a
+	// years-long axis, so it is drawn on a broken axis instead: one category
+	// per non-empty bin, with a labelled break wherever time was skipped.
+	sparse := tl.Sparse
+	var cats []string
+	datum := func(t time.Time, v any) opts.LineData {
+		if sparse {
+			return opts.LineData{Value: v}
+		}
+		return opts.LineData{Value: []any{ms(t), v}}
+	}
 	bytesData := make([]opts.LineData, 0, len(pts))
 	pktData := make([]opts.LineData, 0, len(pts))
+	appData := make([][]opts.LineData, len(tl.Series))
+	var prevT time.Time
+	type gap struct {
+		after time.Time
+		sec   float64
+	}
+	var gaps []gap
 	for _, p := range pts {
 		if p.gap {
-			// A "-" value breaks the line: a sparse timeline draws its empty
-			// stretches as gaps instead of as lines across them.
-			gapAt := ms(p.t) - 1
-			bytesData = append(bytesData, opts.LineData{Value: []any{gapAt, "-"}})
-			pktData = append(pktData, opts.LineData{Value: []any{gapAt, "-"}})
+			gaps = append(gaps, gap{prevT, float64(p.t.Unix() - prevT.Unix())})
+			// A "-" value breaks the line across the skipped stretch.
+			gapAt := p.t.Add(-time.Millisecond)
+			if sparse {
+				cats = append(cats, "⋯ "+humanDuration(float64(p.t.Unix()-prevT.Unix()))+" later ⋯")
+			}
+			bytesData = append(bytesData, datum(gapAt, "-"))
+			pktData = append(pktData, datum(gapAt, "-"))
+			for j := range appData {
+				appData[j] = append(appData[j], datum(gapAt, "-"))
+			}
 		}
-		bytesData = append(bytesData, opts.LineData{Value: []any{ms(p.t), p.bytes}})
-		pktData = append(pktData, opts.LineData{Value: []any{ms(p.t), p.packets}})
+		if sparse {
+			cats = append(cats, p.t.In(loc).Format("2006-01-02 15:04:05"))
+		}
+		bytesData = append(bytesData, datum(p.t, p.bytes))
+		pktData = append(pktData, datum(p.t, p.packets))
+		for j := range appData {
+			appData[j] = append(appData[j], datum(p.t, p.apps[j]))
+		}
+		prevT = p.t
+	}
+	if len(gaps) > 0 {
+		slices.SortStableFunc(gaps, func(a, b gap) int { return cmp.Compare(b.sec, a.sec) })
+		var parts []string
+		for _, g := range gaps[:min(len(gaps), 5)] {
+			parts = append(parts, humanDuration(g.sec)+" without IP traffic after the bin of "+g.after.In(loc).Format("2006-01-02 15:04:05 MST"))
+		}
+		more := ""
+		if len(gaps) > 5 {
+			more = fmt.Sprintf(" (and %d shorter gaps)", len(gaps)-5)
+		}
+		notes = append(notes, "The time axis is broken where time was skipped: "+strings.Join(parts, "; ")+more+".")
+	}
+	xAxis := opts.XAxis{Type: "time"}
+	if sparse {
+		xAxis = opts.XAxis{Type: "category", Data: cats}
 	}
 	line := charts.NewLine()
 	line.SetGlobalOptions(
@@ -123,7 +186,7 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true)}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Top: "36", Bottom: "64", ContainLabel: opts.Bool(true)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "time"}),
+		charts.WithXAxisOpts(xAxis),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "bytes"}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithAnimation(false),
@@ -131,13 +194,25 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	line.ExtendYAxis(opts.YAxis{Type: "value", Name: "packets", Position: "right"})
 	line.AddSeries("IP bytes", bytesData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
 	line.AddSeries("IP packets", pktData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), YAxisIndex: 1}))
+	units := "bytes,count"
+	for j, se := range tl.Series {
+		line.AddSeries(se.Name+" bytes", appData[j], charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
+			charts.WithLineStyleOpts(opts.LineStyle{Width: 1, Type: "dashed"}))
+		units += ",bytes"
+	}
 	line.Validate()
 	opt := line.JSON()
+	if sparse {
+		// Validate copies the (empty) SetXAxis data over the axis's own.
+		if axes, ok := opt["xAxis"].([]opts.XAxis); ok && len(axes) > 0 {
+			axes[0].Data = cats
+		}
+	}
 	opt["useUTC"] = true
 	zone := "UTC"
 	if loc != nil && loc != time.UTC {
 		zone = loc.String()
 	}
-	label := "IP bytes and packets per " + trimFloat(tl.IntervalSeconds) + "-second bin, time in " + zone
-	return chart{ID: "chart-timeline", Label: label, Height: 360, Unit: "bytes,count", Option: opt}, notes
+	label := "IP bytes and packets per " + trimFloat(tl.IntervalSeconds) + "-second bin, with the bytes of the top application protocols (dashed), time in " + zone
+	return chart{ID: "chart-timeline", Label: label, Height: 380, Unit: units, Option: opt}, notes
 }

@@ -10,15 +10,15 @@
   }
   var options = JSON.parse(holder.textContent);
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
-  var units = ["B", "KB", "MB", "GB", "TB"];
+  var byteUnits = ["B", "KB", "MB", "GB", "TB"];
   function humanBytes(v) {
     var n = Number(v);
     var i = 0;
-    while (Math.abs(n) >= 1000 && i < units.length - 1) {
+    while (Math.abs(n) >= 1000 && i < byteUnits.length - 1) {
       n /= 1000;
       i++;
     }
-    return (i === 0 ? String(n) : n.toFixed(1)) + " " + units[i];
+    return (i === 0 ? String(n) : n.toFixed(1)) + " " + byteUnits[i];
   }
   function exact(v) {
     return Number(v).toLocaleString("en-US");
@@ -37,17 +37,25 @@
     if (!opt) {
       continue;
     }
-    var unit = el.getAttribute("data-unit");
+    // data-unit is one unit for the chart, or a comma-separated list with
+    // one unit per series.
+    var units = (el.getAttribute("data-unit") || "count").split(",");
     opt.tooltip = opt.tooltip || {};
-    opt.tooltip.valueFormatter = formatterFor(unit);
-    if (unit === "bytes") {
-      [].concat(opt.xAxis || [], opt.yAxis || []).forEach(function (ax) {
-        if (ax.type === "value") {
-          ax.axisLabel = ax.axisLabel || {};
-          ax.axisLabel.formatter = humanBytes;
-        }
+    // Tooltips are drawn on the canvas, not as HTML, so no text from the
+    // capture is ever parsed as markup.
+    opt.tooltip.renderMode = "richText";
+    opt.tooltip.valueFormatter = formatterFor(units[0]);
+    if (units.length > 1) {
+      (opt.series || []).forEach(function (s, i) {
+        s.tooltip = { valueFormatter: formatterFor(units[i] || "count") };
       });
     }
+    [].concat(opt.xAxis || [], opt.yAxis || []).forEach(function (ax) {
+      if (ax.type === "value" && (ax.name === "bytes" || (units.length === 1 && units[0] === "bytes"))) {
+        ax.axisLabel = ax.axisLabel || {};
+        ax.axisLabel.formatter = humanBytes;
+      }
+    });
     var chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
     if (dark) {
       opt.backgroundColor = "transparent";

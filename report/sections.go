@@ -1,0 +1,276 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// namer shows the names the capture gives an address (analyze.Summary.Names).
+type namer map[string][]string
+
+func newNamer(ns []analyze.Name) namer {
+	m := namer{}
+	for _, n := range ns {
+		m[n.IP] = n.Names
+	}
+	return m
+}
+
+// names lists an address's names, shortened, for a table cell.
+func (n namer) names(ip string) string {
+	ns := n[ip]
+	if len(ns) == 0 {
+		return ""
+	}
+	shown := make([]string, 0, 3)
+	for _, x := range ns[:min(len(ns), 3)] {
+		shown = append(shown, analyze.Printable(x, 60))
+	}
+	s := strings.Join(shown, ", ")
+	if len(ns) > 3 {
+		s += fmt.Sprintf(" +%d more", len(ns)-3)
+	}
+	return s
+}
+
+// all lists every name of an address in full, for a cell's hover text.
+func (n namer) all(ip string) string {
+	out := make([]string, len(n[ip]))
+	for i, x := range n[ip] {
+		out[i] = analyze.Printable(x, 0)
+	}
+	return strings.Join(out, ", ")
+}
+
+// label is an address for a chart axis: the address and its first name.
+func (n namer) label(ip string) string {
+	if ns := n[ip]; len(ns) > 0 {
+		return analyze.Printable(ip+" ("+ns[0]+")", chartLabelRunes+20)
+	}
+	return ip
+}
+
+// ipCell shows an address with its names.
+func (n namer) ipCell(ip string) cell {
+	if names := n.names(ip); names != "" {
+		return cell{Text: ip + " (" + names + ")", Title: n.all(ip)}
+	}
+	return cell{Text: ip}
+}
+
+func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, top int) section {
+	n := limit(len(c.IP), top)
+	items := make([]barItem, n)
+	for i, cv := range c.IP[:n] {
+		items[i] = barItem{nm.label(cv.A) + " ↔ " + nm.label(cv.B), cv.BytesAB + cv.BytesBA}
+	}
+	sec := section{
+		ID: "conversations", Title: "Conversations",
+		Intro: fmt.Sprintf("%s IP address pairs and %s TCP/UDP conversations. A is the lower address of each pair; "+
+			"each direction is counted separately.", thousands(int64(len(c.IP))), thousands(c.TransportTotal)),
+		Charts: []chart{hbar("chart-conversations", "Top IP conversations by bytes (both directions)", "IP bytes", "bytes", items)},
+	}
+	t := &table{
+		Caption: "IP conversations by bytes",
+		Columns: []column{{"A", false}, {"B", false}, {"Packets A→B", true}, {"Bytes A→B", true},
+			{"Packets B→A", true}, {"Bytes B→A", true}, {"First", false}, {"Duration", true}},
+		More: moreNote(n, len(c.IP), "pairs"),
+	}
+	for _, cv := range c.IP[:n] {
+		t.Rows = append(t.Rows, []cell{nm.ipCell(cv.A), nm.ipCell(cv.B), num(cv.PacketsAB), bytesCell(cv.BytesAB),
+			num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: showTime(cv.First, loc)}, {Text: humanDuration(cv.DurationSeconds), Numeric: true}})
+	}
+	sec.Tables = append(sec.Tables, t)
+
+	n = limit(len(c.Transport), top)
+	tt := &table{
+		Caption: "TCP and UDP conversations by bytes",
+		Columns: []column{{"Protocol", false}, {"A", false}, {"Port", true}, {"B", false}, {"Port", true},
+			{"Packets A→B", true}, {"Bytes A→B", true}, {"Packets B→A", true}, {"Bytes B→A", true}, {"Duration", true}},
+		More: moreNote(n, int(c.TransportTotal), "conversations"),
+	}
+	for _, cv := range c.Transport[:n] {
+		tt.Rows = append(tt.Rows, []cell{{Text: strings.ToUpper(cv.Proto)}, nm.ipCell(cv.A), portCell(cv.APort), nm.ipCell(cv.B), portCell(cv.BPort),
+			num(cv.PacketsAB), bytesCell(cv.BytesAB), num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: humanDuration(cv.DurationSeconds), Numeric: true}})
+	}
+	sec.Tables = append(sec.Tables, tt)
+	return sec
+}
+
+func portCell(p uint16) cell { return cell{Text: strconv.Itoa(int(p)), Numeric: true} }
+
+// portRow is a port of either protocol, for the ports section.
+type portRow struct {
+	proto string
+	analyze.Port
+}
+
+func (p portRow) label() string {
+	s := p.proto + "/" + strconv.Itoa(int(p.Port.Port))
+	if p.Service != "" {
+		s += " " + p.Service
+	}
+	return s
+}
+
+func portSection(ps analyze.Ports, top int) section {
+	rows := make([]portRow, 0, len(ps.TCP)+len(ps.UDP))
+	for _, p := range ps.TCP {
+		rows = append(rows, portRow{"tcp", p})
+	}
+	for _, p := range ps.UDP {
+		rows = append(rows, portRow{"udp", p})
+	}
+	byDstPackets := sortedBy(rows, func(r portRow) int64 { return r.DstPackets })
+	byDstBytes := sortedBy(rows, func(r portRow) int64 { return r.DstBytes })
+	n := limit(len(rows), top)
+	pk := make([]barItem, 0, n)
+	by := make([]barItem, 0, n)
+	for i := 0; i < n; i++ {
+		if byDstPackets[i].DstPackets > 0 {
+			pk = append(pk, barItem{byDstPackets[i].label(), byDstPackets[i].DstPackets})
+		}
+		if byDstBytes[i].DstBytes > 0 {
+			by = append(by, barItem{byDstBytes[i].label(), byDstBytes[i].DstBytes})
+		}
+	}
+	sec := section{
+		ID: "ports", Title: "Ports and services",
+		Intro: fmt.Sprintf("%s TCP and %s UDP ports. Destination ports usually name the service; bytes are IP bytes of the packets to or from the port.",
+			thousands(int64(len(ps.TCP))), thousands(int64(len(ps.UDP)))),
+		Charts: []chart{
+			hbar("chart-ports-packets", "Top destination ports by packets", "packets to the port", "count", pk),
+			hbar("chart-ports-bytes", "Top destination ports by bytes", "bytes to the port", "bytes", by),
+		},
+	}
+	t := &table{
+		Caption: "Ports by packets (as source and destination)",
+		Columns: []column{{"Protocol", false}, {"Port", true}, {"Service", false}, {"Packets to", true}, {"Bytes to", true},
+			{"Packets from", true}, {"Bytes from", true}},
+		More: moreNote(n, len(rows), "ports"),
+	}
+	all := sortedBy(rows, func(r portRow) int64 { return r.DstPackets + r.SrcPackets })
+	for _, r := range all[:n] {
+		t.Rows = append(t.Rows, []cell{{Text: strings.ToUpper(r.proto)}, portCell(r.Port.Port), {Text: r.Service},
+			num(r.DstPackets), bytesCell(r.DstBytes), num(r.SrcPackets), bytesCell(r.SrcBytes)})
+	}
+	sec.Tables = append(sec.Tables, t)
+	return sec
+}
+
+func protocolSection(p analyze.Protocols) section {
+	items := func(pcs []analyze.ProtocolCount) []barItem {
+		out := make([]barItem, len(pcs))
+		for i, pc := range pcs {
+			out[i] = barItem{pc.Name, pc.Bytes}
+		}
+		return out
+	}
+	sec := section{
+		ID: "protocols", Title: "Protocols",
+		Intro: "Packets and bytes by layer. Link counts every frame with its length on the wire; the other layers count IP bytes, " +
+			"except non-IP network protocols (ARP...), which count frame lengths. Applications are recognised by content " +
+			"(TLS records, HTTP request and status lines, SSH banners, QUIC long headers), else by well-known port.",
+		Charts: []chart{
+			hbar("chart-protocols-app", "Application protocols by bytes", "bytes", "bytes", items(sortedBy(p.Application, func(c analyze.ProtocolCount) int64 { return c.Bytes }))),
+			hbar("chart-protocols-transport", "Transport protocols by bytes", "bytes", "bytes", items(sortedBy(p.Transport, func(c analyze.ProtocolCount) int64 { return c.Bytes }))),
+		},
+	}
+	t := &table{
+		Caption: "Protocols by layer",
+		Columns: []column{{"Layer", false}, {"Protocol", false}, {"Packets", true}, {"Bytes", true}},
+	}
+	for _, l := range []struct {
+		name string
+		pcs  []analyze.ProtocolCount
+	}{{"link", p.Link}, {"network", p.Network}, {"transport", p.Transport}, {"application", p.Application}} {
+		for _, pc := range l.pcs {
+			t.Rows = append(t.Rows, []cell{{Text: l.name}, {Text: pc.Name}, num(pc.Packets), bytesCell(pc.Bytes)})
+		}
+	}
+	sec.Tables = append(sec.Tables, t)
+	return sec
+}
+
+// countTable is a two-column table of names and counts.
+func countTable(caption, what, unit string, cs []analyze.Count, top int) *table {
+	n := limit(len(cs), top)
+	t := &table{Caption: caption, Columns: []column{{what, false}, {unit, true}}, More: moreNote(n, len(cs), strings.ToLower(what)+"s")}
+	for _, c := range cs[:n] {
+		t.Rows = append(t.Rows, []cell{{Text: analyze.Printable(c.Name, 0)}, num(c.Count)})
+	}
+	return t
+}
+
+func ipCountTable(caption, unit string, cs []analyze.IPCount, nm namer, top int) *table {
+	n := limit(len(cs), top)
+	t := &table{Caption: caption, Columns: []column{{"IP address", false}, {unit, true}}, More: moreNote(n, len(cs), "addresses")}
+	for _, c := range cs[:n] {
+		t.Rows = append(t.Rows, []cell{nm.ipCell(c.IP), num(c.Count)})
+	}
+	return t
+}
+
+// dnsDetailTables adds the DNS tables beyond the query names.
+func dnsDetailTables(dns analyze.DNS, nm namer, top int) []*table {
+	var ts []*table
+	ts = append(ts,
+		countTable("Query types", "Type", "Queries", dns.Types, 0),
+		countTable("Response codes", "Response code", "Responses", dns.Rcodes, 0),
+		countTable("Names answered NXDOMAIN (no such name)", "Name", "Responses", dns.NXDomain, top),
+		ipCountTable("Top DNS clients (addresses sending queries)", "Queries", dns.Clients, nm, top),
+		ipCountTable("Top DNS servers (addresses receiving queries)", "Queries", dns.Servers, nm, top),
+	)
+	n := limit(len(dns.Answers), top*5)
+	at := &table{
+		Caption: "Answers seen, by name",
+		Columns: []column{{"Name", false}, {"Type", false}, {"Data", false}, {"Responses", true}},
+		More:    moreNote(n, len(dns.Answers), "answers"),
+	}
+	for _, a := range dns.Answers[:n] {
+		at.Rows = append(at.Rows, []cell{{Text: analyze.Printable(a.Name, 0)}, {Text: a.Type}, {Text: analyze.Printable(a.Data, 0)}, num(a.Count)})
+	}
+	ts = append(ts, at,
+		countTable("mDNS queries (UDP 5353)", "Name", "Queries", dns.MDNS, top),
+		countTable("LLMNR queries (UDP 5355)", "Name", "Queries", dns.LLMNR, top),
+	)
+	return ts
+}
+
+func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int) section {
+	sec := section{
+		ID: "icmp-arp", Title: "ICMP and ARP",
+		Intro: "ICMP and ICMPv6 messages by type and code (unreachables and TTL-exceeded messages show scans and routing problems), " +
+			"and ARP requests, replies and the IP-to-MAC bindings ARP senders claimed.",
+	}
+	for _, c := range arp.Conflicts {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("Warning: %s was claimed by %d MACs (%s): ARP spoofing or a failover.",
+			c.IP, len(c.MACs), strings.Join(c.MACs, ", ")))
+	}
+	for _, m := range arp.SharedMACs {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("Note: %s claimed %d addresses (%s): a router's proxy ARP, or a host impersonating others.",
+			m.MAC, len(m.IPs), strings.Join(m.IPs, ", ")))
+	}
+	it := &table{Caption: "ICMP messages", Columns: []column{{"Version", false}, {"Type", true}, {"Code", true}, {"Meaning", false}, {"Packets", true}}}
+	for _, c := range icmp[:limit(len(icmp), top)] {
+		v := "ICMP"
+		if c.Version == 6 {
+			v = "ICMPv6"
+		}
+		it.Rows = append(it.Rows, []cell{{Text: v}, num(int64(c.Type)), num(int64(c.Code)), {Text: c.Name}, num(c.Packets)})
+	}
+	pt := &table{Caption: "ARP bindings (IP claimed by MAC)", Columns: []column{{"IP address", false}, {"MAC", false}, {"ARP packets", true}}}
+	for _, p := range arp.Pairs[:limit(len(arp.Pairs), top)] {
+		pt.Rows = append(pt.Rows, []cell{nm.ipCell(p.IP), {Text: p.MAC}, num(p.Packets)})
+	}
+	sec.Tables = []*table{it,
+		ipCountTable("ARP requests (who-has), by target", "Requests", arp.Requests, nm, top),
+		ipCountTable("ARP replies (is-at), by sender", "Replies", arp.Replies, nm, top),
+		pt,
+	}
+	return sec
+}
