@@ -7,7 +7,8 @@ import (
 )
 
 // Printable is how pcapreport shows a string taken from a capture: control
-// bytes, invalid UTF-8 and bidirectional formatting characters become
+// bytes, invalid UTF-8, bidirectional formatting characters, line and
+// paragraph separators and zero-width characters become
 // visible \x or \u escapes, and the result is cut to at most max runes with
 // "…" appended (max <= 0: no limit). Names keep their raw bytes in the
 // Summary; the report and the terminal output pass them through Printable.
@@ -26,7 +27,7 @@ func Printable(s string, max int) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			out = append(out, []rune(fmt.Sprintf(`\x%02x`, s[i]))...)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidi(r):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isHidden(r):
 			if r < 0x100 {
 				out = append(out, []rune(fmt.Sprintf(`\x%02x`, r))...)
 			} else {
@@ -40,8 +41,18 @@ func Printable(s string, max int) string {
 	return string(out)
 }
 
-// isBidi reports the Unicode bidirectional formatting characters that can
-// make text display in a different order than it is stored.
-func isBidi(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+// isHidden reports characters that change how text around them displays
+// or that cannot be seen: bidirectional formatting (which can make
+// "evil\u202egnp.exe" read as "evilexe.png"), line and paragraph separators,
+// and zero-width characters.
+func isHidden(r rune) bool {
+	switch {
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true // bidirectional formatting
+	case r == 0x2028, r == 0x2029:
+		return true // line and paragraph separators
+	case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff, r == 0x180e:
+		return true // zero-width
+	}
+	return false
 }

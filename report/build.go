@@ -119,9 +119,15 @@ func build(s *analyze.Summary, o Options) *pageData {
 }
 
 func (d *pageData) add(sec section) {
+	drawn := sec.Charts[:0:0]
 	for _, ch := range sec.Charts {
+		if ch.empty {
+			continue
+		}
 		d.ChartData[ch.ID] = ch.Option
+		drawn = append(drawn, ch)
 	}
+	sec.Charts = drawn
 	d.Sections = append(d.Sections, sec)
 }
 

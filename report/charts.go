@@ -22,6 +22,9 @@ type chart struct {
 	// with several series it is a comma-separated list, one per series.
 	Unit   string
 	Option map[string]any // go-echarts option tree, escaped by html/template
+	// empty is set for a chart with nothing to draw; the page leaves it out
+	// and the table below says "None in this capture."
+	empty bool
 }
 
 // chartLabelRunes is how much of a name a chart axis shows; the table
@@ -55,7 +58,7 @@ func hbar(id, label, seriesName, unit string, items []barItem) chart {
 	bar.SetXAxis(names).AddSeries(seriesName, data)
 	bar.XYReversal()
 	bar.Validate()
-	return chart{ID: id, Label: label, Height: 40 + 24*max(len(items), 1), Unit: unit, Option: bar.JSON()}
+	return chart{ID: id, Label: label, Height: 40 + 24*max(len(items), 1), Unit: unit, Option: bar.JSON(), empty: len(items) == 0}
 }
 
 // maxLinePoints bounds the points a time line draws. Longer timelines are
@@ -192,11 +195,14 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		charts.WithAnimation(false),
 	)
 	line.ExtendYAxis(opts.YAxis{Type: "value", Name: "packets", Position: "right"})
-	line.AddSeries("IP bytes", bytesData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
-	line.AddSeries("IP packets", pktData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), YAxisIndex: 1}))
+	// Points are marked when a line alone could not show them: a bin between
+	// two gaps of a sparse time line, or a time line of a single bin.
+	symbols := opts.Bool(sparse || len(pts) <= 100)
+	line.AddSeries("IP bytes", bytesData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5}))
+	line.AddSeries("IP packets", pktData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5, YAxisIndex: 1}))
 	units := "bytes,count"
 	for j, se := range tl.Series {
-		line.AddSeries(se.Name+" bytes", appData[j], charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
+		line.AddSeries(se.Name+" bytes", appData[j], charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5}),
 			charts.WithLineStyleOpts(opts.LineStyle{Width: 1, Type: "dashed"}))
 		units += ",bytes"
 	}
@@ -214,5 +220,5 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		zone = loc.String()
 	}
 	label := "IP bytes and packets per " + trimFloat(tl.IntervalSeconds) + "-second bin, with the bytes of the top application protocols (dashed), time in " + zone
-	return chart{ID: "chart-timeline", Label: label, Height: 380, Unit: units, Option: opt}, notes
+	return chart{ID: "chart-timeline", Label: label, Height: 380, Unit: units, Option: opt, empty: len(pts) == 0}, notes
 }

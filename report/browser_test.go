@@ -1,0 +1,749 @@
+package report_test
+
+// Browser tests: reports are opened from file:// URLs in a real headless
+// Chromium driven by chromedp, with every network request intercepted and
+// failed. Each test checks that the page asks for nothing but itself, logs
+// no error, throws nothing, violates no Content-Security-Policy directive,
+// and that every chart really drew on its canvas.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// pageTimeout bounds everything done with one page, so that a hung browser
+// fails the test instead of hanging it.
+const pageTimeout = 30 * time.Second
+
+// chromium returns the path of a Chromium or Chrome, or skips the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no Chromium found: install Debian's chromium to run the browser tests")
+	return ""
+}
+
+// startBrowser starts one headless Chromium for the test, with a fresh
+// profile, and returns its context; each page gets its own tab.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	exe := chromium(t)
+	profile := t.TempDir() // removed after the browser has stopped (cleanups run last-in, first-out)
+	output := &lockedWriter{}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("force-device-scale-factor", "1"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(output),
+	}
+	// The browser's whole life is bounded too: start-up, every page, shutdown.
+	life, cancelLife := context.WithTimeout(context.Background(), 55*time.Second)
+	actx, cancelAlloc := chromedp.NewExecAllocator(life, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		stop, cancelStop := context.WithTimeout(bctx, 5*time.Second)
+		_ = chromedp.Cancel(stop)
+		cancelStop()
+		cancelBrowser()
+		cancelAlloc()
+		cancelLife()
+	})
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting %s: %v\n%s", exe, err, output.String())
+	}
+	return bctx
+}
+
+// lockedWriter collects the browser's output, which it writes from
+// another goroutine.
+type lockedWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// pageRun is what happened while a page was open.
+type pageRun struct {
+	url      string
+	mu       sync.Mutex
+	urls     map[network.RequestID]string
+	requests []string // the URL of every request the page made (Network.requestWillBeSent, webSocketCreated)
+	blocked  []string // URLs failed by the Fetch interception or blocked by Network.setBlockedURLs
+	problems []string // console errors and warnings, exceptions, browser log errors and warnings
+}
+
+func (r *pageRun) add(list *[]string, s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*list = append(*list, s)
+}
+
+func (r *pageRun) snapshot() (requests, blocked, problems []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.requests...), append([]string(nil), r.blocked...), append([]string(nil), r.problems...)
+}
+
+func remoteText(args []*runtime.RemoteObject) string {
+	var parts []string
+	for _, a := range args {
+		switch {
+		case len(a.Value) > 0:
+			parts = append(parts, string(a.Value))
+		case a.Description != "":
+			parts = append(parts, a.Description)
+		default:
+			parts = append(parts, string(a.Type))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// watchScript runs in the page before any of its own scripts. Scripts
+// added through the DevTools protocol are not subject to the page's CSP.
+const watchScript = `
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber + " sample " + JSON.stringify(e.sample));
+});
+`
+
+// openPage opens the file in a new tab of the browser with the network cut
+// off, and waits until it has loaded. The returned context is the tab's;
+// it ends after pageTimeout.
+func openPage(t *testing.T, bctx context.Context, file, colorScheme string) (context.Context, *pageRun) {
+	t.Helper()
+	u := (&url.URL{Scheme: "file", Path: file}).String()
+	run := &pageRun{url: u, urls: map[network.RequestID]string{}}
+	tctx, cancelTimeout := context.WithTimeout(bctx, pageTimeout)
+	tab, cancelTab := chromedp.NewContext(tctx)
+	t.Cleanup(func() { cancelTab(); cancelTimeout() })
+
+	if err := chromedp.Listen(tab, func(ev any) {
+		// Runs in the tab's read loop: record and return.
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			run.add(&run.requests, ev.Request.URL)
+			run.mu.Lock()
+			run.urls[ev.RequestID] = ev.Request.URL
+			run.mu.Unlock()
+		case *network.EventWebSocketCreated:
+			run.add(&run.requests, ev.URL)
+		case *network.EventLoadingFailed:
+			if ev.BlockedReason != "" || ev.ErrorText == "net::ERR_BLOCKED_BY_CLIENT" {
+				run.mu.Lock()
+				run.blocked = append(run.blocked, run.urls[ev.RequestID])
+				run.mu.Unlock()
+			}
+		case *fetch.EventRequestPaused:
+			go func() {
+				var err error
+				if ev.Request.URL == u {
+					_, err = chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+				} else {
+					run.add(&run.blocked, ev.Request.URL)
+					_, err = chromedp.Call(tab, fetch.FailRequest, fetch.FailRequestParams{
+						RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
+				}
+				if err != nil && tab.Err() == nil {
+					run.add(&run.problems, fmt.Sprintf("handling the request for %s: %v", ev.Request.URL, err))
+				}
+			}()
+		case *runtime.EventConsoleAPICalled:
+			switch ev.Type {
+			case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeWarning, runtime.ConsoleAPICalledTypeAssert:
+				run.add(&run.problems, fmt.Sprintf("console.%s: %s", ev.Type, remoteText(ev.Args)))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			text := d.Text
+			if d.Exception != nil {
+				text += " " + d.Exception.Description
+			}
+			run.add(&run.problems, fmt.Sprintf("exception at %s:%d:%d: %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, text))
+		case *cdplog.EventEntryAdded:
+			e := ev.Entry
+			if e.Level == cdplog.EntryLevelError || e.Level == cdplog.EntryLevelWarning {
+				run.add(&run.problems, fmt.Sprintf("log %s %s: %s (%s:%d)", e.Level, e.Source, e.Text, e.URL, e.LineNumber))
+			}
+		}
+	}); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+
+	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		// Intercept every request; only the document itself may load.
+		if _, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{
+			Patterns: []*fetch.RequestPattern{{URLPattern: "*"}},
+		}); err != nil {
+			return fmt.Errorf("Fetch.enable: %w", err)
+		}
+		// Fetch does not see WebSockets; block them (and anything else) here too.
+		var patterns []*network.BlockPattern
+		for _, p := range []string{"http://*:*/*", "https://*:*/*", "ws://*:*/*", "wss://*:*/*"} {
+			patterns = append(patterns, &network.BlockPattern{URLPattern: p, Block: true})
+		}
+		if _, err := cdp.Call(ctx, tg, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns}); err != nil {
+			return fmt.Errorf("Network.setBlockedURLs: %w", err)
+		}
+		if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: watchScript}); err != nil {
+			return fmt.Errorf("Page.addScriptToEvaluateOnNewDocument: %w", err)
+		}
+		if _, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: colorScheme}},
+		}); err != nil {
+			return fmt.Errorf("Emulation.setEmulatedMedia: %w", err)
+		}
+		return nil
+	})
+	if err := chromedp.Do(tab, setup, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("opening %s: %v", u, err)
+	}
+	return tab, run
+}
+
+// chartDrawing is what measureChartsJS found for one chart.
+type chartDrawing struct {
+	ID       string    `json:"id"`
+	Rendered string    `json:"rendered"`
+	Canvases int       `json:"canvases"`
+	Width    int       `json:"width"`
+	Height   int       `json:"height"`
+	Painted  int       `json:"painted"`  // pixels that differ from the canvas's background
+	Series   []int     `json:"series"`   // per series: pixels of its colour inside the plot area
+	Positive []int     `json:"positive"` // per series: data values > 0
+	Names    []string  `json:"names"`    // per series: its name
+	Types    []string  `json:"types"`    // per series: its type
+	Points   []int     `json:"points"`   // per line series: positive points with the series' colour within 3 px
+	Grid     []float64 `json:"grid"`     // the plot area, device pixels
+	Legend   []float64 `json:"legend"`   // the legend's box, device pixels, if shown
+	Error    string    `json:"error"`
+}
+
+// measureJS defines window.__measure(canvas, rect, colors): it reads every
+// pixel of canvas and counts those that differ from the most common colour
+// (the background, transparent for ECharts), and, inside rect (device
+// pixels; null means the whole canvas), those of each colour in colors.
+const measureJS = `
+window.__pixels = function (c) {
+  // Read a copy made for reading, so that the test itself does not make
+  // Chrome warn about repeated readbacks of the chart's canvas.
+  var copy = document.createElement("canvas");
+  copy.width = c.width; copy.height = c.height;
+  var ctx = copy.getContext("2d", {willReadFrequently: true});
+  ctx.drawImage(c, 0, 0);
+  return ctx.getImageData(0, 0, c.width, c.height).data;
+};
+window.__measure = function (c, rect, colors, px) {
+  var w = c.width, h = c.height;
+  px = px || __pixels(c);
+  // The background is the most common colour; a sample finds it.
+  var freq = new Map(), bg = 0, best = -1;
+  for (var i = 0; i < px.length; i += 4 * 7) {
+    var k = ((px[i] << 24) | (px[i+1] << 16) | (px[i+2] << 8) | px[i+3]) >>> 0;
+    var n = (freq.get(k) || 0) + 1;
+    freq.set(k, n);
+    if (n > best) { best = n; bg = k; }
+  }
+  var b0 = bg >>> 24, b1 = (bg >>> 16) & 255, b2 = (bg >>> 8) & 255, b3 = bg & 255;
+  var r = rect || {x: 0, y: 0, width: w, height: h};
+  var painted = 0, counts = colors.map(function () { return 0; });
+  for (var y = 0; y < h; y++) {
+    var inY = y >= r.y && y < r.y + r.height;
+    for (var x = 0, i = y * w * 4; x < w; x++, i += 4) {
+      var d = Math.abs(px[i] - b0) + Math.abs(px[i+1] - b1) + Math.abs(px[i+2] - b2) + Math.abs(px[i+3] - b3);
+      if (d < 24) continue;
+      painted++;
+      if (!inY || px[i+3] < 96 || x < r.x || x >= r.x + r.width) continue;
+      for (var s = 0; s < colors.length; s++) {
+        var col = colors[s];
+        if (col && Math.abs(px[i] - col[0]) <= 12 && Math.abs(px[i+1] - col[1]) <= 12 && Math.abs(px[i+2] - col[2]) <= 12) {
+          counts[s]++;
+        }
+      }
+    }
+  }
+  return {painted: painted, counts: counts, width: w, height: h};
+};
+window.__rgb = function (hex) {
+  var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(String(hex || ""));
+  return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : null;
+};
+true;
+`
+
+// measureChartsJS measures every [data-chart] element's canvas. It asks
+// ECharts where the plot area, the legend and each line point are, and
+// counts pixels there.
+const measureChartsJS = `(function () {
+  function value(d) {
+    var v = d && typeof d === "object" && !Array.isArray(d) ? d.value : d;
+    return Array.isArray(v) ? v[1] : v;
+  }
+  var out = [];
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var r = {id: el.getAttribute("data-chart"), rendered: el.getAttribute("data-rendered") || "",
+      canvases: 0, width: 0, height: 0, painted: 0, series: [], names: [], types: [], positive: [], points: [], grid: [], legend: [], error: ""};
+    out.push(r);
+    try {
+      var canvases = el.querySelectorAll("canvas");
+      r.canvases = canvases.length;
+      var inst = window.echarts && echarts.getInstanceByDom(el);
+      if (!canvases.length || !inst) { r.error = "no canvas or no ECharts instance"; return; }
+      var c = canvases[0];
+      var scale = c.width / c.getBoundingClientRect().width;
+      var opt = inst.getOption();
+      var palette = opt.color || [];
+      var series = opt.series || [];
+      var colors = series.map(function (s, i) { return __rgb(palette[i % palette.length]); });
+      r.types = series.map(function (s) { return s.type; });
+      r.names = series.map(function (s) { return String(s.name || ""); });
+      r.positive = series.map(function (s) {
+        return (s.data || []).filter(function (d) { var v = value(d); return typeof v === "number" && v > 0; }).length;
+      });
+      var model = inst.getModel();
+      var rect = null;
+      var g = model.getComponent("grid", 0).coordinateSystem.getRect();
+      rect = {x: Math.floor(g.x * scale), y: Math.floor(g.y * scale),
+        width: Math.ceil(g.width * scale) + 1, height: Math.ceil(g.height * scale) + 1};
+      r.grid = [rect.x, rect.y, rect.width, rect.height];
+      var lm = model.getComponent("legend", 0);
+      if (lm && lm.get("show") !== false) {
+        var group = inst.getViewOfComponentModel(lm).group;
+        var b = group.getBoundingRect().clone();
+        var m = group.getComputedTransform();
+        if (m) { b.applyTransform(m); }
+        if (b.width > 0 && b.height > 0) { r.legend = [b.x * scale, b.y * scale, b.width * scale, b.height * scale]; }
+      }
+      var px = __pixels(c);
+      var m = __measure(c, rect, colors, px);
+      r.width = m.width; r.height = m.height; r.painted = m.painted; r.series = m.counts;
+      r.points = series.map(function (s, i) {
+        if (s.type !== "line" || !colors[i]) { return 0; }
+        // A point counts as shown if its series' colour is within 3 pixels,
+        // or another series' colour: lines that coincide blend or cover
+        // each other, and the reader sees one line there.
+        var cols = colors.filter(Boolean), seen = 0;
+        (s.data || []).forEach(function (d, index) {
+          var v = d && typeof d === "object" && !Array.isArray(d) ? d.value : d;
+          if (!Array.isArray(v)) { v = [index, v]; } // on a category axis, x is the index
+          if (typeof v[1] !== "number" || v[1] <= 0) { return; }
+          var p = inst.convertToPixel({seriesIndex: i}, v);
+          if (!p) { return; }
+          var cx = Math.round(p[0] * scale), cy = Math.round(p[1] * scale), hit = false;
+          for (var y = cy - 3; y <= cy + 3 && !hit; y++) {
+            for (var x = cx - 3; x <= cx + 3 && !hit; x++) {
+              if (x < 0 || y < 0 || x >= c.width || y >= c.height) { continue; }
+              var k = (y * c.width + x) * 4;
+              for (var j = 0; j < cols.length && !hit; j++) {
+                var col = cols[j];
+                hit = px[k+3] > 64 && Math.abs(px[k] - col[0]) <= 24 && Math.abs(px[k+1] - col[1]) <= 24 && Math.abs(px[k+2] - col[2]) <= 24;
+              }
+            }
+          }
+          if (hit) { seen++; }
+        });
+        return seen;
+      });
+    } catch (e) {
+      r.error = String(e);
+    }
+  });
+  return out;
+})()`
+
+// blankCanvasJS measures canvases that must count as blank: the detector
+// itself is tested, so that a chart that draws nothing cannot pass.
+const blankCanvasJS = `(function () {
+  var a = document.createElement("canvas"); a.width = 300; a.height = 150;
+  var b = document.createElement("canvas"); b.width = 300; b.height = 150;
+  var ctx = b.getContext("2d"); ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, 300, 150);
+  var blue = [[0x54, 0x70, 0xc6]];
+  return [__measure(a, null, blue), __measure(b, null, blue)];
+})()`
+
+// Minimums for a chart to count as drawn, in device pixels at scale 1.
+const (
+	minPainted      = 800 // axes, labels and marks together
+	minSeriesPixels = 40  // of a bar series' colour inside the plot area; line series are checked point by point
+)
+
+// waitCharts waits until report.js has set data-rendered on every chart
+// element and two frames have been painted after that.
+func waitCharts(ctx context.Context, within time.Duration) error {
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(function () {
+  var n = document.querySelectorAll("[data-chart]");
+  if (n.length === 0) { return false; }
+  for (var i = 0; i < n.length; i++) { if (n[i].getAttribute("data-rendered") !== "true") { return false; } }
+  return true;
+})()`, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		return err
+	}
+	return chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+		`new Promise(function (r) { requestAnimationFrame(function () { requestAnimationFrame(function () { r(true); }); }); })`,
+		chromedp.EvalAwaitPromise))
+}
+
+// checkQuietPage checks what every report must do in the browser: request
+// nothing but itself, and log, throw and violate nothing.
+func checkQuietPage(t *testing.T, ctx context.Context, run *pageRun) {
+	t.Helper()
+	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["the violation listener did not run"]`))
+	if err != nil {
+		t.Errorf("reading CSP violations: %v", err)
+	}
+	requests, blocked, problems := run.snapshot()
+	for _, v := range csp {
+		t.Errorf("CSP violation: %s", v)
+	}
+	for _, p := range problems {
+		t.Errorf("browser reported: %s", p)
+	}
+	for _, b := range blocked {
+		t.Errorf("the page tried to fetch %s (blocked)", b)
+	}
+	if len(requests) != 1 || requests[0] != run.url {
+		t.Errorf("the page made requests %q, want only the document %q", requests, run.url)
+	}
+}
+
+// checkChartsDrew checks that every chart in the page drew on its canvas.
+func checkChartsDrew(t *testing.T, ctx context.Context, wantCharts int) []chartDrawing {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](measureJS)); err != nil {
+		t.Fatalf("installing the pixel counter: %v", err)
+	}
+	type measure struct {
+		Painted int   `json:"painted"`
+		Counts  []int `json:"counts"`
+	}
+	blank, err := chromedp.Run(ctx, chromedp.Evaluate[[]measure](blankCanvasJS))
+	if err != nil || len(blank) != 2 {
+		t.Fatalf("measuring blank canvases: %v %v", blank, err)
+	}
+	for i, b := range blank {
+		if b.Painted != 0 || len(b.Counts) != 1 || b.Counts[0] != 0 {
+			t.Fatalf("the pixel counter sees %d painted and %v series pixels on blank canvas %d", b.Painted, b.Counts, i)
+		}
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chartDrawing](measureChartsJS))
+	if err != nil {
+		t.Fatalf("measuring the charts: %v", err)
+	}
+	if len(charts) != wantCharts {
+		t.Errorf("the page has %d chart elements, want %d", len(charts), wantCharts)
+	}
+	for _, c := range charts {
+		t.Logf("%s: %dx%d canvas, %d painted pixels, series pixels %v for %v positive values (%v line points seen), plot area %v, legend %v",
+			c.ID, c.Width, c.Height, c.Painted, c.Series, c.Positive, c.Points, c.Grid, round(c.Legend))
+		switch {
+		case c.Error != "":
+			t.Errorf("chart %s: %s", c.ID, c.Error)
+		case c.Rendered != "true":
+			t.Errorf("chart %s: data-rendered=%q", c.ID, c.Rendered)
+		case c.Canvases < 1 || c.Width == 0 || c.Height == 0:
+			t.Errorf("chart %s: %d canvases, %dx%d", c.ID, c.Canvases, c.Width, c.Height)
+		case c.Painted < minPainted && sum(c.Positive) > 0:
+			t.Errorf("chart %s drew almost nothing: %d painted pixels on a %dx%d canvas, want at least %d",
+				c.ID, c.Painted, c.Width, c.Height, minPainted)
+		}
+		total := 0
+		for i, n := range c.Series {
+			if i >= len(c.Positive) {
+				break
+			}
+			total += c.Positive[i]
+			if c.Positive[i] > 0 && n < minSeriesPixels && !isLine(c, i) {
+				t.Errorf("chart %s: series %d %q has %d positive values but drew %d pixels of its colour in the plot area, want at least %d",
+					c.ID, i, seriesName(c, i), c.Positive[i], n, minSeriesPixels)
+			}
+			if isLine(c, i) && i < len(c.Points) {
+				if c.Points[i] < c.Positive[i] {
+					t.Errorf("chart %s: series %d %q shows %d of its %d points with a positive value; the others are invisible",
+						c.ID, i, seriesName(c, i), c.Points[i], c.Positive[i])
+				}
+			}
+		}
+		if total == 0 && c.Error == "" {
+			t.Errorf("chart %s has no value to draw: the page shows an empty chart frame", c.ID)
+		}
+		if len(c.Legend) == 4 && len(c.Grid) == 4 && overlaps(c.Legend, c.Grid) {
+			t.Errorf("chart %s: the legend (box %v) is drawn over the plot area (%v)", c.ID, round(c.Legend), c.Grid)
+		}
+	}
+	return charts
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+func seriesName(c chartDrawing, i int) string {
+	if i < len(c.Names) {
+		return c.Names[i]
+	}
+	return ""
+}
+
+func isLine(c chartDrawing, i int) bool { return i < len(c.Types) && c.Types[i] == "line" }
+
+// overlaps reports whether boxes a and b ([x, y, width, height]) share
+// more than a pixel's width.
+func overlaps(a, b []float64) bool {
+	return a[0]+a[2] > b[0]+1 && b[0]+b[2] > a[0]+1 && a[1]+a[3] > b[1]+1 && b[1]+b[3] > a[1]+1
+}
+
+func round(xs []float64) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = int(x + 0.5)
+	}
+	return out
+}
+
+// writeReport renders the capture at path into dir and returns the page's path.
+func writeReport(t *testing.T, dir, path string) (string, *analyze.Summary, []byte) {
+	t.Helper()
+	s, page := renderFile(t, path)
+	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".html")
+	if err := os.WriteFile(out, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out, s, page
+}
+
+func TestBrowserRendersReports(t *testing.T) {
+	bctx := startBrowser(t)
+	dir := t.TempDir()
+	hc := buildHostileCapture(t, t.TempDir())
+
+	cases := []struct {
+		name, capture, scheme string
+	}{
+		{"espn", "../testdata/http_espn_browsing.pcapng", "light"},
+		{"espn dark", "../testdata/http_espn_browsing.pcapng", "dark"},
+		{"sparse timeline", "../testdata/null_loopback_v4_v6.pcap", "light"},
+		{"many DNS queries", "../testdata/dns_many_queries_mdns_llmnr.pcap", "light"},
+		{"hostile", hc.path, "light"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file, _, page := writeReport(t, dir, tc.capture)
+			wantCharts := strings.Count(string(page), " data-chart=")
+			ctx, run := openPage(t, bctx, file, tc.scheme)
+			if err := waitCharts(ctx, 10*time.Second); err != nil {
+				t.Errorf("charts did not render: %v", err)
+			}
+			checkChartsDrew(t, ctx, wantCharts)
+			checkQuietPage(t, ctx, run)
+			if tc.name == "hostile" {
+				checkHostileInBrowser(t, ctx)
+			}
+		})
+	}
+}
+
+// checkHostileInBrowser checks that no hostile name ran or became markup,
+// and that the DNS table shows each one as text.
+func checkHostileInBrowser(t *testing.T, ctx context.Context) {
+	t.Helper()
+	type state struct {
+		Pwned  string   `json:"pwned"`
+		Images int      `json:"images"`
+		Title  string   `json:"title"`
+		Table  string   `json:"table"`
+		Rows   int      `json:"rows"`
+		Cells  []string `json:"cells"`
+	}
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[state](`(function () {
+  var table = document.querySelector("#dns table.data");
+  var cells = [];
+  if (table) {
+    var col = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); }).indexOf("Name");
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) { if (col >= 0 && tr.cells[col]) { cells.push(tr.cells[col].textContent); } });
+  }
+  return {pwned: typeof window.__pwned, images: document.querySelectorAll("img").length,
+    title: document.title, table: table ? table.innerText : "", rows: table ? table.tBodies[0].rows.length : 0, cells: cells};
+})()`))
+	if err != nil {
+		t.Fatalf("reading the page: %v", err)
+	}
+	if st.Pwned != "undefined" {
+		t.Errorf("window.__pwned is a %s: a hostile name ran as script", st.Pwned)
+	}
+	if st.Images != 0 {
+		t.Errorf("the page has %d <img> elements", st.Images)
+	}
+	if want := hostileFileName + " – pcapreport"; st.Title != want {
+		t.Errorf("document.title is %q, want %q", st.Title, want)
+	}
+	want := 0
+	for _, q := range hostileQueries {
+		if q.name == hostileLongName {
+			continue
+		}
+		want++
+		text := shown(lowerASCII(q.name), 0)
+		if !strings.Contains(st.Table, text) {
+			t.Errorf("the DNS table's innerText does not show %q", text)
+		}
+		found := false
+		for _, c := range st.Cells {
+			found = found || c == text
+		}
+		if !found {
+			t.Errorf("no DNS table cell has the text %q", text)
+		}
+	}
+	if st.Rows != want {
+		t.Errorf("the DNS table has %d rows, want %d", st.Rows, want)
+	}
+}
+
+// TestBrowserDetectorsWork shows that the checks above can fail: a console
+// error and an uncaught exception are seen, a page whose script does not
+// match its CSP hash reports a violation and draws nothing, and a page
+// without a CSP that loads an image from the network shows the request,
+// blocked.
+func TestBrowserDetectorsWork(t *testing.T) {
+	bctx := startBrowser(t)
+	dir := t.TempDir()
+	_, _, page := writeReport(t, dir, "../testdata/null_loopback_v4_v6.pcap")
+	app := embedded(t, "report.js")
+
+	change := func(page, old, new string) string {
+		t.Helper()
+		if !strings.Contains(page, old) {
+			t.Fatalf("the page has no %q to change", old)
+		}
+		return strings.Replace(page, old, new, 1)
+	}
+
+	t.Run("console error and exception", func(t *testing.T) {
+		file := filepath.Join(dir, "clean.html")
+		if err := os.WriteFile(file, page, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, run := openPage(t, bctx, file, "light")
+		if err := waitCharts(ctx, 10*time.Second); err != nil {
+			t.Errorf("charts did not render: %v", err)
+		}
+		if _, _, problems := run.snapshot(); len(problems) != 0 {
+			t.Fatalf("problems before the probe: %q", problems)
+		}
+		err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`console.error("probe error");
+setTimeout(function () { throw new Error("probe exception"); }, 0);
+new Promise(function (r) { setTimeout(r, 50); })`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, problems := run.snapshot()
+		joined := strings.Join(problems, "\n")
+		if !strings.Contains(joined, "probe error") || !strings.Contains(joined, "probe exception") {
+			t.Errorf("the listener saw %q, want the console error and the exception", problems)
+		}
+	})
+
+	t.Run("script not matching the CSP", func(t *testing.T) {
+		tampered := change(string(page), app, app+"\n// changed")
+		file := filepath.Join(dir, "tampered.html")
+		if err := os.WriteFile(file, []byte(tampered), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, run := openPage(t, bctx, file, "light")
+		if err := waitCharts(ctx, 1500*time.Millisecond); err == nil {
+			t.Errorf("charts rendered although report.js was blocked")
+		}
+		csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, problems := run.snapshot()
+		if len(csp) == 0 {
+			t.Errorf("no securitypolicyviolation event for the blocked script")
+		}
+		if len(problems) == 0 {
+			t.Errorf("the browser log has no error for the blocked script")
+		}
+		t.Logf("violations %q, problems %q", csp, problems)
+	})
+
+	t.Run("request to the network", func(t *testing.T) {
+		remote := "http://192.0.2.1/pixel.png"
+		tampered := change(string(page), `<meta http-equiv="Content-Security-Policy"`, `<meta name="x"`)
+		tampered = change(tampered, "<main>", `<main><img src="`+remote+`" alt="">`)
+		file := filepath.Join(dir, "fetching.html")
+		if err := os.WriteFile(file, []byte(tampered), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, run := openPage(t, bctx, file, "light")
+		if err := waitCharts(ctx, 10*time.Second); err != nil {
+			t.Errorf("charts did not render: %v", err)
+		}
+		requests, blocked, _ := run.snapshot()
+		if !slices.Contains(requests, remote) || !slices.Contains(blocked, remote) {
+			t.Errorf("requests %q, blocked %q: want %s in both", requests, blocked, remote)
+		}
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("img").naturalWidth > 0`))
+		if err != nil || loaded {
+			t.Errorf("the image loaded (%v, %v)", loaded, err)
+		}
+	})
+}
