@@ -48,6 +48,7 @@ type analyzer struct {
 	arp      arpCounter
 	icmp     map[icmpKey]int64
 	names    passiveNames
+	web      web
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -89,6 +90,7 @@ func newAnalyzer(opts Options) *analyzer {
 		network:      map[string]*protoCount{},
 	}
 	a.dns.learn = a.names.add
+	a.web = newWeb(&a.names)
 	return a
 }
 
@@ -200,8 +202,11 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64, ts time.Tim
 		a.decodeError(offset, reason, "")
 		return appNone
 	}
-	kind := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ts, payload)
+	kind, dir := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ts, payload)
 	a.apps[kind].add(h.length)
+	if h.proto == protoTCP && len(payload) > 0 {
+		a.web.segment(dir, tcpSeq(h.payload), payload, h.src, h.dst)
+	}
 	var dk dnsKind
 	switch {
 	case sport == 53 || dport == 53:
@@ -291,6 +296,7 @@ func (a *analyzer) summary() *Summary {
 	s.Timeline = a.timeline.summary()
 	s.Conversations, s.Ports = a.conv.summary(a.digits)
 	s.Protocols = a.protocols()
+	s.HTTP, s.TLS = a.web.summary()
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
 	s.Names = a.names.summary()

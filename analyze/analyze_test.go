@@ -261,7 +261,7 @@ func TestTimelineBinKeyBeforeEpoch(t *testing.T) {
 func TestNoAllocsPerPacket(t *testing.T) {
 	frames := [][]byte{
 		udpFrame(t, "10.0.0.1", "10.0.0.53", 40000, 53, dnsMessage("www.Example.com", false)),
-		tcpFrame(t, "10.0.0.1", "10.0.0.80", 40000, 80, []byte("GET / HTTP/1.1\r\n\r\n")),
+		tcpFrame(t, "10.0.0.1", "10.0.0.80", 40000, 80, []byte("GET /index.html HTTP/1.1\r\nHost: www.Example.com\r\nUser-Agent: test\r\n\r\n")),
 	}
 	for _, frame := range frames {
 		a := newAnalyzer(Options{})
@@ -270,10 +270,17 @@ func TestNoAllocsPerPacket(t *testing.T) {
 		a.packet(frame, &ci, layers.LinkTypeEthernet, 24)
 		allocs := testing.AllocsPerRun(1000, func() {
 			a.packets++
+			// A new TCP sequence number each time, so that the HTTP request
+			// is parsed and counted again rather than skipped as a retransmission.
+			binary.BigEndian.PutUint32(frame[38:42], uint32(a.packets))
 			a.packet(frame, &ci, layers.LinkTypeEthernet, 24)
 		})
 		if allocs != 0 {
 			t.Errorf("%d allocations per known packet, want 0", int(allocs))
+		}
+		s := a.summary()
+		if s.DNS.TotalQueries+s.HTTP.TotalRequests != a.packets {
+			t.Errorf("%d DNS queries and %d HTTP requests counted in %d packets: the loop did not exercise the decoders", s.DNS.TotalQueries, s.HTTP.TotalRequests, a.packets)
 		}
 	}
 }

@@ -24,6 +24,8 @@ type convCount struct {
 	// app is the application recognised from the flow's content, sticky
 	// once found so that a flow's bare ACKs count with it.
 	app app
+	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
+	dir [2]dirState
 }
 
 func (c *convCount) add(forward bool, n int64, ts time.Time) {
@@ -77,9 +79,10 @@ func (c *conversations) addIP(src, dst netip.Addr, n int64, ts time.Time) {
 	cc.add(fwd, n, ts)
 }
 
-// addTransport counts a TCP or UDP packet and returns its application:
-// recognised from the flow's content when it ever was, else by port.
-func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dport uint16, n int64, ts time.Time, payload []byte) app {
+// addTransport counts a TCP or UDP packet and returns its application
+// (recognised from the flow's content when it ever was, else by port) and
+// the state of the packet's direction of the flow.
+func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dport uint16, n int64, ts time.Time, payload []byte) (app, *dirState) {
 	k, fwd := flowKey{a: src, b: dst, aPort: sport, bPort: dport, proto: proto}, true
 	if dst.Less(src) || (dst == src && dport < sport) {
 		k, fwd = flowKey{a: dst, b: src, aPort: dport, bPort: sport, proto: proto}, false
@@ -116,7 +119,11 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 	}
 	p.dstPackets++
 	p.dstBytes += n
-	return kind
+	d := &cc.dir[0]
+	if !fwd {
+		d = &cc.dir[1]
+	}
+	return kind, d
 }
 
 func (c *conversations) summary(digits int) (Conversations, Ports) {

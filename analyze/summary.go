@@ -19,6 +19,8 @@ type Summary struct {
 	Conversations Conversations `json:"conversations"`
 	Ports         Ports         `json:"ports"`
 	Protocols     Protocols     `json:"protocols"`
+	HTTP          HTTP          `json:"http"`
+	TLS           TLS           `json:"tls"`
 	ICMP          []ICMPCount   `json:"icmp"`
 	ARP           ARP           `json:"arp"`
 	// Names maps addresses to names learnt from the capture (DNS answers,
@@ -308,3 +310,55 @@ type Name struct {
 
 // MaxNamesPerIP bounds Name.Names.
 const MaxNamesPerIP = 10
+
+// HTTP summarises HTTP/1.x requests and responses found by content on any
+// TCP port. A request split across segments is reassembled from the first
+// 4 KiB of its stream.
+type HTTP struct {
+	// Requests counts requests by method, Host and target, count desc, then
+	// URL asc. At most 50,000 distinct requests are kept (RequestsTruncated).
+	Requests          []HTTPRequest `json:"requests"`
+	RequestsTruncated bool          `json:"requests_truncated"`
+	TotalRequests     int64         `json:"total_requests"`
+	TotalResponses    int64         `json:"total_responses"`
+	Hosts             []Count       `json:"hosts"`        // requests by Host header, lower-cased
+	Methods           []Count       `json:"methods"`      // requests by method
+	StatusCodes       []Count       `json:"status_codes"` // responses by status code
+	UserAgents        []Count       `json:"user_agents"`  // requests by User-Agent
+}
+
+// HTTPRequest is one method and URL with how often it was requested and by whom.
+type HTTPRequest struct {
+	Method string `json:"method"`
+	// URL is http://Host+path for origin-form targets, else the target as sent.
+	URL          string    `json:"url"`
+	Host         string    `json:"host"`
+	Path         string    `json:"path"`
+	Count        int64     `json:"count"`
+	Clients      []IPCount `json:"clients"`
+	ClientsTotal int64     `json:"clients_total"`
+}
+
+// TLS summarises TLS ClientHellos, reassembled when they span TCP segments
+// or TLS records.
+type TLS struct {
+	ClientHellos int64 `json:"client_hellos"`
+	// ServerNames counts ClientHellos by server name (SNI), lower-cased.
+	ServerNames []NamedCount `json:"server_names"`
+	WithoutSNI  int64        `json:"without_sni"`
+	// Versions counts ClientHellos by the highest version offered.
+	Versions []Count `json:"versions"`
+	// ALPN counts the application protocols offered (h2, http/1.1...).
+	ALPN []Count `json:"alpn"`
+	// ECH counts ClientHellos with an encrypted_client_hello extension.
+	ECH int64 `json:"ech"`
+}
+
+// NamedCount is a name with its count and the clients behind it (at most
+// 50 remembered; ClientsTotal says how many there were).
+type NamedCount struct {
+	Name         string    `json:"name"`
+	Count        int64     `json:"count"`
+	Clients      []IPCount `json:"clients"`
+	ClientsTotal int64     `json:"clients_total"`
+}

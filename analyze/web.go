@@ -1,0 +1,342 @@
+package analyze
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Bounds on the HTTP and TLS analysis, so that a capture crafted to hold
+// millions of distinct URLs or open streams cannot exhaust memory. Counts
+// of messages stay exact; only the distinct entries kept are capped.
+const (
+	maxHTTPRequests  = 50_000 // distinct method+URL kept
+	maxDistinctNames = 20_000 // distinct hosts, user agents, server names kept
+	maxOpenStreams   = 4_096  // TCP directions buffered at once for a split message
+)
+
+// dirState follows one direction of a TCP conversation, looking for an HTTP
+// request or response or a TLS ClientHello at the start of its segments.
+type dirState struct {
+	buf      *streamBuf // a message that spans segments, being assembled
+	bufTLS   bool       // buf holds a ClientHello (else an HTTP request)
+	last     uint32     // sequence number of the last message found
+	seenLast bool
+	helloed  bool // a ClientHello was found: nothing more to look for
+}
+
+// web counts HTTP requests and responses and TLS ClientHellos.
+type web struct {
+	requests     map[string]*urlCount // key: method \x00 host \x00 target
+	hosts        nameCounts
+	agents       nameCounts
+	methods      nameCounts
+	status       map[int]int64
+	httpRequests int64
+	responses    int64
+
+	sni        map[string]*clientCount
+	versions   map[uint16]int64
+	alpn       nameCounts
+	hellos     int64
+	withoutSNI int64
+	ech        int64
+
+	open  int          // streams being assembled
+	spare []*streamBuf // released buffers, reused
+	key   []byte       // scratch
+	names *passiveNames
+}
+
+type urlCount struct{ clientCount }
+
+// clientCount is a count with the clients behind it, at most
+// maxClientsPerName of them remembered.
+type clientCount struct {
+	count, clientsTotal int64
+	clients             map[netip.Addr]int64
+}
+
+func (c *clientCount) add(client netip.Addr) {
+	c.count++
+	if n, ok := c.clients[client]; ok {
+		c.clients[client] = n + 1
+		return
+	}
+	c.clientsTotal++
+	if len(c.clients) < maxClientsPerName {
+		c.clients[client] = 1
+	}
+}
+
+func newWeb(names *passiveNames) web {
+	return web{
+		requests: map[string]*urlCount{}, hosts: nameCounts{}, agents: nameCounts{}, methods: nameCounts{},
+		status: map[int]int64{}, sni: map[string]*clientCount{}, versions: map[uint16]int64{}, alpn: nameCounts{},
+		key: make([]byte, 0, 512), names: names,
+	}
+}
+
+// segment looks at one TCP segment's payload in the direction st follows,
+// from src to dst.
+func (w *web) segment(st *dirState, seq uint32, payload []byte, src, dst netip.Addr) {
+	if len(payload) == 0 {
+		return
+	}
+	if st.buf != nil {
+		if !st.buf.add(seq, payload) {
+			return
+		}
+		if st.bufTLS {
+			if h, ok, done := st.buf.hello(); done {
+				if ok {
+					w.hello(&h, src, dst)
+					st.helloed = true
+				}
+				w.release(st)
+			}
+			return
+		}
+		if req, ok, done := st.buf.request(); done {
+			if ok {
+				w.request(&req, src, dst)
+				st.last, st.seenLast = st.buf.start, true
+			}
+			w.release(st)
+		}
+		return
+	}
+	if st.seenLast && seq == st.last {
+		return // a retransmission of the last message found
+	}
+	switch c := payload[0]; {
+	case c == 0x16 && !st.helloed:
+		h, ok, need := parseClientHello(payload)
+		switch {
+		case ok:
+			w.hello(&h, src, dst)
+			st.helloed = true
+		case need > 0:
+			// Split over segments, or over several TLS records.
+			w.assemble(st, true, seq, payload, src, dst)
+		}
+	case c == 'H' && len(payload) >= 12 && string(payload[:7]) == "HTTP/1.":
+		if status, ok := parseHTTPResponse(payload); ok {
+			w.responses++
+			w.status[status]++
+		}
+	case 'A' <= c && c <= 'Z':
+		req, ok, complete := parseHTTPRequest(payload)
+		switch {
+		case ok && complete:
+			w.request(&req, src, dst)
+			st.last, st.seenLast = seq, true
+		case !complete:
+			w.assemble(st, false, seq, payload, src, dst)
+		}
+	}
+}
+
+// assemble opens a buffer for a message that continues in later segments.
+func (w *web) assemble(st *dirState, tls bool, seq uint32, payload []byte, src, dst netip.Addr) {
+	if w.open >= maxOpenStreams {
+		return
+	}
+	limit := defaultStreamLimit
+	if tls {
+		limit = helloStreamLimit
+	}
+	if n := len(w.spare); n > 0 {
+		st.buf = w.spare[n-1]
+		w.spare = w.spare[:n-1]
+		st.buf.reset(seq, limit)
+	} else {
+		st.buf = newStreamBuf(seq, limit)
+	}
+	st.bufTLS = tls
+	w.open++
+	st.buf.add(seq, payload)
+	// A ClientHello split over several records may already be complete.
+	if tls {
+		if h, ok, done := st.buf.hello(); done {
+			if ok {
+				w.hello(&h, src, dst)
+				st.helloed = true
+			}
+			w.release(st)
+		}
+	}
+}
+
+func (w *web) release(st *dirState) {
+	w.spare = append(w.spare, st.buf)
+	st.buf = nil
+	w.open--
+}
+
+// request counts an HTTP request from client to server.
+func (w *web) request(r *httpRequest, client, server netip.Addr) {
+	w.httpRequests++
+	w.methods.add(r.method, maxDistinctNames)
+	host := r.host
+	if len(host) > 0 {
+		w.hosts.add(lowerASCII(w.key[:0], host), maxDistinctNames)
+		w.names.add(server, hostWithoutPort(host))
+	}
+	if len(r.userAgent) > 0 {
+		w.agents.add(r.userAgent, maxDistinctNames)
+	}
+	k := append(w.key[:0], r.method...)
+	k = append(k, 0)
+	k = lowerASCII(k, host)
+	k = append(k, 0)
+	k = append(k, r.target...)
+	w.key = k
+	u := w.requests[string(k)]
+	if u == nil {
+		if len(w.requests) >= maxHTTPRequests {
+			return
+		}
+		u = &urlCount{clientCount{clients: map[netip.Addr]int64{}}}
+		w.requests[string(k)] = u
+	}
+	u.add(client)
+}
+
+// hello counts a TLS ClientHello from client to server.
+func (w *web) hello(h *clientHello, client, server netip.Addr) {
+	w.hellos++
+	w.versions[h.maxVersion()]++
+	for _, p := range h.protocols() {
+		w.alpn.add(p, maxDistinctNames)
+	}
+	if h.ech {
+		w.ech++
+	}
+	if len(h.sni) == 0 {
+		w.withoutSNI++
+		return
+	}
+	w.names.add(server, h.sni)
+	k := lowerASCII(w.key[:0], h.sni)
+	w.key = k
+	c := w.sni[string(k)]
+	if c == nil {
+		if len(w.sni) >= maxDistinctNames {
+			return
+		}
+		c = &clientCount{clients: map[netip.Addr]int64{}}
+		w.sni[string(k)] = c
+	}
+	c.add(client)
+}
+
+func lowerASCII(dst, s []byte) []byte {
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// hostWithoutPort drops a ":port" from a Host header (not from an IPv6 literal).
+func hostWithoutPort(h []byte) []byte {
+	if i := bytes.LastIndexByte(h, ':'); i >= 0 && bytes.Count(h, []byte{':'}) == 1 {
+		return h[:i]
+	}
+	return h
+}
+
+// tcpSeq is the sequence number of a TCP header.
+func tcpSeq(tcp []byte) uint32 { return binary.BigEndian.Uint32(tcp[4:8]) }
+
+func (c *clientCount) clientList() []IPCount {
+	out := make([]IPCount, 0, len(c.clients))
+	for ip, n := range c.clients {
+		out = append(out, IPCount{ip.String(), n})
+	}
+	sortIPCounts(out)
+	return out
+}
+
+func (w *web) summary() (HTTP, TLS) {
+	h := HTTP{TotalRequests: w.httpRequests, TotalResponses: w.responses, RequestsTruncated: len(w.requests) >= maxHTTPRequests}
+	h.Requests = make([]HTTPRequest, 0, len(w.requests))
+	for k, u := range w.requests {
+		parts := strings.SplitN(k, "\x00", 3)
+		r := HTTPRequest{Method: parts[0], Host: parts[1], Path: parts[2], Count: u.count,
+			Clients: u.clientList(), ClientsTotal: u.clientsTotal}
+		r.URL = requestURL(r.Host, r.Path)
+		h.Requests = append(h.Requests, r)
+	}
+	slices.SortFunc(h.Requests, func(x, y HTTPRequest) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.URL, y.URL); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Method, y.Method)
+	})
+	h.Hosts = w.hosts.sorted()
+	h.UserAgents = w.agents.sorted()
+	h.Methods = w.methods.sorted()
+	status := map[string]int64{}
+	for s, n := range w.status {
+		status[strconv.Itoa(s)] = n
+	}
+	h.StatusCodes = sortedCounts(status)
+
+	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech}
+	t.ServerNames = make([]NamedCount, 0, len(w.sni))
+	for name, c := range w.sni {
+		t.ServerNames = append(t.ServerNames, NamedCount{Name: name, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal})
+	}
+	slices.SortFunc(t.ServerNames, func(x, y NamedCount) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
+	versions := map[string]int64{}
+	for v, n := range w.versions {
+		versions[tlsVersionName(v)] += n
+	}
+	t.Versions = sortedCounts(versions)
+	t.ALPN = w.alpn.sorted()
+	return h, t
+}
+
+// requestURL joins a Host header and a request target into a URL as the
+// client meant it; absolute targets (proxies) and CONNECT targets stand alone.
+func requestURL(host, target string) string {
+	switch {
+	case strings.HasPrefix(target, "/") && host != "":
+		return "http://" + host + target
+	case strings.HasPrefix(target, "/"):
+		return target
+	}
+	return target
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case 0x0300:
+		return "SSL 3.0"
+	case 0x0301:
+		return "TLS 1.0"
+	case 0x0302:
+		return "TLS 1.1"
+	case 0x0303:
+		return "TLS 1.2"
+	case 0x0304:
+		return "TLS 1.3"
+	}
+	return "0x" + strconv.FormatUint(uint64(v), 16)
+}
