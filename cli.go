@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -44,16 +45,22 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "write the HTML report (and optionally JSON) of one capture",
-		ArgsUsage: "CAPTURE",
+		Usage:     "write the HTML report (and optionally JSON) of one capture, or of every capture in folders",
+		ArgsUsage: "CAPTURE | DIR_OR_FILE... -o OUTDIR",
 		Description: "CAPTURE is a pcap or pcapng file, optionally gzip-, zstd-, xz- or bzip2-compressed\n" +
-			"(recognised by content), or - for standard input.",
+			"(recognised by content), or - for standard input.\n\n" +
+			"Batch mode: with several inputs, or a folder, -o names an output folder. Every capture\n" +
+			"found (recursively; recognised by content) gets OUTDIR/<its path below the folder>.html\n" +
+			"and .json, and OUTDIR/index.html lists them all, with OUTDIR/overview.html merging them.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: the capture's name without its extensions, plus .html, in the current directory)"},
-			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
+			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
 			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins, e.g. 1s, 500ms, 1m"},
 			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
+			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
+			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err.Error()}
@@ -63,7 +70,7 @@ func reportCommand() *cli.Command {
 }
 
 func reportAction(c *cli.Context) error {
-	if c.NArg() != 1 {
+	if c.NArg() == 0 {
 		return usageError{"report takes exactly one CAPTURE argument (see pcapreport report --help)"}
 	}
 	in := c.Args().First()
@@ -76,6 +83,12 @@ func reportAction(c *cli.Context) error {
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if isBatch(c.Args().Slice()) {
+		return batchAction(c, report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc})
+	}
+	if c.Bool("skip-existing") {
+		return usageError{"--skip-existing applies to batch mode only (several inputs, or a folder, with -o OUTDIR)"}
 	}
 	out := c.String("output")
 	if out == "" {

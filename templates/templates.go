@@ -6,7 +6,9 @@ package templates
 
 import "embed"
 
-// FS holds report.html.tmpl, report.css, report.js and vendor/echarts.common.min.js.
+// FS holds report.html.tmpl, report.css, report.js and
+// vendor/echarts.common.min.js, and the batch index page: index.html.tmpl
+// and index.js.
 //
-//go:embed report.html.tmpl report.css report.js vendor/echarts.common.min.js
+//go:embed report.html.tmpl report.css report.js vendor/echarts.common.min.js index.html.tmpl index.js
 var FS embed.FS

@@ -1,0 +1,455 @@
+package analyze_test
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// mergePacket is one packet read from a testdata capture.
+type mergePacket struct {
+	ci   gopacket.CaptureInfo
+	data []byte
+}
+
+// mergeReadPackets reads every packet of a single-link-type Ethernet
+// testdata capture (pcap or pcapng).
+func mergeReadPackets(t *testing.T, path string) []mergePacket {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r interface {
+		ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	}
+	if strings.HasSuffix(path, ".pcapng") {
+		r, err = pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	} else {
+		r, err = pcapgo.NewReader(f)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []mergePacket
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, mergePacket{ci, data})
+	}
+}
+
+// mergeWritePcap writes packets as a microsecond Ethernet pcap file and
+// analyses it.
+func mergeWritePcap(t *testing.T, path string, pkts []mergePacket) *analyze.Summary {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkts {
+		if err := w.WritePacket(p.ci, p.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := analyze.File(path, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mergeJSON is s as indented JSON, for comparing and for readable diffs.
+func mergeJSON(t *testing.T, s *analyze.Summary) string {
+	t.Helper()
+	b, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// mergeDiff reports the first differing line of two JSON texts.
+func mergeDiff(t *testing.T, what, got, want string) {
+	t.Helper()
+	if got == want {
+		return
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			t.Errorf("%s: line %d:\n got %s\nwant %s", what, i+1, gl, wl)
+			return
+		}
+	}
+}
+
+// TestMergeEqualsConcatenation merges the Summaries of two captures and
+// compares the result with the analysis of one capture holding the packets
+// of both: everything but the file's own facts must be equal.
+func TestMergeEqualsConcatenation(t *testing.T) {
+	espn := mergeReadPackets(t, "../testdata/http_espn_browsing.pcapng")
+	cases := []struct {
+		name string
+		a, b []mergePacket
+	}{
+		// One capture cut in two: the bin at the cut is shared by both halves.
+		{"halves", espn[:len(espn)/2], espn[len(espn)/2:]},
+		// Captures seven years apart: the merged timeline is sparse.
+		{"2017+2010", mergeReadPackets(t, "../testdata/dns_lab_ptr_nxdomain.pcapng"),
+			mergeReadPackets(t, "../testdata/arp_poison_http_dns.pcapng")},
+		{"2016+2014", mergeReadPackets(t, "../testdata/windows_lan_dns_llmnr_smb.pcap"),
+			mergeReadPackets(t, "../testdata/dns_many_queries_mdns_llmnr.pcap")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := mergeWritePcap(t, filepath.Join(dir, "a.pcap"), c.a)
+			b := mergeWritePcap(t, filepath.Join(dir, "b.pcap"), c.b)
+			ab := mergeWritePcap(t, filepath.Join(dir, "ab.pcap"), append(append([]mergePacket{}, c.a...), c.b...))
+
+			got := *a
+			if err := analyze.Merge(&got, b); err != nil {
+				t.Fatal(err)
+			}
+			if got.Capture.Path != "2 captures" || got.Capture.SHA256 != "" || got.Capture.Size != a.Capture.Size+b.Capture.Size {
+				t.Errorf("merged capture: path %q, sha256 %q, size %d (want the sum %d)",
+					got.Capture.Path, got.Capture.SHA256, got.Capture.Size, a.Capture.Size+b.Capture.Size)
+			}
+			if got.Capture.Packets != int64(len(c.a)+len(c.b)) {
+				t.Errorf("merged packets %d, want %d", got.Capture.Packets, len(c.a)+len(c.b))
+			}
+			if c.name == "2017+2010" && !got.Timeline.Sparse {
+				t.Error("seven years of 2-second bins should make a sparse timeline")
+			}
+			if c.name == "halves" && (got.Timeline.Sparse || len(got.Timeline.Bins) != len(ab.Timeline.Bins)) {
+				t.Errorf("halves: %d bins (sparse %v), want %d dense", len(got.Timeline.Bins), got.Timeline.Sparse, len(ab.Timeline.Bins))
+			}
+			// The file's own facts differ by design; packet numbers of
+			// examples are per capture.
+			want := *ab
+			for _, s := range []*analyze.Summary{&got, &want} {
+				s.Capture.Path, s.Capture.Size, s.Capture.SHA256 = "", 0, ""
+				s.Capture.DecodeErrorExamples = nil
+			}
+			mergeDiff(t, "Merge(a, b) vs analysis of a+b", mergeJSON(t, &got), mergeJSON(t, &want))
+		})
+	}
+}
+
+// TestMergeOrderDoesNotMatter merges captures of different link types,
+// formats, times, warnings and decode errors in several orders and
+// groupings: the overview must be the same bytes every time.
+func TestMergeOrderDoesNotMatter(t *testing.T) {
+	paths := []string{
+		"../testdata/cut_short_vlan_qinqinq_http.pcap",         // a warning
+		"../testdata/malformed/ipv6-bad-version.pcap",          // decode errors
+		"../testdata/pcapng_two_linktypes_eth_sll.pcapng",      // two link types, a packet in the year 586524
+		"../testdata/nflog_http.pcap",                          // another link type
+		"../testdata/arp_poison_http_dns.pcapng",               // ARP conflicts
+		"../testdata/dns_edns_tcp_ipv6.pcap",                   // a sparse timeline
+		"../testdata/malformed/unsupported-link-type-160.pcap", // no IP at all, stamped 1970
+	}
+	var sums []*analyze.Summary
+	var packets int64
+	for _, p := range paths {
+		s, err := analyze.File(p, analyze.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, s)
+		packets += s.Capture.Packets
+	}
+	overview := func(order []int) string {
+		o := analyze.NewOverview(analyze.Options{})
+		for _, i := range order {
+			if err := o.Add(sums[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return mergeJSON(t, o.Summary())
+	}
+	want := overview([]int{0, 1, 2, 3, 4, 5, 6})
+	mergeDiff(t, "reversed", overview([]int{6, 5, 4, 3, 2, 1, 0}), want)
+	mergeDiff(t, "shuffled", overview([]int{3, 0, 6, 2, 5, 1, 4}), want)
+
+	// Merge pairwise, then merge the merged: the same overview.
+	left, right := analyze.Summary{}, analyze.Summary{}
+	for _, s := range sums[:3] {
+		if err := analyze.Merge(&left, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range sums[3:] {
+		if err := analyze.Merge(&right, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := analyze.Merge(&right, &left); err != nil {
+		t.Fatal(err)
+	}
+	mergeDiff(t, "merged in two groups", mergeJSON(t, &right), want)
+
+	var got analyze.Summary
+	if err := json.Unmarshal([]byte(want), &got); err != nil {
+		t.Fatal(err)
+	}
+	c := got.Capture
+	if c.Path != "7 captures" || c.SHA256 != "" || c.Packets != packets {
+		t.Errorf("path %q sha256 %q packets %d, want \"7 captures\", \"\", %d", c.Path, c.SHA256, c.Packets, packets)
+	}
+	if c.IPPackets+c.OtherPackets+c.UndecodablePackets != c.Packets {
+		t.Errorf("packets do not add up: %d IP + %d other + %d undecodable != %d", c.IPPackets, c.OtherPackets, c.UndecodablePackets, c.Packets)
+	}
+	if c.Format != "pcap, pcapng" {
+		t.Errorf("format %q, want \"pcap, pcapng\"", c.Format)
+	}
+	links := map[string]bool{}
+	for _, s := range sums {
+		for _, l := range s.Capture.LinkTypes {
+			links[l] = true
+		}
+	}
+	wantLinks := slices.Sorted(maps.Keys(links))
+	if !slices.Equal(c.LinkTypes, wantLinks) || len(wantLinks) < 4 {
+		t.Errorf("link types %q, want the sorted union %q", c.LinkTypes, wantLinks)
+	}
+	if c.First != "1970-01-01T00:00:00.000000Z" || c.Last != "586524-01-19T07:53:24.277451000Z" {
+		t.Errorf("first %q last %q", c.First, c.Last)
+	}
+	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "../testdata/cut_short_vlan_qinqinq_http.pcap: capture cut short at byte offset 6409") {
+		t.Errorf("warnings %q, want the cut-short warning tagged with its capture", c.Warnings)
+	}
+	if len(c.DecodeErrorExamples) == 0 {
+		t.Fatal("no decode error examples")
+	}
+	for _, e := range c.DecodeErrorExamples {
+		if !strings.Contains(e.Detail, "(in ../testdata/") && !strings.HasPrefix(e.Detail, "in ../testdata/") {
+			t.Errorf("example %+v does not name its capture", e)
+		}
+	}
+	if len(got.ARP.SharedMACs) != 1 || got.ARP.SharedMACs[0].MAC != "00:25:b3:bf:91:ee" {
+		t.Errorf("shared MACs %+v, want the gateway's MAC claiming two addresses in arp_poison_http_dns.pcapng", got.ARP.SharedMACs)
+	}
+}
+
+// TestMergeTimelineDensity checks the MaxDenseBins rule on merged bins:
+// bins 18 seconds apart fill in densely, years apart stay sparse.
+func TestMergeTimelineDensity(t *testing.T) {
+	summary := func(path string, bins ...analyze.Bin) *analyze.Summary {
+		s := &analyze.Summary{
+			Capture:  analyze.Capture{Path: path, SHA256: strings.Repeat("0", 64), Packets: 0},
+			Timeline: analyze.Timeline{IntervalSeconds: 2, Bins: bins, Series: []analyze.Series{}},
+		}
+		for _, b := range bins {
+			s.Capture.Packets += b.Packets
+			s.Capture.IPPackets += b.Packets
+			s.Capture.IPBytes += b.Bytes
+		}
+		s.Capture.First, s.Capture.Last = bins[0].Start, bins[len(bins)-1].Start
+		return s
+	}
+	a := summary("a.pcap",
+		analyze.Bin{Start: "2020-05-01T10:00:00Z", Packets: 2, Bytes: 100},
+		analyze.Bin{Start: "2020-05-01T10:00:02Z", Packets: 0, Bytes: 0},
+		analyze.Bin{Start: "2020-05-01T10:00:04Z", Packets: 1, Bytes: 60})
+	b := summary("b.pcap",
+		analyze.Bin{Start: "2020-05-01T10:00:04Z", Packets: 3, Bytes: 40},
+		analyze.Bin{Start: "2020-05-01T10:00:18Z", Packets: 1, Bytes: 1500})
+	got := *a
+	if err := analyze.Merge(&got, b); err != nil {
+		t.Fatal(err)
+	}
+	tl := got.Timeline
+	if tl.Sparse || len(tl.Bins) != 10 {
+		t.Fatalf("%d bins, sparse %v; want 10 dense bins from 10:00:00 to 10:00:18", len(tl.Bins), tl.Sparse)
+	}
+	want := map[int]analyze.Bin{
+		0: {Start: "2020-05-01T10:00:00Z", Packets: 2, Bytes: 100},
+		2: {Start: "2020-05-01T10:00:04Z", Packets: 4, Bytes: 100},
+		9: {Start: "2020-05-01T10:00:18Z", Packets: 1, Bytes: 1500},
+	}
+	for i, bin := range tl.Bins {
+		w, ok := want[i]
+		if !ok {
+			w = analyze.Bin{Start: bin.Start}
+		}
+		if bin != w {
+			t.Errorf("bin %d = %+v, want %+v", i, bin, w)
+		}
+	}
+	if got.Capture.DurationSeconds != 18 {
+		t.Errorf("duration %v, want 18", got.Capture.DurationSeconds)
+	}
+
+	far := summary("far.pcap", analyze.Bin{Start: "2031-01-01T00:00:00Z", Packets: 1, Bytes: 80})
+	if err := analyze.Merge(&got, far); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Timeline.Sparse || len(got.Timeline.Bins) != 4 {
+		t.Errorf("%d bins, sparse %v; want the 4 non-empty bins, sparse", len(got.Timeline.Bins), got.Timeline.Sparse)
+	}
+	if got.Capture.Path != "3 captures" {
+		t.Errorf("path %q", got.Capture.Path)
+	}
+
+	// A Summary made with another interval cannot be merged, and the
+	// failed merge leaves dst as it was.
+	before := mergeJSON(t, &got)
+	other := summary("other.pcap", analyze.Bin{Start: "2020-05-01T10:00:00Z", Packets: 1, Bytes: 1})
+	other.Timeline.IntervalSeconds = 1
+	if err := analyze.Merge(&got, other); err == nil || !strings.Contains(err.Error(), "interval") {
+		t.Errorf("merging another interval: error %v", err)
+	}
+	if mergeJSON(t, &got) != before {
+		t.Error("a failed Merge changed dst")
+	}
+	bad := summary("bad.pcap", analyze.Bin{Start: "yesterday", Packets: 1, Bytes: 1})
+	if err := analyze.NewOverview(analyze.Options{}).Add(bad); err == nil {
+		t.Error("a bin with a bad start time was accepted")
+	}
+}
+
+// TestMergeIntoZero merges each testdata capture into an empty overview:
+// every number must come through, which also catches a Summary field that
+// Merge does not know about yet.
+func TestMergeIntoZero(t *testing.T) {
+	paths, _ := filepath.Glob("../testdata/*.pcap*")
+	more, _ := filepath.Glob("../testdata/malformed/*")
+	for _, p := range append(paths, more...) {
+		s, err := analyze.File(p, analyze.Options{})
+		if err != nil {
+			continue // not every malformed capture can be read
+		}
+		var got analyze.Summary
+		if err := analyze.Merge(&got, s); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if got.Capture.Path != "1 capture" || got.Capture.SHA256 != "" {
+			t.Errorf("%s: path %q sha256 %q", p, got.Capture.Path, got.Capture.SHA256)
+		}
+		want := *s
+		for _, x := range []*analyze.Summary{&got, &want} {
+			// What an overview changes by design: the file's own facts,
+			// the order of link types, and the capture's name added to
+			// its warnings and examples.
+			x.Capture.Path, x.Capture.SHA256, x.Capture.Compression = "", "", ""
+			x.Capture.LinkTypes = slices.Sorted(slices.Values(x.Capture.LinkTypes))
+			x.Capture.Warnings = nil
+			examples := append([]analyze.PacketError{}, x.Capture.DecodeErrorExamples...)
+			for i := range examples {
+				examples[i].Detail = ""
+			}
+			x.Capture.DecodeErrorExamples = examples
+		}
+		mergeDiff(t, "Merge(zero, "+p+") vs "+p, mergeJSON(t, &got), mergeJSON(t, &want))
+	}
+}
+
+// TestMergeKnowsEveryField lists the fields of Summary that Merge merges.
+// A new field fails it: teach Overview.Add and Overview.Summary (merge.go)
+// to merge it, then add it here.
+func TestMergeKnowsEveryField(t *testing.T) {
+	known := strings.Fields(`
+Capture Capture.Path Capture.Size Capture.SHA256 Capture.Format Capture.Compression Capture.LinkTypes
+Capture.Packets Capture.IPPackets Capture.OtherPackets Capture.UndecodablePackets Capture.IPBytes
+Capture.First Capture.Last Capture.DurationSeconds Capture.DecodeErrors Capture.DecodeErrorReasons
+Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeErrorExamples
+Capture.DecodeErrorExamples.Packet Capture.DecodeErrorExamples.Offset Capture.DecodeErrorExamples.Reason
+Capture.DecodeErrorExamples.Detail Capture.OtherProtocols Capture.OtherProtocols.Name
+Capture.OtherProtocols.Count Capture.Warnings
+Sources Sources.IP Sources.Packets Sources.Bytes Destinations Destinations.IP Destinations.Packets Destinations.Bytes
+DNS DNS.Queries DNS.Queries.Name DNS.Queries.Count DNS.Queries.Clients DNS.Queries.Clients.IP DNS.Queries.Clients.Count
+DNS.Queries.ClientsTotal DNS.TotalQueries DNS.Responses DNS.Types DNS.Types.Name DNS.Types.Count DNS.Rcodes
+DNS.Rcodes.Name DNS.Rcodes.Count DNS.NXDomain DNS.NXDomain.Name DNS.NXDomain.Count DNS.Answers DNS.Answers.Name
+DNS.Answers.Type DNS.Answers.Data DNS.Answers.Count DNS.AnswersTruncated DNS.Clients DNS.Clients.IP DNS.Clients.Count
+DNS.Servers DNS.Servers.IP DNS.Servers.Count DNS.MDNS DNS.MDNS.Name DNS.MDNS.Count DNS.LLMNR DNS.LLMNR.Name DNS.LLMNR.Count
+HTTP HTTP.Requests HTTP.Requests.Method HTTP.Requests.URL HTTP.Requests.Host HTTP.Requests.Path HTTP.Requests.Count
+HTTP.Requests.Clients HTTP.Requests.Clients.IP HTTP.Requests.Clients.Count HTTP.Requests.ClientsTotal
+HTTP.RequestsTruncated HTTP.TotalRequests HTTP.TotalResponses HTTP.Hosts HTTP.Hosts.Name HTTP.Hosts.Count
+HTTP.Methods HTTP.Methods.Name HTTP.Methods.Count HTTP.StatusCodes HTTP.StatusCodes.Name HTTP.StatusCodes.Count
+HTTP.UserAgents HTTP.UserAgents.Name HTTP.UserAgents.Count
+TLS TLS.ClientHellos TLS.ServerNames TLS.ServerNames.Name TLS.ServerNames.Count TLS.ServerNames.Clients
+TLS.ServerNames.Clients.IP TLS.ServerNames.Clients.Count TLS.ServerNames.ClientsTotal TLS.WithoutSNI
+TLS.Versions TLS.Versions.Name TLS.Versions.Count TLS.ALPN TLS.ALPN.Name TLS.ALPN.Count TLS.ECH
+Timeline Timeline.IntervalSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
+Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
+Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B
+Conversations.IP.BPort Conversations.IP.PacketsAB Conversations.IP.BytesAB Conversations.IP.PacketsBA
+Conversations.IP.BytesBA Conversations.IP.First Conversations.IP.Last Conversations.IP.DurationSeconds
+Conversations.Transport Conversations.Transport.Proto Conversations.Transport.A Conversations.Transport.APort
+Conversations.Transport.B Conversations.Transport.BPort Conversations.Transport.PacketsAB
+Conversations.Transport.BytesAB Conversations.Transport.PacketsBA Conversations.Transport.BytesBA
+Conversations.Transport.First Conversations.Transport.Last Conversations.Transport.DurationSeconds
+Conversations.TransportTotal
+Ports Ports.TCP Ports.TCP.Port Ports.TCP.Service Ports.TCP.SrcPackets Ports.TCP.SrcBytes Ports.TCP.DstPackets
+Ports.TCP.DstBytes Ports.UDP Ports.UDP.Port Ports.UDP.Service Ports.UDP.SrcPackets Ports.UDP.SrcBytes
+Ports.UDP.DstPackets Ports.UDP.DstBytes
+Protocols Protocols.Link Protocols.Link.Name Protocols.Link.Packets Protocols.Link.Bytes Protocols.Network
+Protocols.Network.Name Protocols.Network.Packets Protocols.Network.Bytes Protocols.Transport Protocols.Transport.Name
+Protocols.Transport.Packets Protocols.Transport.Bytes Protocols.Application Protocols.Application.Name
+Protocols.Application.Packets Protocols.Application.Bytes
+ICMP ICMP.Version ICMP.Type ICMP.Code ICMP.Name ICMP.Packets
+ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP ARP.Replies.Count ARP.Pairs ARP.Pairs.IP
+ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
+ARP.SharedMACs.IPs
+Names Names.IP Names.Names`)
+	var got []string
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct {
+			return
+		}
+		for f := range typ.Fields() {
+			name := strings.TrimPrefix(prefix+"."+f.Name, ".")
+			got = append(got, name)
+			walk(name, f.Type)
+		}
+	}
+	walk("", reflect.TypeFor[analyze.Summary]())
+	for _, f := range got {
+		if !slices.Contains(known, f) {
+			t.Errorf("Summary.%s is new: teach analyze.Merge (merge.go) to merge it, then add it to this list", f)
+		}
+	}
+	for _, f := range known {
+		if !slices.Contains(got, f) {
+			t.Errorf("Summary.%s is gone: drop it from merge.go and this list", f)
+		}
+	}
+}

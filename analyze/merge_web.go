@@ -1,0 +1,116 @@
+package analyze
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// mergedWeb is HTTP and TLS merged across captures.
+type mergedWeb struct {
+	requests                       map[[3]string]*mergedQuery // method, host, path
+	requestsTruncated              bool
+	totalRequests, totalResponses  int64
+	hosts, methods, status, agents map[string]int64
+	sni                            map[string]*mergedQuery
+	hellos, withoutSNI, ech        int64
+	versions, alpn                 map[string]int64
+}
+
+func newMergedWeb() mergedWeb {
+	return mergedWeb{
+		requests: map[[3]string]*mergedQuery{},
+		hosts:    map[string]int64{}, methods: map[string]int64{}, status: map[string]int64{}, agents: map[string]int64{},
+		sni: map[string]*mergedQuery{}, versions: map[string]int64{}, alpn: map[string]int64{},
+	}
+}
+
+// addClients merges a listed-clients count into q.
+func addClients(q *mergedQuery, count int64, clients []IPCount, total int64) error {
+	q.count += count
+	for _, ic := range clients {
+		ip, err := netip.ParseAddr(ic.IP)
+		if err != nil {
+			return err
+		}
+		q.clients[ip] += ic.Count
+	}
+	q.unlisted += max(0, total-int64(len(clients)))
+	return nil
+}
+
+func (w *mergedWeb) add(h *HTTP, t *TLS) error {
+	for _, r := range h.Requests {
+		k := [3]string{r.Method, r.Host, r.Path}
+		q := w.requests[k]
+		if q == nil {
+			q = &mergedQuery{clients: map[netip.Addr]int64{}}
+			w.requests[k] = q
+		}
+		if err := addClients(q, r.Count, r.Clients, r.ClientsTotal); err != nil {
+			return err
+		}
+	}
+	w.requestsTruncated = w.requestsTruncated || h.RequestsTruncated
+	w.totalRequests += h.TotalRequests
+	w.totalResponses += h.TotalResponses
+	addCounts(w.hosts, h.Hosts)
+	addCounts(w.methods, h.Methods)
+	addCounts(w.status, h.StatusCodes)
+	addCounts(w.agents, h.UserAgents)
+	for _, n := range t.ServerNames {
+		q := w.sni[n.Name]
+		if q == nil {
+			q = &mergedQuery{clients: map[netip.Addr]int64{}}
+			w.sni[n.Name] = q
+		}
+		if err := addClients(q, n.Count, n.Clients, n.ClientsTotal); err != nil {
+			return err
+		}
+	}
+	w.hellos += t.ClientHellos
+	w.withoutSNI += t.WithoutSNI
+	w.ech += t.ECH
+	addCounts(w.versions, t.Versions)
+	addCounts(w.alpn, t.ALPN)
+	return nil
+}
+
+// listed returns q's clients as a Summary lists them: at most
+// maxClientsPerName, with the total including those not listed.
+func (q *mergedQuery) listed() ([]IPCount, int64) {
+	clients := ipCounts(q.clients)
+	return clients[:min(len(clients), maxClientsPerName)], int64(len(clients)) + q.unlisted
+}
+
+func (w *mergedWeb) summary() (HTTP, TLS) {
+	h := HTTP{TotalRequests: w.totalRequests, TotalResponses: w.totalResponses,
+		RequestsTruncated: w.requestsTruncated || len(w.requests) > maxHTTPRequests}
+	h.Requests = make([]HTTPRequest, 0, len(w.requests))
+	for k, q := range w.requests {
+		r := HTTPRequest{Method: k[0], Host: k[1], Path: k[2], URL: requestURL(k[1], k[2]), Count: q.count}
+		r.Clients, r.ClientsTotal = q.listed()
+		h.Requests = append(h.Requests, r)
+	}
+	slices.SortFunc(h.Requests, func(x, y HTTPRequest) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.URL, y.URL), strings.Compare(x.Method, y.Method))
+	})
+	h.Hosts = sortedCounts(w.hosts)
+	h.Methods = sortedCounts(w.methods)
+	h.StatusCodes = sortedCounts(w.status)
+	h.UserAgents = sortedCounts(w.agents)
+
+	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech,
+		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn)}
+	t.ServerNames = make([]NamedCount, 0, len(w.sni))
+	for name, q := range w.sni {
+		n := NamedCount{Name: name, Count: q.count}
+		n.Clients, n.ClientsTotal = q.listed()
+		t.ServerNames = append(t.ServerNames, n)
+	}
+	slices.SortFunc(t.ServerNames, func(x, y NamedCount) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.Name, y.Name))
+	})
+	return h, t
+}

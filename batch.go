@@ -1,0 +1,734 @@
+package main
+
+// Batch mode: "pcapreport report DIR_OR_FILE... -o OUTDIR" writes a report
+// of every capture found, an index of them all and an overview that merges
+// them. See docs/batch.md for the manual.
+
+import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/schollz/progressbar/v3"
+	"github.com/ulikunitz/xz"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/report"
+)
+
+// Names of the batch's own files in OUTDIR; no report may take them.
+const (
+	indexName        = "index.html"
+	overviewName     = "overview.html"
+	overviewJSONName = "overview.json"
+)
+
+// batchConfig is a batch run: the inputs, where the output goes and how.
+type batchConfig struct {
+	inputs       []string
+	outDir       string
+	jsonOut      string // where else to write the overview's JSON: "", "-" or a file
+	jobs         int
+	quiet        bool
+	skipExisting bool
+	interval     time.Duration
+	report       report.Options
+	stdout       io.Writer
+	stderr       io.Writer
+	progress     bool // draw a progress bar on stderr
+}
+
+// isBatch tells batch mode from a single capture: several inputs, or a folder.
+func isBatch(args []string) bool {
+	if len(args) > 1 {
+		return true
+	}
+	st, err := os.Stat(args[0])
+	return args[0] != analyze.Stdin && err == nil && st.IsDir()
+}
+
+// batchAction checks the command line of batch mode and runs it.
+func batchAction(c *cli.Context, rep report.Options) error {
+	args := c.Args().Slice()
+	out := c.String("output")
+	if out == "" {
+		if len(args) == 1 {
+			return fmt.Errorf("%s: is a directory: give -o OUTDIR to write a report of every capture in it", args[0])
+		}
+		return usageError{"report takes exactly one CAPTURE argument, or several captures and folders with -o OUTDIR (see pcapreport report --help)"}
+	}
+	if slices.Contains(args, analyze.Stdin) {
+		return usageError{"standard input (-) cannot be read in batch mode: name files or folders"}
+	}
+	if c.Int("jobs") < 1 {
+		return usageError{"--jobs must be 1 or more"}
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return usageError{fmt.Sprintf("-o %s: in batch mode -o names a folder, and %s is a file", out, out)}
+	} else if err == nil {
+		for _, in := range args {
+			if ist, err := os.Stat(in); err == nil && os.SameFile(ist, st) {
+				return usageError{fmt.Sprintf("-o %s: the output folder cannot be an input folder (use a folder inside it, or elsewhere)", out)}
+			}
+		}
+	} else if err != nil && strings.EqualFold(filepath.Ext(out), ".html") {
+		return usageError{fmt.Sprintf("-o %s: in batch mode -o names a folder for the reports, not an .html file", out)}
+	}
+	cfg := &batchConfig{
+		inputs: args, outDir: out, jsonOut: c.String("json"),
+		jobs: c.Int("jobs"), quiet: c.Bool("quiet"), skipExisting: c.Bool("skip-existing"),
+		interval: c.Duration("interval"), report: rep,
+		stdout: c.App.Writer, stderr: c.App.ErrWriter,
+	}
+	if f, ok := cfg.stderr.(*os.File); ok && !cfg.quiet && term.IsTerminal(int(f.Fd())) {
+		cfg.progress = true
+	}
+	return runBatch(cfg)
+}
+
+// batchCapture is one capture of a batch.
+type batchCapture struct {
+	// path is the capture as shown everywhere: the input argument joined
+	// with the path below it.
+	path string
+	arg  int // the input argument it came from
+	// rel is the path below a folder argument, by segment; for a file
+	// argument, its base name.
+	rel     []string
+	inDir   bool // found in a folder argument (else named as a file)
+	size    int64
+	modTime time.Time
+	// name is where its report goes: OUTDIR/name.html and OUTDIR/name.json,
+	// slash-separated.
+	name string
+	// err is set when the capture could not be read, analysed or written.
+	err error
+}
+
+// batchResult is what a worker sends back for one capture.
+type batchResult struct {
+	i      int
+	sum    *analyze.Summary
+	reused bool
+	err    error
+}
+
+// runBatch runs a batch: find the captures, analyse them on cfg.jobs
+// workers, merge each Summary into the overview as it arrives, and write
+// the index and the overview. Failed captures do not stop the others; the
+// error returned says how many failed.
+func runBatch(cfg *batchConfig) error {
+	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", cfg.outDir, unwrapPath(err))
+	}
+	outInfo, err := os.Stat(cfg.outDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.outDir, unwrapPath(err))
+	}
+	found := discover(cfg.inputs, outInfo)
+	caps := found.captures
+	for _, s := range found.skipped {
+		fmt.Fprintf(cfg.stderr, "pcapreport: %s: skipped: %s\n", s.Path, s.Reason)
+	}
+	assignNames(caps, cfg.inputs)
+
+	var total int64
+	todo := 0
+	for _, c := range caps {
+		if c.err == nil {
+			total += c.size
+			todo++
+		}
+	}
+	prog := newBatchProgress(cfg, todo, total)
+
+	entries := make([]report.IndexEntry, len(caps))
+	overview := analyze.NewOverview(analyze.Options{Interval: cfg.interval})
+	reused := 0
+	results := make(chan batchResult)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(cfg.jobs, max(todo, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				sum, wasReused, err := processCapture(cfg, caps[i], found.named, prog)
+				results <- batchResult{i: i, sum: sum, reused: wasReused, err: err}
+			}
+		}()
+	}
+	go func() {
+		for i, c := range caps {
+			if c.err == nil {
+				jobs <- i
+			}
+		}
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	// Each Summary is merged as soon as its capture is done and then
+	// dropped: only the index's few numbers per capture are kept. Merging
+	// does not depend on the order, so neither does any output.
+	for r := range results {
+		c := caps[r.i]
+		if r.err == nil {
+			if err := overview.Add(r.sum); err != nil {
+				r.err = fmt.Errorf("merging into the overview: %w", err)
+			}
+		}
+		if r.err != nil {
+			c.err = r.err
+		} else {
+			e := report.EntryOf(r.sum)
+			e.Report, e.JSON = c.name+".html", c.name+".json"
+			entries[r.i] = e
+			if r.reused {
+				reused++
+			}
+		}
+		prog.captureDone(c.size, r.reused)
+	}
+	prog.finish()
+
+	// Per-capture messages, in path order, then the failures, as gofmt does.
+	var failed []*batchCapture
+	for i, c := range caps {
+		if c.err != nil {
+			failed = append(failed, c)
+			entries[i] = report.IndexEntry{Path: c.path, Size: c.size, Error: captureError(c)}
+			continue
+		}
+		e := &entries[i]
+		for _, w := range e.Warnings {
+			fmt.Fprintf(cfg.stderr, "pcapreport: %s: warning: %s\n", c.path, analyze.Printable(w, 500))
+		}
+		if e.DecodeErrors > 0 {
+			fmt.Fprintf(cfg.stderr, "pcapreport: %s: %d packets had decode errors (see the report's last section)\n", c.path, e.DecodeErrors)
+		}
+	}
+
+	sum := overview.Summary()
+	for _, c := range failed {
+		sum.Capture.Warnings = append(sum.Capture.Warnings, c.path+": not included: "+captureError(c))
+	}
+	for _, c := range failed {
+		fmt.Fprintf(cfg.stderr, "pcapreport: %s: %s\n", c.path, captureError(c))
+	}
+	if err := writeBatchPages(cfg, found, entries, sum); err != nil {
+		return err
+	}
+	if cfg.progress {
+		fmt.Fprintf(cfg.stderr, "pcapreport: %d captures (%d reused, %d failed), %d files skipped: %s\n",
+			len(caps), reused, len(failed), len(found.skipped), filepath.Join(cfg.outDir, indexName))
+	}
+	if len(caps) == 0 {
+		fmt.Fprintf(cfg.stderr, "pcapreport: no captures found in %s\n", strings.Join(cfg.inputs, ", "))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d captures failed (listed above and in %s)", len(failed), len(caps), filepath.Join(cfg.outDir, indexName))
+	}
+	return nil
+}
+
+// captureError is a failed capture's error without the path it starts with.
+func captureError(c *batchCapture) string {
+	return strings.TrimPrefix(c.err.Error(), c.path+": ")
+}
+
+// writeBatchPages writes the overview (report and JSON) and the index.
+func writeBatchPages(cfg *batchConfig, found *discovery, entries []report.IndexEntry, sum *analyze.Summary) error {
+	path := func(name string) (string, error) {
+		p := filepath.Join(cfg.outDir, name)
+		return p, found.checkOutput("", p)
+	}
+	p, err := path(overviewName)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(p, func(w io.Writer) error { return report.Write(w, sum, cfg.report) }); err != nil {
+		return err
+	}
+	if p, err = path(overviewJSONName); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(p, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
+		return err
+	}
+	switch cfg.jsonOut {
+	case "":
+	case "-":
+		if err := encodeSummary(cfg.stdout, sum); err != nil {
+			return err
+		}
+	default:
+		if err := found.checkOutput("", cfg.jsonOut); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(cfg.jsonOut, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
+			return err
+		}
+	}
+	idx := &report.Index{Entries: entries, Skipped: found.skipped, Overview: sum,
+		OverviewReport: overviewName, OverviewJSON: overviewJSONName}
+	if p, err = path(indexName); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, func(w io.Writer) error { return report.WriteIndex(w, idx, cfg.report) })
+}
+
+// processCapture writes the JSON and the report of one capture and returns
+// its Summary. With --skip-existing, a report and JSON newer than the
+// capture are kept and the Summary is read back from the JSON.
+func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog *batchProgress) (*analyze.Summary, bool, error) {
+	base := filepath.Join(cfg.outDir, filepath.FromSlash(c.name))
+	htmlOut, jsonOut := base+".html", base+".json"
+	if cfg.skipExisting {
+		if s := reuseSummary(cfg, c, htmlOut, jsonOut); s != nil {
+			return s, true, nil
+		}
+	}
+	for _, out := range []string{htmlOut, jsonOut} {
+		if err := checkNotInput(c.path, out); err != nil {
+			return nil, false, err
+		}
+		if err := checkNotNamed(named, out); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", filepath.Dir(base), unwrapPath(err))
+	}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", c.path, unwrapPath(err))
+	}
+	defer f.Close()
+	// analyze.Read rather than analyze.File, so that the progress bar can
+	// count the bytes as they are read. Read hashes them on the way, in
+	// this worker, instead of on another core: in a batch the other
+	// workers keep every core busy anyway.
+	sum, err := analyze.Read(c.path, prog.reader(f), analyze.Options{Interval: cfg.interval})
+	if err != nil {
+		return nil, false, err
+	}
+	// The JSON first: --skip-existing reuses a report only with its JSON.
+	if err := writeFileAtomic(jsonOut, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
+		return nil, false, err
+	}
+	if err := writeFileAtomic(htmlOut, func(w io.Writer) error { return report.Write(w, sum, cfg.report) }); err != nil {
+		return nil, false, err
+	}
+	return sum, false, nil
+}
+
+// reuseSummary returns the Summary of a capture whose report and JSON are
+// both newer than it, read back from the JSON, or nil when the capture has
+// to be analysed again: an output is missing or older, or the JSON is not
+// this capture's (another path, size or interval) or cannot be read.
+func reuseSummary(cfg *batchConfig, c *batchCapture, htmlOut, jsonOut string) *analyze.Summary {
+	for _, out := range []string{htmlOut, jsonOut} {
+		st, err := os.Stat(out)
+		if err != nil || !st.ModTime().After(c.modTime) {
+			return nil
+		}
+	}
+	b, err := os.ReadFile(jsonOut)
+	if err != nil {
+		return nil
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil
+	}
+	if s.Capture.Path != c.path || s.Capture.Size != c.size || s.Capture.SHA256 == "" {
+		return nil
+	}
+	// Adding it to an overview of its own checks every field the batch
+	// merges, and the interval.
+	if err := analyze.NewOverview(analyze.Options{Interval: cfg.interval}).Add(&s); err != nil {
+		return nil
+	}
+	return &s
+}
+
+// encodeSummary writes s as the indented JSON of --json.
+func encodeSummary(w io.Writer, s *analyze.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// discovery is what the inputs hold.
+type discovery struct {
+	captures []*batchCapture // by path; those that could not be read have err set
+	skipped  []report.SkippedFile
+	// named are the files named as arguments. Files found in folders
+	// cannot be in OUTDIR (its folder is not searched), but a named one
+	// can, and no output may overwrite it.
+	named []os.FileInfo
+}
+
+// discover finds the captures in the inputs. A file named as an argument
+// is always a capture (if it is not, its analysis fails, as with a single
+// capture); files found in folders are captures when their content says so
+// and are skipped otherwise. Folders are searched recursively, except the
+// output folder out; symbolic links to files are followed, those to
+// folders are not.
+func discover(inputs []string, out os.FileInfo) *discovery {
+	d := &discovery{}
+	seen := map[string]bool{}
+	add := func(c *batchCapture) {
+		if !seen[c.path] { // the same file named twice, or found under two arguments
+			seen[c.path] = true
+			d.captures = append(d.captures, c)
+		}
+	}
+	for i, in := range inputs {
+		st, err := os.Stat(in)
+		switch {
+		case err != nil:
+			add(&batchCapture{path: filepath.Clean(in), arg: i, err: fmt.Errorf("%s: %w", in, unwrapPath(err))})
+			continue
+		case !st.IsDir():
+			d.named = append(d.named, st)
+			add(&batchCapture{path: filepath.Clean(in), arg: i, rel: []string{filepath.Base(in)},
+				size: st.Size(), modTime: st.ModTime()})
+			continue
+		}
+		root := in
+		filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				// An unreadable folder or file: a failure, since it may hold captures.
+				add(&batchCapture{path: p, arg: i, err: fmt.Errorf("%s: %w", p, unwrapPath(err))})
+				if e != nil && e.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if e.IsDir() {
+				if st, err := os.Stat(p); err == nil && os.SameFile(st, out) {
+					return fs.SkipDir // our own output, e.g. -o caps/reports
+				}
+				return nil
+			}
+			st, err := os.Stat(p) // follows a symbolic link
+			switch {
+			case err != nil:
+				add(&batchCapture{path: p, arg: i, err: fmt.Errorf("%s: %w", p, unwrapPath(err))})
+				return nil
+			case st.IsDir():
+				d.skipped = append(d.skipped, report.SkippedFile{Path: p, Reason: "a symbolic link to a folder, not followed"})
+				return nil
+			case !st.Mode().IsRegular():
+				d.skipped = append(d.skipped, report.SkippedFile{Path: p, Reason: "not a regular file"})
+				return nil
+			}
+			why, err := sniff(p)
+			switch {
+			case err != nil:
+				add(&batchCapture{path: p, arg: i, err: err})
+			case why != "":
+				d.skipped = append(d.skipped, report.SkippedFile{Path: p, Reason: why})
+			default:
+				rel, _ := filepath.Rel(root, p)
+				add(&batchCapture{path: p, arg: i, rel: strings.Split(filepath.ToSlash(rel), "/"), inDir: true,
+					size: st.Size(), modTime: st.ModTime()})
+			}
+			return nil
+		})
+	}
+	// Sorted by path: worker scheduling never changes any output.
+	slices.SortStableFunc(d.captures, func(a, b *batchCapture) int { return strings.Compare(a.path, b.path) })
+	slices.SortStableFunc(d.skipped, func(a, b report.SkippedFile) int { return strings.Compare(a.Path, b.Path) })
+	return d
+}
+
+// checkOutput refuses to write out over any file named as an argument.
+func (d *discovery) checkOutput(in, out string) error {
+	if in != "" {
+		if err := checkNotInput(in, out); err != nil {
+			return err
+		}
+	}
+	return checkNotNamed(d.named, out)
+}
+
+func checkNotNamed(named []os.FileInfo, out string) error {
+	st, err := os.Stat(out)
+	if err != nil {
+		return nil
+	}
+	for _, n := range named {
+		if os.SameFile(n, st) {
+			return fmt.Errorf("%s: refusing to overwrite an input capture", out)
+		}
+	}
+	return nil
+}
+
+// sniffSize is how much of a file sniff reads, at most, to decide.
+const sniffSize = 64 << 10
+
+// sniff tells a capture by its content: pcap or pcapng magic, or gzip,
+// zstd, xz or bzip2 magic whose decompressed start is pcap or pcapng (one
+// layer of compression, as analyze reads). It returns why the file is not
+// a capture, or "" when it is; err when the file cannot be read.
+func sniff(path string) (why string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 4096)
+	head, err := br.Peek(6)
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	if len(head) == 0 {
+		return "an empty file", nil
+	}
+	if isCaptureMagic(head) {
+		return "", nil
+	}
+	var dr io.Reader
+	var kind string
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		kind = "gzip"
+		zr, err := gzip.NewReader(br)
+		if err == nil {
+			defer zr.Close()
+			dr = zr
+		}
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		kind = "zstd"
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err == nil {
+			defer zr.Close()
+			dr = zr
+		}
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		kind = "xz"
+		if zr, err := xz.NewReader(br); err == nil {
+			dr = zr
+		}
+	case len(head) >= 4 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9':
+		kind = "bzip2"
+		dr = bzip2.NewReader(br)
+	default:
+		return fmt.Sprintf("not a pcap or pcapng file (starts with % x)", head[:min(4, len(head))]), nil
+	}
+	if dr == nil {
+		return kind + "-compressed, but it cannot be decompressed", nil
+	}
+	var inner [4]byte
+	n, _ := io.ReadFull(io.LimitReader(dr, sniffSize), inner[:])
+	if isCaptureMagic(inner[:n]) {
+		return "", nil
+	}
+	if n == 0 {
+		return kind + "-compressed, and nothing could be decompressed", nil
+	}
+	return fmt.Sprintf("%s-compressed, but not a pcap or pcapng file inside (starts with % x)", kind, inner[:n]), nil
+}
+
+// isCaptureMagic reports whether b starts with the magic number of a
+// classic pcap file (micro- or nanosecond, either byte order) or of a
+// pcapng section header block.
+func isCaptureMagic(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	switch string(b[:4]) {
+	case "\xd4\xc3\xb2\xa1", "\xa1\xb2\xc3\xd4", "\x4d\x3c\xb2\xa1", "\xa1\xb2\x3c\x4d", "\x0a\x0d\x0d\x0a":
+		return true
+	}
+	return false
+}
+
+// outFolder is a folder of OUTDIR while output names are given out.
+type outFolder struct {
+	used map[string]bool       // names taken in it, lower-cased (files and folders)
+	subs map[string]*outFolder // by key: the input folder's name, or an argument
+	name map[string]string     // the name given to each key
+}
+
+func newOutFolder() *outFolder {
+	return &outFolder{used: map[string]bool{}, subs: map[string]*outFolder{}, name: map[string]string{}}
+}
+
+// sub returns the folder for key, named want or, if that is taken, want~2, want~3...
+func (f *outFolder) sub(key, want string) (*outFolder, string) {
+	if s := f.subs[key]; s != nil {
+		return s, f.name[key]
+	}
+	name := unique(want, func(n string) bool { return !f.used[strings.ToLower(n)] })
+	f.used[strings.ToLower(name)] = true
+	s := newOutFolder()
+	f.subs[key], f.name[key] = s, name
+	return s, name
+}
+
+func unique(want string, free func(string) bool) string {
+	if free(want) {
+		return want
+	}
+	for i := 2; ; i++ {
+		if n := want + "~" + strconv.Itoa(i); free(n) {
+			return n
+		}
+	}
+}
+
+// assignNames names every capture's report after its path below its input
+// folder: caps/sensor1/a.pcap from the argument caps gives sensor1/a.pcap
+// (.html and .json). With several arguments, each folder's reports go in a
+// folder named after it, and named files at the top. Names that would
+// collide (equal names, names equal but for case, a report named like a
+// folder, index.html, overview.html) get ~2, ~3... in path order, so that
+// no two outputs are ever the same file, on any file system.
+func assignNames(caps []*batchCapture, inputs []string) {
+	root := newOutFolder()
+	for _, n := range []string{indexName, overviewName, overviewJSONName} {
+		root.used[n] = true
+	}
+	for _, c := range caps {
+		if c.err != nil {
+			continue
+		}
+		f := root
+		var segs []string
+		if len(inputs) > 1 && c.inDir {
+			var name string
+			f, name = f.sub("\x00"+strconv.Itoa(c.arg), argFolderName(inputs[c.arg]))
+			segs = append(segs, name)
+		}
+		for _, dir := range c.rel[:len(c.rel)-1] {
+			var name string
+			f, name = f.sub(dir, dir)
+			segs = append(segs, name)
+		}
+		file := unique(c.rel[len(c.rel)-1], func(n string) bool {
+			return !f.used[strings.ToLower(n+".html")] && !f.used[strings.ToLower(n+".json")]
+		})
+		f.used[strings.ToLower(file+".html")] = true
+		f.used[strings.ToLower(file+".json")] = true
+		c.name = strings.Join(append(segs, file), "/")
+	}
+}
+
+// argFolderName names the output folder of a folder argument after it.
+func argFolderName(arg string) string {
+	base := filepath.Base(arg)
+	if base == "." || base == ".." || base == string(filepath.Separator) {
+		if abs, err := filepath.Abs(arg); err == nil {
+			base = filepath.Base(abs)
+		}
+	}
+	if base == "." || base == ".." || base == string(filepath.Separator) || base == "" {
+		return "root"
+	}
+	return base
+}
+
+// batchProgress draws the progress bar: captures done of all, bytes read,
+// rate and time left. Without a bar every method does nothing.
+type batchProgress struct {
+	bar   *progressbar.ProgressBar
+	mu    sync.Mutex
+	done  int
+	total int
+	max   int64 // the bar's total bytes
+}
+
+func newBatchProgress(cfg *batchConfig, captures int, bytes int64) *batchProgress {
+	p := &batchProgress{total: captures, max: max(bytes, 1)}
+	if !cfg.progress || captures == 0 {
+		return p
+	}
+	p.bar = progressbar.NewOptions64(p.max,
+		progressbar.OptionSetWriter(cfg.stderr),
+		progressbar.OptionSetDescription(p.describe()),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetRenderBlankState(true),
+	)
+	return p
+}
+
+func (p *batchProgress) describe() string {
+	return fmt.Sprintf("%d/%d captures", p.done, p.total)
+}
+
+// reader counts the bytes read through r on the bar.
+func (p *batchProgress) reader(r io.Reader) io.Reader {
+	if p.bar == nil {
+		return r
+	}
+	return progressReader{r, p.bar}
+}
+
+// captureDone counts one capture done; a reused one was never read, so
+// its bytes leave the total rather than making the rate look faster.
+func (p *batchProgress) captureDone(size int64, reused bool) {
+	if p.bar == nil {
+		return
+	}
+	p.mu.Lock()
+	p.done++
+	desc := p.describe()
+	shrink := reused && p.max-size >= 1
+	if shrink {
+		p.max -= size
+	}
+	p.mu.Unlock()
+	switch {
+	case shrink:
+		p.bar.AddMax64(-size)
+	case reused:
+		p.bar.Add64(size)
+	}
+	p.bar.Describe(desc)
+}
+
+func (p *batchProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar.Exit()
+	}
+}
+
+type progressReader struct {
+	r   io.Reader
+	bar *progressbar.ProgressBar
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.bar.Add64(int64(n))
+	}
+	return n, err
+}
