@@ -224,3 +224,24 @@ func TestMainExitStatus(t *testing.T) {
 		t.Errorf("--version: %q %v", out, err)
 	}
 }
+
+func TestSummaryCommand(t *testing.T) {
+	stdout, _, err := runCLI(t, ".", nil, "summary", "testdata/dns_lab_ptr_nxdomain.pcapng", "--top", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Packets   22 (22 IP, 0 other, 0 undecodable)",
+		"4.2.2.1        11       1282", // the top source, with its packets and bytes
+		"DNS queries (11 queries, 11 responses)",
+		"NXDOMAIN names",
+		"… 8 more", // 11 names, 3 shown
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if _, _, err := runCLI(t, ".", nil, "summary"); err == nil {
+		t.Error("summary without a capture did not fail")
+	}
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+func summaryCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "summary",
+		Usage:     "print the main tables of a capture as text, for a quick look over SSH",
+		ArgsUsage: "CAPTURE",
+		Description: "CAPTURE is as for the report command (a pcap or pcapng file, compressed or not, or - for\n" +
+			"standard input). Nothing is written to disk.",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "top", Value: 10, Usage: "show at most `N` rows per table (0: all)"},
+			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins (for the busiest-bin line)"},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError{"summary takes exactly one CAPTURE argument (see pcapreport summary --help)"}
+			}
+			if c.Int("top") < 0 {
+				return usageError{"--top must be 0 or more"}
+			}
+			if c.Duration("interval") <= 0 {
+				return usageError{"--interval must be positive"}
+			}
+			opts := analyze.Options{Interval: c.Duration("interval")}
+			var s *analyze.Summary
+			var err error
+			if in := c.Args().First(); in == analyze.Stdin {
+				s, err = analyze.Read("stdin", c.App.Reader, opts)
+			} else {
+				s, err = analyze.File(in, opts)
+			}
+			if err != nil {
+				return err
+			}
+			for _, w := range s.Capture.Warnings {
+				fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: warning: %s\n", s.Capture.Path, analyze.Printable(w, 500))
+			}
+			return writeSummary(c.App.Writer, s, c.Int("top"))
+		},
+	}
+}
+
+// writeSummary prints the main tables of s as aligned text. Every string
+// from the capture goes through analyze.Printable, so control bytes cannot
+// reach the terminal.
+func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	c := s.Capture
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+	text := func(x string) string { return analyze.Printable(x, 80) }
+	rows := func(n int) int {
+		if top > 0 && top < n {
+			return top
+		}
+		return n
+	}
+
+	p("Capture\t%s\n", text(c.Path))
+	p("Size\t%d bytes, SHA-256 %s\n", c.Size, c.SHA256)
+	format := c.Format
+	if c.Compression != "" {
+		format += ", " + c.Compression + "-compressed"
+	}
+	p("Format\t%s; link types: %s\n", format, strings.Join(c.LinkTypes, ", "))
+	p("Packets\t%d (%d IP, %d other, %d undecodable); %d with decode errors\n",
+		c.Packets, c.IPPackets, c.OtherPackets, c.UndecodablePackets, c.DecodeErrors)
+	p("Time\t%s to %s (%s s)\n", orDash(c.First), orDash(c.Last), strconv.FormatFloat(c.DurationSeconds, 'f', -1, 64))
+	p("IP bytes\t%d\n", c.IPBytes)
+	for _, wn := range c.Warnings {
+		p("Warning\t%s\n", text(wn))
+	}
+
+	table := func(title string, header string, n int, row func(i int) string) {
+		p("\n%s\n%s\n", title, header)
+		for i := 0; i < rows(n); i++ {
+			p("%s\n", row(i))
+		}
+		if rows(n) < n {
+			p("… %d more\n", n-rows(n))
+		}
+		if n == 0 {
+			p("(none)\n")
+		}
+	}
+	table("Top source IPs", "IP\tpackets\tbytes", len(s.Sources), func(i int) string {
+		e := s.Sources[i]
+		return fmt.Sprintf("%s\t%d\t%d", e.IP, e.Packets, e.Bytes)
+	})
+	table("Top destination IPs", "IP\tpackets\tbytes", len(s.Destinations), func(i int) string {
+		e := s.Destinations[i]
+		return fmt.Sprintf("%s\t%d\t%d", e.IP, e.Packets, e.Bytes)
+	})
+	table("Top IP conversations", "A\tB\tpackets\tbytes", len(s.Conversations.IP), func(i int) string {
+		cv := s.Conversations.IP[i]
+		return fmt.Sprintf("%s\t%s\t%d\t%d", cv.A, cv.B, cv.PacketsAB+cv.PacketsBA, cv.BytesAB+cv.BytesBA)
+	})
+	type port struct {
+		proto string
+		analyze.Port
+	}
+	var ports []port
+	for _, pt := range s.Ports.TCP {
+		ports = append(ports, port{"tcp", pt})
+	}
+	for _, pt := range s.Ports.UDP {
+		ports = append(ports, port{"udp", pt})
+	}
+	// Busiest destination ports first: they name the services in use.
+	slices.SortStableFunc(ports, func(a, b port) int { return cmp.Compare(b.DstPackets, a.DstPackets) })
+	table("Destination ports", "port\tservice\tpackets to\tbytes to", len(ports), func(i int) string {
+		pt := ports[i]
+		return fmt.Sprintf("%s/%d\t%s\t%d\t%d", pt.proto, pt.Port.Port, pt.Service, pt.DstPackets, pt.DstBytes)
+	})
+	table("Application protocols", "protocol\tpackets\tbytes", len(s.Protocols.Application), func(i int) string {
+		pc := s.Protocols.Application[i]
+		return fmt.Sprintf("%s\t%d\t%d", pc.Name, pc.Packets, pc.Bytes)
+	})
+	table(fmt.Sprintf("DNS queries (%d queries, %d responses)", s.DNS.TotalQueries, s.DNS.Responses), "name\tqueries", len(s.DNS.Queries), func(i int) string {
+		q := s.DNS.Queries[i]
+		return fmt.Sprintf("%s\t%d", text(q.Name), q.Count)
+	})
+	if s.HTTP.TotalRequests > 0 {
+		table(fmt.Sprintf("HTTP requests (%d)", s.HTTP.TotalRequests), "method\turl\trequests", len(s.HTTP.Requests), func(i int) string {
+			r := s.HTTP.Requests[i]
+			return fmt.Sprintf("%s\t%s\t%d", text(r.Method), text(r.URL), r.Count)
+		})
+	}
+	if s.TLS.ClientHellos > 0 {
+		table(fmt.Sprintf("TLS server names (%d ClientHellos, %d without SNI)", s.TLS.ClientHellos, s.TLS.WithoutSNI), "name\thellos", len(s.TLS.ServerNames), func(i int) string {
+			return fmt.Sprintf("%s\t%d", text(s.TLS.ServerNames[i].Name), s.TLS.ServerNames[i].Count)
+		})
+	}
+	if len(s.DNS.NXDomain) > 0 {
+		table("NXDOMAIN names", "name\tresponses", len(s.DNS.NXDomain), func(i int) string {
+			return fmt.Sprintf("%s\t%d", text(s.DNS.NXDomain[i].Name), s.DNS.NXDomain[i].Count)
+		})
+	}
+	if len(s.Capture.DecodeErrorReasons) > 0 {
+		table("Decode errors", "reason\tpackets", len(c.DecodeErrorReasons), func(i int) string {
+			return fmt.Sprintf("%s\t%d", text(c.DecodeErrorReasons[i].Name), c.DecodeErrorReasons[i].Count)
+		})
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
