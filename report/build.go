@@ -82,6 +82,8 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "Source IPs", Value: thousands(int64(len(s.Sources)))},
 		{Label: "Destination IPs", Value: thousands(int64(len(s.Destinations)))},
 		{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
+		{Label: "HTTP requests", Value: thousands(s.HTTP.TotalRequests)},
+		{Label: "TLS server names", Value: thousands(int64(len(s.TLS.ServerNames)))},
 		{Label: "Decode errors", Value: thousands(c.DecodeErrors)},
 	}
 	format := c.Format
@@ -113,6 +115,8 @@ func build(s *analyze.Summary, o Options) *pageData {
 	dns := dnsSection(s.DNS, nm, o.Top)
 	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
 	d.add(dns)
+	d.add(httpSection(s.HTTP, o.Top))
+	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
 	return d
@@ -200,14 +204,7 @@ func dnsSection(dns analyze.DNS, nm namer, top int) section {
 		More:    moreNote(n, len(dns.Queries), "names"),
 	}
 	for i, q := range dns.Queries[:n] {
-		clients := make([]string, 0, 3)
-		for _, c := range q.Clients[:min(len(q.Clients), 3)] {
-			clients = append(clients, c.IP+" ("+thousands(c.Count)+")")
-		}
-		if q.ClientsTotal > 3 {
-			clients = append(clients, fmt.Sprintf("+%d more", q.ClientsTotal-3))
-		}
-		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: strings.Join(clients, ", ")}})
+		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}})
 	}
 	sec.Tables = append(sec.Tables, t)
 	return sec

@@ -274,3 +274,80 @@ func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int
 	}
 	return sec
 }
+
+// clientsText lists the first clients behind a count, for a table cell.
+func clientsText(cs []analyze.IPCount, total int64) string {
+	parts := make([]string, 0, 4)
+	for _, c := range cs[:min(len(cs), 3)] {
+		parts = append(parts, c.IP+" ("+thousands(c.Count)+")")
+	}
+	if total > 3 {
+		parts = append(parts, fmt.Sprintf("+%d more", total-3))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func httpSection(h analyze.HTTP, top int) section {
+	n := limit(len(h.Hosts), top)
+	items := make([]barItem, n)
+	for i, c := range h.Hosts[:n] {
+		items[i] = barItem{analyze.Printable(c.Name, chartLabelRunes), c.Count}
+	}
+	sec := section{
+		ID: "http", Title: "HTTP",
+		Intro: fmt.Sprintf("%s HTTP/1.x requests and %s responses, recognised by content on any TCP port; a request split across "+
+			"segments is reassembled from the first 4 KiB of its stream. URLs are Host plus request target, as sent.",
+			thousands(h.TotalRequests), thousands(h.TotalResponses)),
+		Charts: []chart{hbar("chart-http-hosts", "Top HTTP hosts by requests", "requests", "count", items)},
+	}
+	if h.RequestsTruncated {
+		sec.Notes = append(sec.Notes, "The capture holds more distinct URLs than the report keeps (50,000); counts of the URLs listed are exact.")
+	}
+	n = limit(len(h.Requests), top)
+	rt := &table{
+		Caption: "Requests by URL",
+		Columns: []column{{"Method", false}, {"URL", false}, {"Requests", true}, {"Clients", false}},
+		More:    moreNote(n, len(h.Requests), "URLs"),
+	}
+	for _, r := range h.Requests[:n] {
+		rt.Rows = append(rt.Rows, []cell{{Text: analyze.Printable(r.Method, 30)}, {Text: analyze.Printable(r.URL, 0)}, num(r.Count),
+			{Text: clientsText(r.Clients, r.ClientsTotal)}})
+	}
+	sec.Tables = []*table{
+		rt,
+		countTable("Hosts", "Host", "Requests", h.Hosts, top),
+		countTable("Response status codes", "Status", "Responses", h.StatusCodes, 0),
+		countTable("Methods", "Method", "Requests", h.Methods, 0),
+		countTable("User agents", "User-Agent", "Requests", h.UserAgents, top),
+	}
+	return sec
+}
+
+func tlsSection(t analyze.TLS, top int) section {
+	n := limit(len(t.ServerNames), top)
+	items := make([]barItem, n)
+	for i, c := range t.ServerNames[:n] {
+		items[i] = barItem{analyze.Printable(c.Name, chartLabelRunes), c.Count}
+	}
+	sec := section{
+		ID: "tls", Title: "TLS",
+		Intro: fmt.Sprintf("%s TLS ClientHellos (%s without a server name, %s with Encrypted Client Hello), reassembled when they span "+
+			"TCP segments or TLS records. The server name (SNI) is what the client asked for, in clear text.",
+			thousands(t.ClientHellos), thousands(t.WithoutSNI), thousands(t.ECH)),
+		Charts: []chart{hbar("chart-tls-sni", "Top TLS server names by ClientHellos", "ClientHellos", "count", items)},
+	}
+	st := &table{
+		Caption: "Server names (SNI)",
+		Columns: []column{{"Server name", false}, {"ClientHellos", true}, {"Clients", false}},
+		More:    moreNote(n, len(t.ServerNames), "names"),
+	}
+	for _, c := range t.ServerNames[:n] {
+		st.Rows = append(st.Rows, []cell{{Text: analyze.Printable(c.Name, 0)}, num(c.Count), {Text: clientsText(c.Clients, c.ClientsTotal)}})
+	}
+	sec.Tables = []*table{
+		st,
+		countTable("Highest TLS version offered", "Version", "ClientHellos", t.Versions, 0),
+		countTable("Application protocols offered (ALPN)", "Protocol", "ClientHellos", t.ALPN, top),
+	}
+	return sec
+}
