@@ -35,7 +35,10 @@ func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
 		}
 		return zr, "gzip", func() { zr.Close() }, nil
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		// One decoding goroutine is enough next to the analysis, and a
+		// hostile frame may not claim more than a 256 MiB window (zstd
+		// --long=28; the default limit would allow 512 MiB).
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(256<<20))
 		if err != nil {
 			return nil, "", noop, fmt.Errorf("zstd: %w", err)
 		}
