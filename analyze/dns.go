@@ -31,7 +31,9 @@ type dnsCounter struct {
 	types     map[layers.DNSType]int64
 	rcodes    map[layers.DNSResponseCode]int64
 	nxdomain  nameCounts
-	answers   nameCounts // key: name \x00 type \x00 data
+	answers   nameCounts // key: appendField of name, type and data
+	data      []byte     // scratch: an answer's data as text
+	ans       []byte     // scratch: an answer's composite key
 	clients   map[netip.Addr]int64
 	servers   map[netip.Addr]int64
 	mdns      nameCounts
@@ -214,12 +216,11 @@ func (m nameCounts) sorted() []Count {
 func (d *dnsCounter) recordAnswers() {
 	for i := range d.msg.Answers {
 		rr := &d.msg.Answers[i]
-		b := d.normalize(rr.Name)
-		b = append(b, 0)
-		b = append(b, rr.Type.String()...)
-		b = append(b, 0)
-		b = appendRRData(b, rr)
-		d.key = b
+		b := appendField(d.ans[:0], d.normalize(rr.Name))
+		b = appendFieldString(b, rr.Type.String())
+		d.data = appendRRData(d.data[:0], rr)
+		b = appendField(b, d.data)
+		d.ans = b
 		d.answers.add(b, maxAnswers)
 	}
 }
@@ -316,7 +317,7 @@ func (d *dnsCounter) summary() DNS {
 	out.LLMNR = d.llmnr.sorted()
 	out.Answers = make([]DNSAnswer, 0, len(d.answers))
 	for k, c := range d.answers {
-		parts := strings.SplitN(k, "\x00", 3)
+		parts := splitFields(k, 3)
 		out.Answers = append(out.Answers, DNSAnswer{Name: parts[0], Type: parts[1], Data: parts[2], Count: *c})
 	}
 	slices.SortFunc(out.Answers, func(x, y DNSAnswer) int {

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -59,6 +60,37 @@ func (p *passiveNames) summary() []Name {
 		}
 		slices.Sort(names)
 		out[i] = Name{IP: ip.String(), Names: names}
+	}
+	return out
+}
+
+// appendField appends b to a composite map key, prefixed with its length,
+// so that no byte of b (a NUL in a hostile Host header, say) can be taken
+// for a field boundary. Building a key this way allocates nothing.
+func appendField(key, b []byte) []byte {
+	key = binary.AppendUvarint(key, uint64(len(b)))
+	return append(key, b...)
+}
+
+// appendFieldString is appendField for a string.
+func appendFieldString(key []byte, s string) []byte {
+	key = binary.AppendUvarint(key, uint64(len(s)))
+	return append(key, s...)
+}
+
+// splitFields splits a key made of n appendField calls.
+func splitFields(key string, n int) []string {
+	out := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		l, w := binary.Uvarint([]byte(key))
+		if w <= 0 || uint64(len(key)-w) < l {
+			break // not a key appendField made
+		}
+		out = append(out, key[w:w+int(l)])
+		key = key[w+int(l):]
+	}
+	for len(out) < n {
+		out = append(out, "")
 	}
 	return out
 }

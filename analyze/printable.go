@@ -20,22 +20,26 @@ func Printable(s string, max int) string {
 	}
 	out := make([]rune, 0, min(len(s), max)+1)
 	for i := 0; i < len(s); {
-		if len(out) >= max {
-			return string(out) + "…"
-		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		var piece []rune
 		switch {
 		case r == utf8.RuneError && size == 1:
-			out = append(out, []rune(fmt.Sprintf(`\x%02x`, s[i]))...)
+			piece = []rune(fmt.Sprintf(`\x%02x`, s[i]))
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isHidden(r):
 			if r < 0x100 {
-				out = append(out, []rune(fmt.Sprintf(`\x%02x`, r))...)
+				piece = []rune(fmt.Sprintf(`\x%02x`, r))
 			} else {
-				out = append(out, []rune(fmt.Sprintf(`\u%04x`, r))...)
+				piece = []rune(fmt.Sprintf(`\u%04x`, r))
 			}
 		default:
-			out = append(out, r)
+			piece = []rune{r}
 		}
+		// Stop before an escape that would not fit: never more than max
+		// runes, and never half an escape.
+		if len(out)+len(piece) > max {
+			return string(out) + "…"
+		}
+		out = append(out, piece...)
 		i += size
 	}
 	return string(out)

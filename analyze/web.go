@@ -31,7 +31,7 @@ type dirState struct {
 
 // web counts HTTP requests and responses and TLS ClientHellos.
 type web struct {
-	requests     map[string]*urlCount // key: method \x00 host \x00 target
+	requests     map[string]*urlCount // key: appendField of method, host, target
 	hosts        nameCounts
 	agents       nameCounts
 	methods      nameCounts
@@ -49,6 +49,7 @@ type web struct {
 	open  int          // streams being assembled
 	spare []*streamBuf // released buffers, reused
 	key   []byte       // scratch
+	lower []byte       // scratch
 	names *passiveNames
 }
 
@@ -190,11 +191,10 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 	if len(r.userAgent) > 0 {
 		w.agents.add(r.userAgent, maxDistinctNames)
 	}
-	k := append(w.key[:0], r.method...)
-	k = append(k, 0)
-	k = lowerASCII(k, host)
-	k = append(k, 0)
-	k = append(k, r.target...)
+	w.lower = lowerASCII(w.lower[:0], host)
+	k := appendField(w.key[:0], r.method)
+	k = appendField(k, w.lower)
+	k = appendField(k, r.target)
 	w.key = k
 	u := w.requests[string(k)]
 	if u == nil {
@@ -269,7 +269,7 @@ func (w *web) summary() (HTTP, TLS) {
 	h := HTTP{TotalRequests: w.httpRequests, TotalResponses: w.responses, RequestsTruncated: len(w.requests) >= maxHTTPRequests}
 	h.Requests = make([]HTTPRequest, 0, len(w.requests))
 	for k, u := range w.requests {
-		parts := strings.SplitN(k, "\x00", 3)
+		parts := splitFields(k, 3)
 		r := HTTPRequest{Method: parts[0], Host: parts[1], Path: parts[2], Count: u.count,
 			Clients: u.clientList(), ClientsTotal: u.clientsTotal}
 		r.URL = requestURL(r.Host, r.Path)

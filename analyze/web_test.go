@@ -108,3 +108,18 @@ func TestTLSServerNameOverSLL2(t *testing.T) {
 		t.Errorf("server names %+v, want zeek.org once", s.TLS.ServerNames)
 	}
 }
+
+// TestHTTPKeyFieldsKeepNUL checks that a NUL in a Host header cannot shift
+// what the Summary attributes to the host and the path.
+func TestHTTPKeyFieldsKeepNUL(t *testing.T) {
+	req := []byte("GET /a%01b HTTP/1.1\r\nHost: nul\x00bel\x00/evil\r\n\r\n")
+	frame := tcpFrame(t, "10.0.0.1", "10.0.0.80", 40000, 80, req)
+	s := analyzeBytes(t, pcapBytes(t, 1, []testPacket{{t0, frame}}), Options{})
+	if len(s.HTTP.Requests) != 1 {
+		t.Fatalf("requests = %+v", s.HTTP.Requests)
+	}
+	r := s.HTTP.Requests[0]
+	if r.Method != "GET" || r.Host != "nul\x00bel\x00/evil" || r.Path != "/a%01b" || r.URL != "http://nul\x00bel\x00/evil/a%01b" {
+		t.Errorf("request = %q %q %q %q", r.Method, r.Host, r.Path, r.URL)
+	}
+}

@@ -726,9 +726,10 @@ new Promise(function (r) { setTimeout(r, 50); })`, chromedp.EvalAwaitPromise))
 	})
 
 	t.Run("request to the network", func(t *testing.T) {
-		remote := "http://192.0.2.1/pixel.png"
+		// A loopback address: were interception to fail, nothing leaves the machine.
+		remote := "http://127.0.0.1:9/pixel.png"
 		tampered := change(string(page), `<meta http-equiv="Content-Security-Policy"`, `<meta name="x"`)
-		tampered = change(tampered, "<main>", `<main><img src="`+remote+`" alt="">`)
+		tampered = change(tampered, `<script type="application/json" id="chart-data">`, `<img src="`+remote+`" alt=""><script type="application/json" id="chart-data">`)
 		file := filepath.Join(dir, "fetching.html")
 		if err := os.WriteFile(file, []byte(tampered), 0o644); err != nil {
 			t.Fatal(err)

@@ -220,7 +220,7 @@ func lowerASCII(s string) string {
 // shown is how the page must show a string from a capture, following the
 // rules analyze.Printable documents: a control byte (C0, DEL, C1) or a byte
 // of invalid UTF-8 becomes \xNN, a bidirectional formatting character, a
-// line or paragraph separator or a zero-width character \uNNNN, and the result is cut to max runes plus "…" (max <= 0: no limit).
+// line or paragraph separator or a zero-width character \uNNNN, and the result is cut to at most max runes plus "…", never inside an escape (max <= 0: no limit).
 // It is written out here rather than calling Printable, so that a bug in
 // Printable fails the tests instead of being copied into their expectations.
 func shown(s string, max int) string {
@@ -239,7 +239,8 @@ func shown(s string, max int) string {
 		default:
 			piece = string(r)
 		}
-		if max > 0 && len(out) >= max {
+		// Never more than max runes, and never half an escape.
+		if max > 0 && len(out)+utf8.RuneCountInString(piece) > max {
 			return string(out) + "…"
 		}
 		out = append(out, []rune(piece)...)
@@ -1152,21 +1153,33 @@ func TestCheckPageCatches(t *testing.T) {
 			return strings.Replace(p, old, new, 1)
 		}
 	}
+	// inMain inserts markup right after the opening <main ...> tag, whatever
+	// attributes the template gives it.
+	inMain := func(markup string) func(string) string {
+		return func(p string) string {
+			i := strings.Index(p, "<main")
+			j := strings.IndexByte(p[max(i, 0):], '>')
+			if i < 0 || j < 0 {
+				t.Fatalf("the page has no <main> element to change")
+			}
+			return p[:i+j+1] + markup + p[i+j+1:]
+		}
+	}
 	cases := []struct {
 		name   string
 		change func(string) string
 		want   string // part of one of the reported failures
 	}{
-		{"markup in a cell", once("<main>", `<main><img src=x onerror="window.__pwned=1">`), "<img> element"},
-		{"event handler", once("<main>", `<main><b onmouseover="x()">`), "event handler"},
+		{"markup in a cell", inMain(`<img src=x onerror="window.__pwned=1">`), "<img> element"},
+		{"event handler", inMain(`<b onmouseover="x()">`), "event handler"},
 		{"script breakout", once(`{"chart-`, `{"x":"</script><script>window.__pwned=1</script>","chart-`), "script elements, want 3"},
 		{"comment in data", once(`{"chart-`, `{"x":"<!--","chart-`), "raw"},
 		{"weaker CSP", once("default-src &#39;none&#39;", "default-src *"), "CSP default-src"},
 		{"unhashed script", once(app, app+"//"), "is not the embedded report.js"},
 		{"stylesheet link", once("</head>", `<link rel="stylesheet" href="https://example.com/x.css"></head>`), "<link> element"},
-		{"external link", once("<main>", `<main><a href="https://example.com/">x</a>`), "points outside the page"},
-		{"protocol-relative src", once("<main>", `<main><video src="//example.com/v"></video>`), "points outside the page"},
-		{"CSS url", once("<main>", `<main><div style="background:url(//example.com/x)"></div>`), "uses url("},
+		{"external link", inMain(`<a href="https://example.com/">x</a>`), "points outside the page"},
+		{"protocol-relative src", inMain(`<video src="//example.com/v"></video>`), "points outside the page"},
+		{"CSS url", inMain(`<div style="background:url(//example.com/x)"></div>`), "uses url("},
 		{"chart without option", once(`data-chart="chart-dns"`, `data-chart="chart-dnsx"`), "has no option"},
 		{"raw bidi override", once("<tbody>", "<tbody>\u202e"), "raw U+202E"},
 		{"second document", func(p string) string { return p + "<!DOCTYPE html><html><body></body></html>" }, "doctypes"},
