@@ -1,0 +1,142 @@
+package analyze
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The benchmarks in this file read captures written by cmd/gencap. Two
+// environment variables size them:
+//
+//	PCAPREPORT_BENCH_SIZE         capture size, as gencap's -size (default 64MB)
+//	PCAPREPORT_BENCH_CARDINALITY  normal, high, or normal,high (default normal)
+//
+// Each capture is generated once and kept in $TMPDIR/pcapreport-bench,
+// named by its flags and a hash of the generator's source, so a changed
+// generator writes a new file. Delete the folder to reclaim the space.
+//
+// Compare stages with benchstat, e.g.
+//
+//	go test ./analyze -run '^$' -bench Generated -count 6 > new.txt
+//	benchstat -col /stage new.txt
+
+// generatedCapture returns the path of a gencap capture of the given size
+// and cardinality, generating it when it is not cached.
+func generatedCapture(b *testing.B, size, card string) string {
+	b.Helper()
+	src, err := os.ReadFile("../cmd/gencap/main.go")
+	if err != nil {
+		b.Skipf("generator source: %v", err)
+	}
+	sum := sha256.Sum256(src)
+	dir := filepath.Join(os.TempDir(), "pcapreport-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("gencap-%s-%s-seed1-%s.pcap", size, card, hex.EncodeToString(sum[:6])))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		b.Skipf("no go command to run cmd/gencap: %v", err)
+	}
+	tmp := path + ".tmp"
+	cmd := exec.Command(goCmd, "run", "../cmd/gencap", "-size", size, "-cardinality", card, "-seed", "1", "-o", tmp)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		b.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	} else {
+		b.Logf("%s", out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func genBenchEnv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// BenchmarkGenerated measures three stages on the same generated capture,
+// read from the file (the page cache after the first run):
+//
+//   - stage=pass: the decoding pass alone, as BenchmarkAnalyze, without the
+//     hash or the Summary;
+//   - stage=file: File, which hashes on a second goroutine while decoding
+//     and then builds the Summary: what a user waits for;
+//   - stage=sha256: hashing the file alone, the floor File cannot beat on
+//     one core.
+//
+// Each reports MB/s of capture; the first two also ns/packet and packets/s.
+func BenchmarkGenerated(b *testing.B) {
+	size := genBenchEnv("PCAPREPORT_BENCH_SIZE", "64MB")
+	for _, card := range strings.Split(genBenchEnv("PCAPREPORT_BENCH_CARDINALITY", "normal"), ",") {
+		path := generatedCapture(b, size, card)
+		st, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		suffix := fmt.Sprintf("/card=%s/size=%s", card, size)
+		perPacket := func(b *testing.B, packets int64) {
+			b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(packets), "ns/packet")
+		}
+		b.Run("stage=pass"+suffix, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			var packets int64
+			for i := 0; i < b.N; i++ {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				src, err := openSource(bufio.NewReaderSize(f, readBufferSize))
+				if err != nil {
+					b.Fatal(err)
+				}
+				a := newAnalyzer(Options{})
+				a.run(src)
+				f.Close()
+				if a.stopErr != nil {
+					b.Fatal(a.stopErr)
+				}
+				packets += a.packets
+			}
+			perPacket(b, packets)
+		})
+		b.Run("stage=file"+suffix, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			var packets int64
+			for i := 0; i < b.N; i++ {
+				s, err := File(path, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				packets += s.Capture.Packets
+			}
+			perPacket(b, packets)
+		})
+		b.Run("stage=sha256"+suffix, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if h := hashFile(path); h.err != nil {
+					b.Fatal(h.err)
+				}
+			}
+		})
+	}
+}
