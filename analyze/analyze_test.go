@@ -490,6 +490,7 @@ func TestDecoderPanicIsRecovered(t *testing.T) {
 	a := newAnalyzer(Options{})
 	a.links[layers.LinkTypeEthernet] = &linkDecoder{linkType: layers.LinkTypeEthernet, kind: linkParsed}
 	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1, 2, nil)
+	frame[12], frame[13] = 0x88, 0xcc // LLDP: not for the IP fast path, so the (missing) parser runs
 	ci := gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(frame), Length: len(frame)}
 	a.packets = 1
 	a.safePacket(frame, &ci, layers.LinkTypeEthernet, 24)

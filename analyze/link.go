@@ -191,6 +191,13 @@ func (d *linkDecoder) decode(data []byte) linkResult {
 		return linkResult{errLayer: d.unsupported, err: errUnsupportedLink}
 	}
 
+	if d.linkType == layers.LinkTypeEthernet {
+		// Most frames are Ethernet, perhaps VLAN-tagged, carrying IP: read
+		// those directly (fastpath.go); the parser takes everything else.
+		if lr, ok := fastEthernet(data); ok {
+			return lr
+		}
+	}
 	err := d.parser.DecodeLayers(data, &d.decoded)
 	// The parser ends with UnsupportedLayerType where IP (or anything it has
 	// no decoder for) begins; that is the normal case, not an error. A type
