@@ -1,16 +1,55 @@
-// report.js draws the report's charts from the option objects in the
-// chart-data script element. It is our own code; echarts is the vendored
-// library. It adds only formatting that JSON cannot carry (units), so no
-// option ever holds a function built from capture data.
+// report.js makes the report easy to use. It draws the charts from the
+// option objects in the chart-data script element, and gives every data
+// table a filter box, sortable columns, pages of rows and CSV export; it
+// prints charts as pictures and tables in full.
+//
+// It is our own code; echarts is the vendored library. Text from the
+// capture is read with textContent and written with textContent, value or
+// setAttribute, never parsed as markup, and no chart option ever holds a
+// function built from capture data. Without JavaScript the page shows every
+// row of every table and no controls.
 (function () {
   "use strict";
-  var holder = document.getElementById("chart-data");
-  if (!holder || typeof echarts === "undefined") {
-    return;
+  var doc = document;
+  // Rows of a table shown at a time; report.css shows no more than this
+  // many rows of a table until it is paged here.
+  var PAGE_SIZE = 200;
+  var slice = Array.prototype.slice;
+
+  function mark(name) {
+    if (window.performance && performance.mark) {
+      performance.mark(name);
+    }
   }
-  var options = JSON.parse(holder.textContent);
-  var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
-  var byteUnits = ["B", "KB", "MB", "GB", "TB"];
+  mark("pcapreport:start");
+
+  // ---- small helpers -------------------------------------------------------
+
+  // make creates an element with attributes and text; never markup.
+  function make(tag, attrs, text) {
+    var el = doc.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    }
+    if (text !== undefined && text !== null) {
+      el.textContent = text;
+    }
+    return el;
+  }
+
+  function button(text, title) {
+    var b = make("button", { type: "button" }, text);
+    if (title) {
+      b.title = title;
+    }
+    return b;
+  }
+
+  function exact(v) {
+    return Number(v).toLocaleString("en-US");
+  }
+
+  var byteUnits = ["B", "KB", "MB", "GB", "TB", "PB"];
   function humanBytes(v) {
     var n = Number(v);
     var i = 0;
@@ -20,23 +59,563 @@
     }
     return (i === 0 ? String(n) : n.toFixed(1)) + " " + byteUnits[i];
   }
-  function exact(v) {
-    return Number(v).toLocaleString("en-US");
+
+  function plural(n, one, many) {
+    return exact(n) + " " + (n === 1 ? one : many);
   }
+
+  // ---- sort keys -----------------------------------------------------------
+
+  var durationUnits = { ns: 1e-9, "µs": 1e-6, "μs": 1e-6, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  var sizeUnits = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
+  var reNumber = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+  var reDuration = /^((\d+\.?\d*|\.\d+)(ns|µs|μs|us|ms|s|m|h))+$/;
+  var reDurationPart = /(\d+\.?\d*|\.\d+)(ns|µs|μs|us|ms|s|m|h)/g;
+  var reScaled = /^(\d+\.?\d*|\.\d+)\s*(days?|years?|B|KB|MB|GB|TB|PB)$/;
+
+  // numberKey reads a numeric cell: a comma-grouped number, a percentage, a
+  // duration as the report writes it (1m2.5s, 250ms, 3.5 days) or a size.
+  // A cell without a number ("–") gives null, which sorts last.
+  function numberKey(text) {
+    var s = text.replace(/,/g, "").replace(/%$/, "").trim();
+    if (s === "") {
+      return null;
+    }
+    if (reNumber.test(s)) {
+      return parseFloat(s);
+    }
+    var m;
+    if (reDuration.test(s)) {
+      var total = 0;
+      reDurationPart.lastIndex = 0;
+      while ((m = reDurationPart.exec(s)) !== null) {
+        total += parseFloat(m[1]) * durationUnits[m[2]];
+      }
+      return total;
+    }
+    m = reScaled.exec(s);
+    if (m) {
+      var unit = m[2];
+      var f = sizeUnits[unit] || (unit.charAt(0) === "d" ? 86400 : 365.25 * 86400);
+      return parseFloat(m[1]) * f;
+    }
+    m = /^[-+]?(\d+\.?\d*|\.\d+)/.exec(s);
+    return m ? parseFloat(m[0]) : null;
+  }
+
+  var collator = window.Intl && Intl.Collator ? new Intl.Collator("en", { numeric: true, sensitivity: "base" }) : null;
+  function compareText(a, b) {
+    return collator ? collator.compare(a, b) : (a < b ? -1 : a > b ? 1 : 0);
+  }
+
+  // ---- CSV -----------------------------------------------------------------
+
+  // csvField quotes a field per RFC 4180, and defuses spreadsheet formulas:
+  // a field that starts with = + - @ (or a tab or carriage return) is
+  // prefixed with an apostrophe, since capture strings are hostile.
+  function csvField(s) {
+    if (/^[=+\-@\t\r]/.test(s)) {
+      s = "'" + s;
+    }
+    if (/[",\r\n]/.test(s) || /^\s|\s$/.test(s)) {
+      s = '"' + s.replace(/"/g, '""') + '"';
+    }
+    return s;
+  }
+
+  var reGrouped = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/;
+
+  // ---- data tables ---------------------------------------------------------
+
+  var tables = [];
+  var highlighted = null;
+  var printing = false;
+  var captureName = (doc.body.getAttribute("data-capture") || "capture")
+    .replace(/\.(pcapng|pcap|cap)(\.(gz|zst|xz|bz2))?$/i, "");
+
+  function fileName(caption) {
+    var s = (captureName + "-" + caption).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+|_+$/g, "");
+    return (s.slice(0, 100) || "table") + ".csv";
+  }
+
+  function Table(table, index) {
+    var self = this;
+    this.table = table;
+    this.body = table.tBodies[0];
+    this.caption = table.caption ? table.caption.textContent.trim() : "Table " + (index + 1);
+    this.columns = slice.call(table.tHead.rows[0].cells).map(function (th) {
+      return { th: th, name: th.textContent.trim(), numeric: th.classList.contains("num") };
+    });
+    this.items = slice.call(this.body.rows).map(function (tr, i) {
+      return { tr: tr, i: i, keys: [], text: null, cells: null };
+    });
+    this.order = this.items; // all rows, in the current sort order
+    this.view = this.items; // the rows that pass the filter, in order
+    this.page = 0;
+    this.sortCol = -1;
+    this.dir = 0;
+    this.query = "";
+    var id = "t" + index;
+    table.setAttribute("data-table", id);
+    table.classList.add("enhanced");
+    if (this.items.length <= 30) {
+      table.classList.add("short"); // printed on one page when it fits
+    }
+
+    // The tools above the table: its title, a filter box, the row count and
+    // the CSV buttons.
+    var tools = make("div", { "class": "table-tools" });
+    tools.appendChild(make("span", { "class": "table-title", "aria-hidden": "true" }, this.caption));
+    var filterBox = make("span", { "class": "filter" });
+    this.filter = make("input", {
+      type: "search", placeholder: "Filter rows", "aria-label": "Filter the rows of: " + this.caption,
+      autocomplete: "off", spellcheck: "false", id: id + "-filter"
+    });
+    filterBox.appendChild(this.filter);
+    tools.appendChild(filterBox);
+    this.count = make("span", { "class": "count", role: "status", "aria-live": "polite" });
+    tools.appendChild(this.count);
+    var copy = button("Copy as CSV", "Copy the rows that pass the filter, in the shown order, as CSV");
+    var save = button("Download CSV", "Save the rows that pass the filter, in the shown order, as a CSV file");
+    copy.className = "copy-csv";
+    save.className = "download-csv";
+    var actions = make("span", { "class": "actions" });
+    actions.appendChild(copy);
+    actions.appendChild(save);
+    tools.appendChild(actions);
+    this.tools = tools;
+    var wrap = table.parentNode;
+    this.wrap = wrap;
+    wrap.parentNode.insertBefore(tools, wrap);
+
+    // The pager under the table.
+    var pager = make("div", { "class": "pager", role: "group", "aria-label": "Pages of: " + this.caption });
+    this.first = button("« First");
+    this.prev = button("‹ Previous");
+    this.pageInfo = make("span", { "class": "page-info" });
+    this.next = button("Next ›");
+    this.last = button("Last »");
+    [this.first, this.prev, this.pageInfo, this.next, this.last].forEach(function (el) { pager.appendChild(el); });
+    this.pager = pager;
+    wrap.parentNode.insertBefore(pager, wrap.nextSibling);
+
+    // Sortable headings: the heading's content moves into a button, so that
+    // it is reached with Tab and sorts with Enter or Space.
+    this.columns.forEach(function (c, col) {
+      var b = button(null, "Sort by " + c.name);
+      b.className = "sort";
+      while (c.th.firstChild) {
+        b.appendChild(c.th.firstChild);
+      }
+      c.th.appendChild(b);
+      b.addEventListener("click", function () { self.sortBy(col); });
+    });
+
+    var timer = 0;
+    this.filter.addEventListener("input", function () {
+      clearTimeout(timer);
+      // Big tables are filtered when typing pauses.
+      if (self.items.length > 5000) {
+        timer = setTimeout(function () { self.setQuery(self.filter.value); }, 200);
+      } else {
+        self.setQuery(self.filter.value);
+      }
+    });
+    this.filter.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && self.filter.value) {
+        self.filter.value = "";
+        self.setQuery("");
+      }
+    });
+    copy.addEventListener("click", function () { self.copyCSV(copy); });
+    save.addEventListener("click", function () { self.downloadCSV(); });
+    this.first.addEventListener("click", function () { self.goTo(0); });
+    this.prev.addEventListener("click", function () { self.goTo(self.page - 1); });
+    this.next.addEventListener("click", function () { self.goTo(self.page + 1); });
+    this.last.addEventListener("click", function () { self.goTo(Infinity); });
+
+    this.render();
+    table.setAttribute("data-rendered", "true");
+  }
+
+  Table.prototype.pages = function () {
+    return Math.max(1, Math.ceil(this.view.length / PAGE_SIZE));
+  };
+
+  // render puts the current page of rows (every row, when printing) in the
+  // table body, and updates the count and the pager.
+  Table.prototype.render = function () {
+    var rows = printing ? this.order : this.view.slice(this.page * PAGE_SIZE, (this.page + 1) * PAGE_SIZE);
+    var body = this.body;
+    var same = rows.length === body.rows.length && rows.every(function (it, i) { return body.rows[i] === it.tr; });
+    if (!same) {
+      var frag = doc.createDocumentFragment();
+      rows.forEach(function (it) { frag.appendChild(it.tr); });
+      if (rows.length === 0) {
+        var tr = make("tr");
+        tr.appendChild(make("td", { colspan: String(this.columns.length), "class": "empty" }, "No rows match the filter."));
+        frag.appendChild(tr);
+      }
+      body.textContent = "";
+      body.appendChild(frag);
+    }
+    var total = this.items.length;
+    this.count.textContent = this.query ?
+      exact(this.view.length) + " of " + plural(total, "row", "rows") + " match" :
+      plural(total, "row", "rows");
+    var pages = this.pages();
+    this.pager.hidden = pages <= 1;
+    this.table.setAttribute("data-pages", String(pages));
+    if (pages > 1) {
+      var from = this.page * PAGE_SIZE + 1;
+      var to = Math.min(this.view.length, from + PAGE_SIZE - 1);
+      this.pageInfo.textContent = "Page " + exact(this.page + 1) + " of " + exact(pages) +
+        " (rows " + exact(from) + "–" + exact(to) + ")";
+      this.first.disabled = this.prev.disabled = this.page === 0;
+      this.next.disabled = this.last.disabled = this.page >= pages - 1;
+    }
+  };
+
+  Table.prototype.goTo = function (page) {
+    this.page = Math.max(0, Math.min(page, this.pages() - 1));
+    this.render();
+    // After paging from the bottom of a long page, show the page's top.
+    var top = this.tools.getBoundingClientRect().top;
+    if (top < 0) {
+      this.tools.scrollIntoView();
+    }
+  };
+
+  Table.prototype.cellTexts = function (it) {
+    if (!it.cells) {
+      it.cells = slice.call(it.tr.cells).map(function (td) { return td.textContent.trim(); });
+    }
+    return it.cells;
+  };
+
+  // The text a filter searches: the cells, one per line so that a match
+  // never spans two, and their hover text (which holds what a shortened
+  // cell leaves out).
+  Table.prototype.searchText = function (it) {
+    if (it.text === null) {
+      var s = this.cellTexts(it).join("\n");
+      var titled = it.tr.querySelectorAll("[title]");
+      for (var i = 0; i < titled.length; i++) {
+        s += "\n" + titled[i].getAttribute("title");
+      }
+      it.text = s.toLowerCase();
+    }
+    return it.text;
+  };
+
+  Table.prototype.setQuery = function (q) {
+    q = q.trim().toLowerCase();
+    this.query = q;
+    var self = this;
+    this.view = q ? this.order.filter(function (it) { return self.searchText(it).indexOf(q) >= 0; }) : this.order;
+    this.page = 0;
+    this.render();
+  };
+
+  // sortBy sorts by column col: numbers largest first, text A to Z; again
+  // on the same column reverses. Rows without a value go last; ties keep
+  // the report's order.
+  Table.prototype.sortBy = function (col) {
+    var c = this.columns[col];
+    if (this.sortCol === col) {
+      this.dir = -this.dir;
+    } else {
+      this.sortCol = col;
+      this.dir = c.numeric ? -1 : 1;
+    }
+    var self = this;
+    this.items.forEach(function (it) {
+      if (it.keys[col] === undefined) {
+        var text = self.cellTexts(it)[col] || "";
+        it.keys[col] = c.numeric ? numberKey(text) : (text === "" ? null : text);
+      }
+    });
+    var dir = this.dir;
+    this.order = this.items.slice().sort(function (a, b) {
+      var ka = a.keys[col];
+      var kb = b.keys[col];
+      if (ka === null || kb === null) {
+        if (ka !== kb) {
+          return ka === null ? 1 : -1;
+        }
+        return a.i - b.i;
+      }
+      var d = c.numeric ? (ka < kb ? -1 : ka > kb ? 1 : 0) : compareText(ka, kb);
+      return d * dir || a.i - b.i;
+    });
+    this.columns.forEach(function (other, i) {
+      if (i === col) {
+        other.th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+      } else {
+        other.th.removeAttribute("aria-sort");
+      }
+    });
+    this.setQuery(this.filter.value);
+  };
+
+  // csv is the rows that pass the filter, in the shown order, as CSV.
+  // Numbers lose their grouping commas, so that spreadsheets read them as
+  // numbers in any locale.
+  Table.prototype.csv = function () {
+    var self = this;
+    var lines = [this.columns.map(function (c) { return csvField(c.name); }).join(",")];
+    this.view.forEach(function (it) {
+      var cells = self.cellTexts(it);
+      lines.push(self.columns.map(function (c, i) {
+        var s = cells[i] || "";
+        if (c.numeric && reGrouped.test(s)) {
+          s = s.replace(/,/g, "");
+        }
+        return csvField(s);
+      }).join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  };
+
+  Table.prototype.rowsWord = function () {
+    return plural(this.view.length, "row", "rows");
+  };
+
+  Table.prototype.say = function (text) {
+    var self = this;
+    this.count.textContent = text;
+    clearTimeout(this.sayTimer);
+    this.sayTimer = setTimeout(function () { self.render(); }, 4000);
+  };
+
+  Table.prototype.copyCSV = function (from) {
+    var self = this;
+    var text = this.csv();
+    var n = this.rowsWord();
+    function fallback() {
+      // Without the asynchronous clipboard (older browsers, or no
+      // permission), copy from a selected text area; if even that fails,
+      // leave the text selected for the reader to copy.
+      var old = self.tools.querySelector("textarea.csv-fallback");
+      if (old) {
+        old.parentNode.removeChild(old);
+      }
+      var ta = make("textarea", { "class": "csv-fallback", readonly: "", "aria-label": "CSV of: " + self.caption, rows: "6" });
+      ta.value = text;
+      self.tools.appendChild(ta);
+      ta.focus();
+      ta.select();
+      // A text area turns CRLF line ends into LF; the copy event puts the
+      // CSV on the clipboard as it is.
+      function exactly(e) {
+        if (e.clipboardData) {
+          e.clipboardData.setData("text/plain", text);
+          e.preventDefault();
+        }
+      }
+      doc.addEventListener("copy", exactly);
+      var ok = false;
+      try {
+        ok = doc.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      doc.removeEventListener("copy", exactly);
+      if (ok) {
+        ta.parentNode.removeChild(ta);
+        from.focus();
+        self.say("Copied " + n + " as CSV");
+      } else {
+        self.say("Press Ctrl+C (⌘C) to copy the selected CSV");
+      }
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () {
+        self.say("Copied " + n + " as CSV");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  };
+
+  Table.prototype.downloadCSV = function () {
+    var blob = new Blob([this.csv()], { type: "text/csv;charset=utf-8" });
+    var url = URL.createObjectURL(blob);
+    var name = fileName(this.caption);
+    var a = make("a", { href: url, download: name, hidden: "" });
+    doc.body.appendChild(a);
+    a.click();
+    doc.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    this.say("Saved " + this.rowsWord() + " as " + name);
+  };
+
+  // reveal shows row it: it clears a filter that hides it, turns to its
+  // page, scrolls it into view and highlights it.
+  Table.prototype.reveal = function (it) {
+    if (this.view.indexOf(it) < 0) {
+      this.filter.value = "";
+      this.setQuery("");
+    }
+    var at = this.view.indexOf(it);
+    this.page = Math.floor(at / PAGE_SIZE);
+    this.render();
+    if (highlighted) {
+      highlighted.classList.remove("hl");
+    }
+    highlighted = it.tr;
+    it.tr.classList.add("hl");
+    it.tr.scrollIntoView({ block: "center" });
+  };
+
+  slice.call(doc.querySelectorAll("table.data")).forEach(function (t, i) {
+    if (!t.tHead || !t.tBodies.length || !t.tHead.rows.length) {
+      return;
+    }
+    // A table that only says "None in this capture." gets no controls.
+    if (t.tBodies[0].rows.length === 1 && t.tBodies[0].querySelector("td.empty")) {
+      return;
+    }
+    tables.push(new Table(t, i));
+  });
+  mark("pcapreport:tables");
+
+  // ---- from a chart to its row -----------------------------------------------
+
+  // matchScore says how well a row's cells match a chart's category label:
+  // 3 a cell is the label (or starts with a label cut short with "…"),
+  // 2 the label's addresses (before " (name)", either side of " ↔ ") are
+  // cells in order, or a cell is the label followed by more (a time and
+  // its zone), 1 the label's words (tcp/80 http) are consecutive cells.
+  function matchScore(cells, label) {
+    var L = label.trim();
+    var cut = false;
+    if (L.slice(-1) === "…") {
+      L = L.slice(0, -1);
+      cut = true;
+    }
+    if (!L) {
+      return 0;
+    }
+    var i;
+    for (i = 0; i < cells.length; i++) {
+      if (cells[i] === L || (cut && cells[i].indexOf(L) === 0)) {
+        return 3;
+      }
+    }
+    var keys = L.split(" ↔ ").map(function (p) {
+      var k = p.indexOf(" (");
+      return k > 0 ? p.slice(0, k) : p;
+    });
+    var j = 0;
+    var all = keys.every(function (key) {
+      for (; j < cells.length; j++) {
+        if (cells[j] === key || cells[j].indexOf(key + " (") === 0) {
+          j++;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (all) {
+      return 2;
+    }
+    for (i = 0; i < cells.length; i++) {
+      if (cells[i].indexOf(L + " ") === 0) {
+        return 2;
+      }
+    }
+    var words = L.toLowerCase().split(/[\s\/]+/).filter(Boolean);
+    var lower = cells.map(function (c) { return c.toLowerCase(); });
+    for (i = 0; i + words.length <= lower.length; i++) {
+      var ok = true;
+      for (var w = 0; w < words.length && ok; w++) {
+        ok = lower[i + w] === words[w];
+      }
+      if (ok) {
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  // highlightRow finds the row for a chart's category label in the tables
+  // of the chart's section and shows it.
+  function highlightRow(chartEl, label) {
+    var section = chartEl.closest("section");
+    if (!section || !label) {
+      return false;
+    }
+    var best = null;
+    var bestScore = 0;
+    tables.forEach(function (t) {
+      if (!section.contains(t.table) || bestScore === 3) {
+        return;
+      }
+      for (var k = 0; k < t.items.length; k++) {
+        var s = matchScore(t.cellTexts(t.items[k]), label);
+        if (s > bestScore) {
+          best = { t: t, it: t.items[k] };
+          bestScore = s;
+          if (s === 3) {
+            break;
+          }
+        }
+      }
+    });
+    if (best) {
+      best.t.reveal(best.it);
+    }
+    return !!best;
+  }
+
+  function pad(n, w) {
+    var s = String(n);
+    while (s.length < w) {
+      s = "0" + s;
+    }
+    return s;
+  }
+
+  // timeLabel writes a time-axis value (milliseconds, already shifted into
+  // the report's zone) as the tables write times.
+  function timeLabel(ms) {
+    var d = new Date(ms);
+    var s = d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1, 2) + "-" + pad(d.getUTCDate(), 2) + " " +
+      pad(d.getUTCHours(), 2) + ":" + pad(d.getUTCMinutes(), 2) + ":" + pad(d.getUTCSeconds(), 2);
+    if (d.getUTCMilliseconds()) {
+      s += ("." + pad(d.getUTCMilliseconds(), 3)).replace(/0+$/, "");
+    }
+    return s;
+  }
+
+  // ---- charts ----------------------------------------------------------------
+
+  var holder = doc.getElementById("chart-data");
+  var parsed = holder ? JSON.parse(holder.textContent) : {};
+  var sources = {}; // each chart's option as JSON, to copy from
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var charts = [];
+
   function formatterFor(unit) {
     if (unit === "bytes") {
       return function (v) { return humanBytes(v) + " (" + exact(v) + " bytes)"; };
     }
     return function (v) { return exact(v); };
   }
-  var charts = [];
-  var nodes = document.querySelectorAll("[data-chart]");
-  for (var i = 0; i < nodes.length; i++) {
-    var el = nodes[i];
-    var opt = options[el.getAttribute("data-chart")];
-    if (!opt) {
-      continue;
+
+  function labelWidth(width) {
+    return Math.max(110, Math.round(width * 0.42));
+  }
+
+  // optionFor builds a chart's option from the page's JSON, fresh each time.
+  function optionFor(el, width, forPrint, zoom) {
+    var id = el.getAttribute("data-chart");
+    if (!parsed[id]) {
+      return null;
     }
+    sources[id] = sources[id] || JSON.stringify(parsed[id]);
+    var opt = JSON.parse(sources[id]);
     // data-unit is one unit for the chart, or a comma-separated list with
     // one unit per series.
     var units = (el.getAttribute("data-unit") || "count").split(",");
@@ -51,20 +630,276 @@
       });
     }
     [].concat(opt.xAxis || [], opt.yAxis || []).forEach(function (ax) {
+      ax.axisLabel = ax.axisLabel || {};
+      if (ax.type === "value") {
+        ax.minInterval = 1; // packets, bytes and queries come whole
+      }
       if (ax.type === "value" && (ax.name === "bytes" || (units.length === 1 && units[0] === "bytes"))) {
-        ax.axisLabel = ax.axisLabel || {};
         ax.axisLabel.formatter = humanBytes;
       }
+      if (ax.type === "category") {
+        // Long names are cut to fit a narrow screen; the tooltip and the
+        // table have them in full. A click on a label finds its row.
+        ax.axisLabel.width = labelWidth(width);
+        ax.axisLabel.overflow = "truncate";
+        ax.triggerEvent = true;
+      }
     });
-    var chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+    if (width < 600) {
+      // A narrow screen: one line of legend that pages, above the axis
+      // names, and fewer value labels, so that none overlap.
+      if (opt.legend && opt.legend.show !== false) {
+        opt.legend.type = "scroll";
+        (opt.grid || []).forEach(function (g) { g.top = "56"; });
+      }
+      [].concat(opt.xAxis || [], opt.yAxis || []).forEach(function (ax) {
+        if (ax.type === "value") {
+          ax.splitNumber = 3;
+          ax.axisLabel.hideOverlap = true;
+        }
+      });
+    }
+    if (forPrint && opt.dataZoom) {
+      // On paper: the zoomed range the reader was looking at, no slider.
+      opt.dataZoom = [{ type: "inside", start: zoom ? zoom.start : 0, end: zoom ? zoom.end : 100 }];
+      (opt.grid || []).forEach(function (g) { g.bottom = "16"; });
+    }
+    return opt;
+  }
+
+  function categoryAt(inst, opt, point) {
+    if (!inst.containPixel({ gridIndex: 0 }, point)) {
+      return null;
+    }
+    var v = inst.convertFromPixel({ gridIndex: 0 }, point);
+    if (!v) {
+      return null;
+    }
+    var axes = [[].concat(opt.yAxis || [])[0], [].concat(opt.xAxis || [])[0]];
+    var vals = [v[1], v[0]];
+    for (var a = 0; a < 2; a++) {
+      var ax = axes[a];
+      if (ax && ax.type === "category" && ax.data) {
+        var k = Math.round(vals[a]);
+        return k >= 0 && k < ax.data.length ? String(ax.data[k]) : null;
+      }
+      if (ax && ax.type === "time") {
+        // The nearest point of the first series.
+        var data = (opt.series && opt.series[0] && opt.series[0].data) || [];
+        var best = null;
+        data.forEach(function (d) {
+          var p = d && d.value ? d.value : d;
+          if (Array.isArray(p) && p[1] !== "-" && (best === null || Math.abs(p[0] - vals[a]) < Math.abs(best - vals[a]))) {
+            best = p[0];
+          }
+        });
+        return best === null ? null : timeLabel(best);
+      }
+    }
+    return null;
+  }
+
+  function draw(c) {
+    var el = c.el;
+    var dark = !!(darkQuery && darkQuery.matches);
+    var width = el.clientWidth || 600;
+    var opt = optionFor(el, width, false);
+    if (!opt) {
+      return;
+    }
+    c.narrow = width < 600;
     if (dark) {
       opt.backgroundColor = "transparent";
     }
-    chart.setOption(opt);
+    var inst = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+    inst.setOption(opt);
+    c.inst = inst;
+    // A click on a bar, its row of the plot or its label, or near a point
+    // of the time line, highlights the row of the table below.
+    inst.on("click", function (p) {
+      if (p.componentType === "yAxis" || p.componentType === "xAxis") {
+        highlightRow(el, String(p.value));
+      }
+    });
+    // A drag (panning a zoomed time line) ends in a click too: skip those.
+    var down = null;
+    inst.getZr().on("mousedown", function (e) {
+      down = [e.offsetX, e.offsetY];
+    });
+    inst.getZr().on("click", function (e) {
+      if (down && Math.abs(e.offsetX - down[0]) + Math.abs(e.offsetY - down[1]) > 4) {
+        return;
+      }
+      var label = categoryAt(inst, opt, [e.offsetX, e.offsetY]);
+      if (label !== null) {
+        highlightRow(el, label);
+      }
+    });
+    el.setAttribute("data-theme", dark ? "dark" : "light");
     el.setAttribute("data-rendered", "true");
-    charts.push(chart);
   }
-  window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
+
+  if (typeof echarts !== "undefined") {
+    slice.call(doc.querySelectorAll("[data-chart]")).forEach(function (el) {
+      var c = { el: el, inst: null };
+      charts.push(c);
+      draw(c);
+    });
+    // On a new width: labels fit it; crossing the phone width, the chart
+    // is drawn again for it.
+    var pending = false;
+    window.addEventListener("resize", function () {
+      if (pending) {
+        return;
+      }
+      pending = true;
+      requestAnimationFrame(function () {
+        pending = false;
+        charts.forEach(function (c) {
+          if (!c.inst) {
+            return;
+          }
+          var width = c.el.clientWidth || 600;
+          if ((width < 600) !== c.narrow) {
+            c.inst.dispose();
+            draw(c);
+            return;
+          }
+          c.inst.resize();
+          var raw = parsed[c.el.getAttribute("data-chart")];
+          var labels = function (axes) {
+            return [].concat(axes || []).map(function (ax) {
+              return ax.type === "category" ? { axisLabel: { width: labelWidth(width) } } : {};
+            });
+          };
+          c.inst.setOption({ xAxis: labels(raw.xAxis), yAxis: labels(raw.yAxis) });
+        });
+      });
+    });
+    // Follow the reader's light or dark theme when it changes.
+    if (darkQuery && darkQuery.addEventListener) {
+      darkQuery.addEventListener("change", function () {
+        charts.forEach(function (c) {
+          if (c.inst) {
+            c.inst.dispose();
+          }
+          draw(c);
+        });
+      });
+    }
+  }
+  mark("pcapreport:charts");
+
+  // ---- the table of contents follows the reader ----------------------------
+
+  var tocLinks = {};
+  slice.call(doc.querySelectorAll("nav.toc a[href^='#']")).forEach(function (a) {
+    tocLinks[a.getAttribute("href").slice(1)] = a;
   });
+  if (window.IntersectionObserver) {
+    var current = null;
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (!e.isIntersecting) {
+          return;
+        }
+        var a = tocLinks[e.target.id];
+        if (a && a !== current) {
+          if (current) {
+            current.removeAttribute("aria-current");
+          }
+          a.setAttribute("aria-current", "location");
+          current = a;
+          // On a phone the contents scroll sideways: keep the link in view.
+          var list = a.parentNode.parentNode;
+          if (list.scrollWidth > list.clientWidth) {
+            var left = a.offsetLeft - list.offsetLeft;
+            if (left < list.scrollLeft || left + a.offsetWidth > list.scrollLeft + list.clientWidth) {
+              list.scrollLeft = Math.max(0, left - 24);
+            }
+          }
+        }
+      });
+    }, { rootMargin: "-15% 0px -75% 0px" });
+    Object.keys(tocLinks).forEach(function (id) {
+      var s = doc.getElementById(id);
+      if (s) {
+        seen.observe(s);
+      }
+    });
+  }
+
+  // ---- print -----------------------------------------------------------------
+
+  // Before printing, every table shows all its rows (in the shown order;
+  // a filter does not apply on paper, where it could not be seen), and each
+  // chart is drawn again in the light theme at the paper's width, as a
+  // picture the page prints instead of the live chart.
+  var PRINT_WIDTH = 700;
+
+  function beforePrint() {
+    if (printing) {
+      return;
+    }
+    printing = true;
+    // Charts first: they read sizes, which would lay out long tables twice.
+    charts.forEach(function (c) {
+      if (!c.inst) {
+        return;
+      }
+      var height = c.el.clientHeight || 300;
+      var zoom = null;
+      var live = c.inst.getOption();
+      if (live.dataZoom && live.dataZoom.length) {
+        zoom = { start: live.dataZoom[0].start, end: live.dataZoom[0].end };
+      }
+      var box = make("div", { "class": "print-render", "aria-hidden": "true" });
+      box.style.width = PRINT_WIDTH + "px";
+      box.style.height = height + "px";
+      doc.body.appendChild(box);
+      var inst = echarts.init(box, null, { renderer: "canvas", width: PRINT_WIDTH, height: height });
+      inst.setOption(optionFor(c.el, PRINT_WIDTH, true, zoom));
+      var canvas = inst.getRenderedCanvas({ pixelRatio: 2, backgroundColor: "#ffffff" });
+      inst.dispose();
+      doc.body.removeChild(box);
+      // zrender positions its canvases absolutely; this one flows in the page.
+      canvas.removeAttribute("style");
+      canvas.className = "print-chart";
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", c.el.getAttribute("aria-label") || "");
+      c.el.parentNode.insertBefore(canvas, c.el.nextSibling);
+      c.printed = canvas;
+    });
+    tables.forEach(function (t) { t.render(); });
+  }
+
+  function afterPrint() {
+    if (!printing) {
+      return;
+    }
+    printing = false;
+    tables.forEach(function (t) { t.render(); });
+    charts.forEach(function (c) {
+      if (c.printed && c.printed.parentNode) {
+        c.printed.parentNode.removeChild(c.printed);
+      }
+      c.printed = null;
+    });
+  }
+
+  window.addEventListener("beforeprint", beforePrint);
+  window.addEventListener("afterprint", afterPrint);
+  if (window.matchMedia) {
+    var printQuery = window.matchMedia("print");
+    if (printQuery.addEventListener) {
+      printQuery.addEventListener("change", function (e) {
+        if (e.matches) {
+          beforePrint();
+        } else {
+          afterPrint();
+        }
+      });
+    }
+  }
+  mark("pcapreport:ready");
 })();
