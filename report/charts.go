@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,17 @@ type barItem struct {
 	value int64
 }
 
+// maxBars is the most bars a chart draws: past that a bar chart is
+// unreadable and slow (--top 0 on a scan could ask for 100,000). The table
+// next to the chart lists every row.
+const maxBars = 50
+
 // hbar builds a horizontal bar chart, largest bar on top.
 func hbar(id, label, seriesName, unit string, items []barItem) chart {
+	if len(items) > maxBars {
+		items = items[:maxBars]
+		label += " (top " + strconv.Itoa(maxBars) + ")"
+	}
 	bar := charts.NewBar()
 	names := make([]string, len(items))
 	data := make([]opts.BarData, len(items))
