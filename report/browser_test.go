@@ -37,7 +37,7 @@ import (
 const pageTimeout = 30 * time.Second
 
 // chromium returns the path of a Chromium or Chrome, or skips the test.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -50,7 +50,7 @@ func chromium(t *testing.T) string {
 
 // startBrowser starts one headless Chromium for the test, with a fresh
 // profile, and returns its context; each page gets its own tab.
-func startBrowser(t *testing.T) context.Context {
+func startBrowser(t testing.TB) context.Context {
 	t.Helper()
 	exe := chromium(t)
 	profile := t.TempDir() // removed after the browser has stopped (cleanups run last-in, first-out)
@@ -162,7 +162,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // openPage opens the file in a new tab of the browser with the network cut
 // off, and waits until it has loaded. The returned context is the tab's;
 // it ends after pageTimeout.
-func openPage(t *testing.T, bctx context.Context, file, colorScheme string) (context.Context, *pageRun) {
+func openPage(t testing.TB, bctx context.Context, file, colorScheme string) (context.Context, *pageRun) {
 	t.Helper()
 	u := (&url.URL{Scheme: "file", Path: file}).String()
 	run := &pageRun{url: u, urls: map[network.RequestID]string{}}
