@@ -24,7 +24,7 @@ const (
 // Port 53 is DNS; mDNS (5353) and LLMNR (5355) queries are counted apart.
 type dnsCounter struct {
 	msg       layers.DNS
-	names     map[string]*dnsName
+	names     map[string]*clientCount
 	key       []byte // scratch: lower-cased name or answer key, reused
 	queries   int64
 	responses int64
@@ -43,15 +43,9 @@ type dnsCounter struct {
 	learn func(ip netip.Addr, name []byte)
 }
 
-type dnsName struct {
-	count        int64
-	clients      map[netip.Addr]int64
-	clientsTotal int64 // distinct clients, including those not remembered
-}
-
 func newDNSCounter() dnsCounter {
 	return dnsCounter{
-		names: map[string]*dnsName{}, key: make([]byte, 0, 512),
+		names: map[string]*clientCount{}, key: make([]byte, 0, 512),
 		types: map[layers.DNSType]int64{}, rcodes: map[layers.DNSResponseCode]int64{},
 		nxdomain: nameCounts{}, answers: nameCounts{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
@@ -143,16 +137,7 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 // normalize writes name lower-cased (ASCII), without a trailing dot, "."
 // for the root, into d.key and returns it.
 func (d *dnsCounter) normalize(name []byte) []byte {
-	b := d.key[:0]
-	for _, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	if n := len(b); n > 0 && b[n-1] == '.' {
-		b = b[:n-1]
-	}
+	b := appendName(d.key[:0], name)
 	if len(b) == 0 {
 		b = append(b, '.')
 	}
@@ -166,18 +151,10 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 	b := d.normalize(name)
 	n := d.names[string(b)]
 	if n == nil {
-		n = &dnsName{clients: map[netip.Addr]int64{}}
+		n = &clientCount{clients: map[netip.Addr]int64{}}
 		d.names[string(b)] = n
 	}
-	n.count++
-	if c, ok := n.clients[client]; ok {
-		n.clients[client] = c + 1
-	} else {
-		n.clientsTotal++
-		if len(n.clients) < maxClientsPerName {
-			n.clients[client] = 1
-		}
-	}
+	n.add(client)
 }
 
 func (d *dnsCounter) countIn(m nameCounts, name []byte) {
@@ -285,21 +262,7 @@ func appendRRData(b []byte, rr *layers.DNSResourceRecord) []byte {
 
 func (d *dnsCounter) summary() DNS {
 	out := DNS{TotalQueries: d.queries, Responses: d.responses}
-	out.Queries = make([]DNSQuery, 0, len(d.names))
-	for name, n := range d.names {
-		q := DNSQuery{Name: name, Count: n.count, ClientsTotal: n.clientsTotal, Clients: make([]IPCount, 0, len(n.clients))}
-		for ip, c := range n.clients {
-			q.Clients = append(q.Clients, IPCount{ip.String(), c})
-		}
-		sortIPCounts(q.Clients)
-		out.Queries = append(out.Queries, q)
-	}
-	slices.SortFunc(out.Queries, func(x, y DNSQuery) int {
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Name, y.Name)
-	})
+	out.Queries = namedCounts(d.names)
 	types := map[string]int64{}
 	for t, c := range d.types {
 		types[t.String()] += c

@@ -329,9 +329,7 @@ func (d *mergedDNS) summary() DNS {
 		q.Clients = clients[:min(len(clients), maxClientsPerName)]
 		out.Queries = append(out.Queries, q)
 	}
-	slices.SortFunc(out.Queries, func(x, y DNSQuery) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.Name, y.Name))
-	})
+	sortNamedCounts(out.Queries)
 	out.Types = sortedCounts(d.types)
 	out.Rcodes = sortedCounts(d.rcodes)
 	out.NXDomain = sortedCounts(d.nxdomain)

@@ -109,8 +109,6 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 		n.Clients, n.ClientsTotal = q.listed()
 		t.ServerNames = append(t.ServerNames, n)
 	}
-	slices.SortFunc(t.ServerNames, func(x, y NamedCount) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.Name, y.Name))
-	})
+	sortNamedCounts(t.ServerNames)
 	return h, t
 }

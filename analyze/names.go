@@ -1,9 +1,11 @@
 package analyze
 
 import (
+	"cmp"
 	"encoding/binary"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // passiveNames maps IP addresses to the names the capture itself gives
@@ -21,16 +23,7 @@ func newPassiveNames() passiveNames {
 // add records name for ip: lower-cased, without a trailing dot, at most
 // MaxNamesPerIP names per address. Seeing a known pair allocates nothing.
 func (p *passiveNames) add(ip netip.Addr, name []byte) {
-	b := p.buf[:0]
-	for _, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	if n := len(b); n > 0 && b[n-1] == '.' {
-		b = b[:n-1]
-	}
+	b := appendName(p.buf[:0], name)
 	p.buf = b
 	if len(b) == 0 {
 		return
@@ -93,4 +86,33 @@ func splitFields(key string, n int) []string {
 		out = append(out, "")
 	}
 	return out
+}
+
+// appendName appends a DNS-style name to dst lower-cased (ASCII) and
+// without a trailing dot: the form in which names are counted and shown.
+func appendName(dst, name []byte) []byte {
+	dst = lowerASCII(dst, name)
+	if n := len(dst); n > 0 && dst[n-1] == '.' {
+		dst = dst[:n-1]
+	}
+	return dst
+}
+
+// namedCounts lists counts with their clients, count desc then name asc.
+func namedCounts(m map[string]*clientCount) []NamedCount {
+	out := make([]NamedCount, 0, len(m))
+	for name, c := range m {
+		out = append(out, NamedCount{Name: name, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal})
+	}
+	sortNamedCounts(out)
+	return out
+}
+
+func sortNamedCounts(xs []NamedCount) {
+	slices.SortFunc(xs, func(x, y NamedCount) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
 }

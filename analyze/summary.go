@@ -135,15 +135,9 @@ type DNS struct {
 	LLMNR []Count `json:"llmnr"`
 }
 
-// DNSQuery is a query name with its count and the clients that asked.
-type DNSQuery struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-	// Clients lists the addresses that asked, count desc; at most 50 are
-	// remembered per name, ClientsTotal says how many there were.
-	Clients      []IPCount `json:"clients"`
-	ClientsTotal int64     `json:"clients_total"`
-}
+// DNSQuery is a query name with its count and the clients that asked (at
+// most 50 remembered per name; ClientsTotal says how many there were).
+type DNSQuery = NamedCount
 
 // DNSAnswer is one answer record, with how many responses carried it.
 type DNSAnswer struct {

@@ -294,16 +294,7 @@ func (w *web) summary() (HTTP, TLS) {
 	h.StatusCodes = sortedCounts(status)
 
 	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech}
-	t.ServerNames = make([]NamedCount, 0, len(w.sni))
-	for name, c := range w.sni {
-		t.ServerNames = append(t.ServerNames, NamedCount{Name: name, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal})
-	}
-	slices.SortFunc(t.ServerNames, func(x, y NamedCount) int {
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Name, y.Name)
-	})
+	t.ServerNames = namedCounts(w.sni)
 	versions := map[string]int64{}
 	for v, n := range w.versions {
 		versions[tlsVersionName(v)] += n
