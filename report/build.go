@@ -187,10 +187,7 @@ func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.C
 
 func dnsSection(dns analyze.DNS, nm namer, top int) section {
 	n := limit(len(dns.Queries), top)
-	items := make([]barItem, n)
-	for i, q := range dns.Queries[:n] {
-		items[i] = barItem{analyze.Printable(q.Name, chartLabelRunes), q.Count}
-	}
+	items := bars(dns.Queries, n, func(q analyze.DNSQuery) barItem { return nameBar(q.Name, q.Count) })
 	sec := section{
 		ID: "dns", Title: "DNS queries",
 		Intro: fmt.Sprintf("%s query messages (QR=0) on UDP or TCP port 53 for %s distinct names, and %s responses. "+

@@ -43,6 +43,20 @@ type barItem struct {
 // next to the chart lists every row.
 const maxBars = 50
 
+// bars makes the first n items of xs into bars.
+func bars[T any](xs []T, n int, bar func(T) barItem) []barItem {
+	out := make([]barItem, min(n, len(xs)))
+	for i := range out {
+		out[i] = bar(xs[i])
+	}
+	return out
+}
+
+// nameBar is the bar of a named count: the name shortened for the axis.
+func nameBar(name string, count int64) barItem {
+	return barItem{analyze.Printable(name, chartLabelRunes), count}
+}
+
 // hbar builds a horizontal bar chart, largest bar on top.
 func hbar(id, label, seriesName, unit string, items []barItem) chart {
 	if len(items) > maxBars {

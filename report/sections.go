@@ -64,10 +64,9 @@ func (n namer) ipCell(ip string) cell {
 
 func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, top int) section {
 	n := limit(len(c.IP), top)
-	items := make([]barItem, n)
-	for i, cv := range c.IP[:n] {
-		items[i] = barItem{nm.label(cv.A) + " ↔ " + nm.label(cv.B), cv.BytesAB + cv.BytesBA}
-	}
+	items := bars(c.IP, n, func(cv analyze.Conversation) barItem {
+		return barItem{nm.label(cv.A) + " ↔ " + nm.label(cv.B), cv.BytesAB + cv.BytesBA}
+	})
 	sec := section{
 		ID: "conversations", Title: "Conversations",
 		Intro: fmt.Sprintf("%s IP address pairs and %s TCP/UDP conversations. A is the lower address of each pair; "+
@@ -289,10 +288,7 @@ func clientsText(cs []analyze.IPCount, total int64) string {
 
 func httpSection(h analyze.HTTP, top int) section {
 	n := limit(len(h.Hosts), top)
-	items := make([]barItem, n)
-	for i, c := range h.Hosts[:n] {
-		items[i] = barItem{analyze.Printable(c.Name, chartLabelRunes), c.Count}
-	}
+	items := bars(h.Hosts, n, func(c analyze.Count) barItem { return nameBar(c.Name, c.Count) })
 	sec := section{
 		ID: "http", Title: "HTTP",
 		Intro: fmt.Sprintf("%s HTTP/1.x requests and %s responses, recognised by content on any TCP port; a request split across "+
@@ -325,10 +321,7 @@ func httpSection(h analyze.HTTP, top int) section {
 
 func tlsSection(t analyze.TLS, top int) section {
 	n := limit(len(t.ServerNames), top)
-	items := make([]barItem, n)
-	for i, c := range t.ServerNames[:n] {
-		items[i] = barItem{analyze.Printable(c.Name, chartLabelRunes), c.Count}
-	}
+	items := bars(t.ServerNames, n, func(c analyze.NamedCount) barItem { return nameBar(c.Name, c.Count) })
 	sec := section{
 		ID: "tls", Title: "TLS",
 		Intro: fmt.Sprintf("%s TLS ClientHellos (%s without a server name, %s with Encrypted Client Hello), reassembled when they span "+
