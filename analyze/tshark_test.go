@@ -56,8 +56,9 @@ type tsharkCounts struct {
 	IPLenZeroFrames []int64           `json:"ip_len_zero_frames"`
 	IrregularFrames []json.RawMessage `json:"irregular_frames"`
 
-	Sources      []analyze.Endpoint `json:"sources"`
-	Destinations []analyze.Endpoint `json:"destinations"`
+	Sources       []analyze.Endpoint     `json:"sources"`
+	Destinations  []analyze.Endpoint     `json:"destinations"`
+	Conversations []analyze.Conversation `json:"conversations"`
 
 	DNSQueries      []analyze.Count `json:"dns_queries"`
 	DNSTotalQueries int64           `json:"dns_total_queries"`
@@ -268,6 +269,7 @@ func compareWithTshark(t *testing.T, path string, want *tsharkCounts) {
 	checkCapture(t, name, s, want)
 	checkEndpoints(t, name, "sources", s.Sources, want.Sources)
 	checkEndpoints(t, name, "destinations", s.Destinations, want.Destinations)
+	checkConversations(t, name, s.Conversations.IP, want.Conversations)
 	checkDNS(t, name, s.DNS, want)
 	checkTimeline(t, name, s.Timeline, want)
 }
@@ -313,6 +315,48 @@ func checkCapture(t *testing.T, name string, s *analyze.Summary, want *tsharkCou
 
 // checkEndpoints compares analyze's endpoints with tshark's by address, and
 // checks analyze's documented order: packets desc, then address asc.
+// checkConversations compares the IP pairs, each direction's packets and
+// bytes, with the pairs gen.sh built from tshark's outermost addresses.
+func checkConversations(t *testing.T, name string, got, want []analyze.Conversation) {
+	t.Helper()
+	if want == nil {
+		t.Errorf("%s: conversations: the tshark file has none; run testdata/tshark/gen.sh", name)
+		return
+	}
+	type counts struct{ pab, bab, pba, bba int64 }
+	canon := func(ip string) string {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			t.Errorf("%s: conversations: bad address %q", name, ip)
+		}
+		return a.String()
+	}
+	gm := map[[2]string]counts{}
+	for _, c := range got {
+		gm[[2]string{c.A, c.B}] = counts{c.PacketsAB, c.BytesAB, c.PacketsBA, c.BytesBA}
+	}
+	wm := map[[2]string]counts{}
+	for _, c := range want {
+		wm[[2]string{canon(c.A), canon(c.B)}] = counts{c.PacketsAB, c.BytesAB, c.PacketsBA, c.BytesBA}
+	}
+	if !maps.Equal(gm, wm) {
+		n := 0
+		for k, w := range wm {
+			if g := gm[k]; g != w && n < 5 {
+				t.Errorf("%s: conversation %s <-> %s: analyze %+v, tshark %+v", name, k[0], k[1], g, w)
+				n++
+			}
+		}
+		for k, g := range gm {
+			if _, ok := wm[k]; !ok && n < 5 {
+				t.Errorf("%s: conversation %s <-> %s: analyze %+v, tshark has none", name, k[0], k[1], g)
+				n++
+			}
+		}
+		t.Errorf("%s: conversations: %d pairs here, %d from tshark", name, len(gm), len(wm))
+	}
+}
+
 func checkEndpoints(t *testing.T, name, section string, got, want []analyze.Endpoint) {
 	canon := func(ip string) string {
 		a, err := netip.ParseAddr(ip)

@@ -126,6 +126,7 @@ for n in "${names[@]}"; do
 		"${field_args[@]}" >"$tmp/fields" 2>"$tmp/stderr" || rc=$?
 	python3 - "$n" "$f" "$(sha256 "$f")" "$version" "$rc" "$tmp/fields" "$tmp/stderr" \
 		"${FIELDS[*]}" >"$OUT/$n.json" <<'PYTHON'
+import ipaddress
 import json
 import sys
 from decimal import Decimal
@@ -178,6 +179,11 @@ def first(row, field):
     return v[0] if v else ""
 
 
+def addr_key(a):
+    ip = ipaddress.ip_address(a)
+    return (ip.version, int(ip))
+
+
 def dns_name(n):
     """analyze's form: ASCII lower case, no trailing dot, "." for the root."""
     if n == "<Root>":
@@ -194,6 +200,7 @@ ip_bytes = 0
 ip_len_zero = []  # frames whose IPv4 total length is 0 (TSO)
 irregular = []  # frames whose fields could not be matched to layers
 src, dst = {}, {}
+conv = {}
 bins = {}
 first_ns = last_ns = None
 digits = 0
@@ -258,6 +265,17 @@ with open(fields_file, encoding="utf-8", errors="surrogateescape") as fh:
             e = m.setdefault(a, [0, 0])
             e[0] += 1
             e[1] += length
+        # Conversations: one entry per unordered address pair, A the lower
+        # address (IPv4 before IPv6, then numerically), each way counted.
+        ka, kb = addr_key(s), addr_key(d)
+        a, b, fwd = (s, d, True) if ka <= kb else (d, s, False)
+        c = conv.setdefault((min(ka, kb), max(ka, kb), a, b), [0, 0, 0, 0])
+        if fwd:
+            c[0] += 1
+            c[1] += length
+        else:
+            c[2] += 1
+            c[3] += length
         if ns is None:
             untimed_ip[0] += 1
             untimed_ip[1] += length
@@ -368,6 +386,10 @@ out = {
     "irregular_frames": irregular,
     "sources": endpoints(src),
     "destinations": endpoints(dst),
+    "conversations": [
+        {"a": a, "b": b, "packets_a_to_b": c[0], "bytes_a_to_b": c[1], "packets_b_to_a": c[2], "bytes_b_to_a": c[3]}
+        for (_, _, a, b), c in sorted(conv.items(), key=lambda kv: (-(kv[1][1] + kv[1][3]), kv[0][0], kv[0][1]))
+    ],
     "dns_queries": [{"name": k, "count": v} for k, v in sorted(queries.items(), key=lambda kv: (-kv[1], kv[0]))],
     "dns_total_queries": total_queries,
     "dns_responses": responses,
