@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -103,6 +104,17 @@ func pathError(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
+// readers keeps the 1 MiB read buffers for reuse: a batch of small
+// captures would otherwise allocate and clear one or two per capture, more
+// than the captures themselves.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
 // countingReader counts the bytes read through it and, when h is set, hashes them.
 type countingReader struct {
 	r io.Reader
@@ -126,7 +138,8 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	if size < 0 {
 		cr.h = sha256.New()
 	}
-	raw := bufio.NewReaderSize(cr, readBufferSize)
+	raw := getReader(cr)
+	defer readers.Put(raw)
 	dr, compression, release, err := decompress(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -134,7 +147,8 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	defer release()
 	br := raw
 	if compression != "" {
-		br = bufio.NewReaderSize(dr, readBufferSize)
+		br = getReader(dr)
+		defer readers.Put(br)
 	}
 	src, err := openSource(br)
 	if err != nil {

@@ -88,11 +88,16 @@ func Write(w io.Writer, s *analyze.Summary, opts Options) error {
 		return fmt.Errorf("report templates: %w", err)
 	}
 	data := build(s, opts)
-	// Render into memory first so that a template error never leaves half a page.
-	var buf bytes.Buffer
-	if err := page.Execute(&buf, data); err != nil {
+	// Render into memory first so that a template error never leaves half a
+	// page. The buffers (a report is about 1 MB) are reused across reports.
+	buf := pages.Get().(*bytes.Buffer)
+	defer pages.Put(buf)
+	buf.Reset()
+	if err := page.Execute(buf, data); err != nil {
 		return fmt.Errorf("rendering report: %w", err)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
