@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"bytes"
+	"fmt"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
@@ -503,5 +504,42 @@ func TestDecoderPanicIsRecovered(t *testing.T) {
 	}
 	if s.Capture.UndecodablePackets+s.Capture.IPPackets+s.Capture.OtherPackets != 2 {
 		t.Errorf("packets after a panic: %+v", s.Capture)
+	}
+}
+
+// TestDistinctKeysAreBounded floods the analysis with more distinct source
+// addresses than it lists: memory stays bounded (the lists stop at
+// maxKeys), the totals stay exact, addresses already listed keep exact
+// counts, and a warning says what was left out.
+func TestDistinctKeysAreBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 260,000-packet capture")
+	}
+	template := udpFrame(t, "10.0.0.1", "192.0.2.1", 1234, 80, nil) // IPv4 source at bytes 26-29
+	const n = maxKeys + 10_000
+	pkts := make([]testPacket, 0, n+1)
+	for i := 0; i < n; i++ {
+		f := append([]byte(nil), template...)
+		binary.BigEndian.PutUint32(f[26:30], 0x0a000000+uint32(i)) // 10.0.0.0 + i
+		pkts = append(pkts, testPacket{t0, f})
+	}
+	pkts = append(pkts, testPacket{t0, template}) // 10.0.0.1 again: listed, so counted exactly
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	if s.Capture.IPPackets != n+1 || s.Capture.IPBytes != 28*(n+1) {
+		t.Errorf("totals %d packets, %d bytes; want %d and %d", s.Capture.IPPackets, s.Capture.IPBytes, n+1, 28*(n+1))
+	}
+	if len(s.Sources) != maxKeys || len(s.Conversations.IP) != maxKeys {
+		t.Errorf("%d sources and %d pairs listed, want %d each", len(s.Sources), len(s.Conversations.IP), maxKeys)
+	}
+	if s.Sources[0] != (Endpoint{"10.0.0.1", 2, 56}) {
+		t.Errorf("top source %+v, want 10.0.0.1 with its 2 packets", s.Sources[0])
+	}
+	want := fmt.Sprintf("more than %d distinct source addresses: %d packets (%d bytes)", maxKeys, n-maxKeys, 28*(n-maxKeys))
+	found := false
+	for _, w := range s.Capture.Warnings {
+		found = found || strings.Contains(w, want)
+	}
+	if !found {
+		t.Errorf("warnings %q lack %q", s.Capture.Warnings, want)
 	}
 }

@@ -52,6 +52,11 @@ type conversations struct {
 	flows    map[flowKey]*convCount
 	tcpPorts map[uint16]*portCount
 	udpPorts map[uint16]*portCount
+	// Packets of pairs and flows past maxKeys, counted but not listed.
+	untrackedPairs, untrackedFlows protoCount
+	// spare is where the packets of an untracked flow are counted, so that
+	// the caller always gets a direction state (a throwaway one).
+	spare convCount
 }
 
 type portCount struct{ srcPackets, srcBytes, dstPackets, dstBytes int64 }
@@ -73,6 +78,10 @@ func (c *conversations) addIP(src, dst netip.Addr, n int64, ts time.Time) {
 	}
 	cc := c.pairs[k]
 	if cc == nil {
+		if len(c.pairs) >= maxKeys {
+			c.untrackedPairs.add(n)
+			return
+		}
 		cc = &convCount{}
 		c.pairs[k] = cc
 	}
@@ -89,8 +98,14 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 	}
 	cc := c.flows[k]
 	if cc == nil {
-		cc = &convCount{}
-		c.flows[k] = cc
+		if len(c.flows) >= maxKeys {
+			c.untrackedFlows.add(n)
+			c.spare = convCount{}
+			cc = &c.spare
+		} else {
+			cc = &convCount{}
+			c.flows[k] = cc
+		}
 	}
 	cc.add(fwd, n, ts)
 	if cc.app == appNone {

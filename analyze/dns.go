@@ -38,6 +38,8 @@ type dnsCounter struct {
 	servers   map[netip.Addr]int64
 	mdns      nameCounts
 	llmnr     nameCounts
+	// untracked counts queries whose name or client was past maxKeys.
+	untracked int64
 	// learn is called with every address an A or AAAA answer gives for a
 	// name, to build the passive IP-to-name map.
 	learn func(ip netip.Addr, name []byte)
@@ -95,8 +97,8 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 		if kind == kindDNS && len(b) >= 3 && b[2]&0x80 == 0 {
 			// The header says query, but no question could be read.
 			d.queries++
-			d.clients[src]++
-			d.servers[dst]++
+			d.countAddr(d.clients, src)
+			d.countAddr(d.servers, dst)
 		}
 		return err.Error()
 	}
@@ -120,8 +122,8 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 		d.learnAnswers()
 	default:
 		d.queries++
-		d.clients[src]++
-		d.servers[dst]++
+		d.countAddr(d.clients, src)
+		d.countAddr(d.servers, dst)
 		if len(d.msg.Questions) > 0 {
 			q := d.msg.Questions[0]
 			d.types[q.Type]++
@@ -132,6 +134,17 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// countAddr counts one for ip unless ip is new and m is full.
+func (d *dnsCounter) countAddr(m map[netip.Addr]int64, ip netip.Addr) {
+	if c, ok := m[ip]; ok {
+		m[ip] = c + 1
+	} else if len(m) < maxKeys {
+		m[ip] = 1
+	} else {
+		d.untracked++
+	}
 }
 
 // normalize writes name lower-cased (ASCII), without a trailing dot, "."
@@ -151,6 +164,10 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 	b := d.normalize(name)
 	n := d.names[string(b)]
 	if n == nil {
+		if len(d.names) >= maxKeys {
+			d.untracked++
+			return
+		}
 		n = &clientCount{clients: map[netip.Addr]int64{}}
 		d.names[string(b)] = n
 	}
@@ -158,7 +175,9 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 }
 
 func (d *dnsCounter) countIn(m nameCounts, name []byte) {
-	m.add(d.normalize(name), -1)
+	if !m.add(d.normalize(name), maxKeys) {
+		d.untracked++
+	}
 }
 
 // nameCounts counts by name. Values are pointers so that counting a name

@@ -135,14 +135,24 @@ func (a *arpCounter) packet(b []byte) bool {
 	target := netip.AddrFrom4([4]byte(b[24:28]))
 	switch op {
 	case 1:
-		a.requests[target]++
+		countCapped(a.requests, target)
 	case 2:
-		a.replies[sender]++
+		countCapped(a.replies, sender)
 	}
 	if !sender.IsUnspecified() { // 0.0.0.0 is an address probe, not a claim
-		a.pairs[arpKey{sender, [6]byte(b[8:14])}]++
+		k := arpKey{sender, [6]byte(b[8:14])}
+		if _, ok := a.pairs[k]; ok || len(a.pairs) < maxKeys {
+			a.pairs[k]++
+		}
 	}
 	return true
+}
+
+// countCapped counts one for ip unless ip is new and m has maxKeys keys.
+func countCapped(m map[netip.Addr]int64, ip netip.Addr) {
+	if _, ok := m[ip]; ok || len(m) < maxKeys {
+		m[ip]++
+	}
 }
 
 func (a *arpCounter) summary() ARP {

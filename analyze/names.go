@@ -30,6 +30,9 @@ func (p *passiveNames) add(ip netip.Addr, name []byte) {
 	}
 	set := p.m[ip]
 	if set == nil {
+		if len(p.m) >= maxKeys {
+			return
+		}
 		set = map[string]struct{}{}
 		p.m[ip] = set
 	}
