@@ -2,11 +2,11 @@ package analyze
 
 import (
 	"bytes"
-	"fmt"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
