@@ -1,10 +1,7 @@
 package analyze
 
 import (
-	"cmp"
 	"net/netip"
-	"slices"
-	"strings"
 )
 
 // mergedWeb is HTTP and TLS merged across captures.
@@ -93,9 +90,7 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 		r.Clients, r.ClientsTotal = q.listed()
 		h.Requests = append(h.Requests, r)
 	}
-	slices.SortFunc(h.Requests, func(x, y HTTPRequest) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.URL, y.URL), strings.Compare(x.Method, y.Method))
-	})
+	sortHTTPRequests(h.Requests)
 	h.Hosts = sortedCounts(w.hosts)
 	h.Methods = sortedCounts(w.methods)
 	h.StatusCodes = sortedCounts(w.status)

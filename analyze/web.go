@@ -275,15 +275,7 @@ func (w *web) summary() (HTTP, TLS) {
 		r.URL = requestURL(r.Host, r.Path)
 		h.Requests = append(h.Requests, r)
 	}
-	slices.SortFunc(h.Requests, func(x, y HTTPRequest) int {
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.URL, y.URL); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Method, y.Method)
-	})
+	sortHTTPRequests(h.Requests)
 	h.Hosts = w.hosts.sorted()
 	h.UserAgents = w.agents.sorted()
 	h.Methods = w.methods.sorted()
@@ -302,6 +294,13 @@ func (w *web) summary() (HTTP, TLS) {
 	t.Versions = sortedCounts(versions)
 	t.ALPN = w.alpn.sorted()
 	return h, t
+}
+
+// sortHTTPRequests orders requests by count desc, then URL and method asc.
+func sortHTTPRequests(xs []HTTPRequest) {
+	slices.SortFunc(xs, func(x, y HTTPRequest) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.URL, y.URL), strings.Compare(x.Method, y.Method))
+	})
 }
 
 // requestURL joins a Host header and a request target into a URL as the
