@@ -40,7 +40,10 @@ type analyzer struct {
 	errorReasons  map[string]int64
 	errorExamples []PacketError
 
-	src, dst map[netip.Addr]*endpointCount
+	// src and dst count IP packets (the weight) and bytes (the value) by
+	// address.
+	src, dst hitters[netip.Addr, int64]
+	maxLen   int64 // the longest IP packet, to bound byte errors
 
 	dns      dnsCounter
 	timeline timeline
@@ -56,14 +59,13 @@ type analyzer struct {
 	transport  [256]protoCount        // by IP protocol number
 	apps       [numApps]protoCount
 
-	// Packets of addresses past maxKeys: in the totals, not in the lists.
-	untrackedSrc, untrackedDst protoCount
-
 	stopErr    error
 	stopOffset int64
 }
 
-type endpointCount struct{ packets, bytes int64 }
+// endpointCount is an address's packets and bytes in an Overview, with
+// what they may miss when a capture's list was estimated.
+type endpointCount struct{ packets, bytes, perr, berr int64 }
 
 // protoCount is packets and bytes of one protocol.
 type protoCount struct{ packets, bytes int64 }
@@ -82,11 +84,11 @@ func newAnalyzer(opts Options) *analyzer {
 		interval:     int64(iv),
 		links:        map[layers.LinkType]*linkDecoder{},
 		errorReasons: map[string]int64{},
-		src:          map[netip.Addr]*endpointCount{},
-		dst:          map[netip.Addr]*endpointCount{},
+		src:          newHitters[netip.Addr, int64](trackedKeys),
+		dst:          newHitters[netip.Addr, int64](trackedKeys),
 		dns:          newDNSCounter(),
 		timeline:     newTimeline(int64(iv)),
-		conv:         newConversations(),
+		conv:         newConversations(trackedKeys),
 		arp:          newARPCounter(),
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),
@@ -94,6 +96,18 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
+	a.dns.names.onEvict = func(c *clientCount) {
+		clear(c.clients)
+		a.dns.spareMap = c.clients
+	}
+	a.conv.flows.onEvict = func(c *flowCount) {
+		// A flow that loses its place gives back its stream buffers.
+		for i := range c.dir {
+			if c.dir[i].buf != nil {
+				a.web.release(&c.dir[i])
+			}
+		}
+	}
 	return a
 }
 
@@ -166,12 +180,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		a.ipv6.add(n)
 	}
 	a.transport[h.proto].add(n)
-	if !addEndpoint(a.src, h.src, n) {
-		a.untrackedSrc.add(n)
-	}
-	if !addEndpoint(a.dst, h.dst, n) {
-		a.untrackedDst.add(n)
-	}
+	a.maxLen = max(a.maxLen, n)
+	addEndpoint(&a.src, h.src, n)
+	addEndpoint(&a.dst, h.dst, n)
 	a.conv.addIP(h.src, h.dst, n, ts)
 
 	kind := a.upper(&h, reason, offset, ts)
@@ -236,29 +247,21 @@ func (a *analyzer) classify(counter *int64) {
 	a.classified = true
 }
 
-// maxKeys bounds every per-key map of the analysis (addresses, address
-// pairs, flows, DNS names, clients): a capture of a flood from millions of
-// spoofed sources must not exhaust memory. Past it, new keys are counted in
-// the totals and in a warning but not listed; keys already listed keep
-// exact counts. Measured: a generated 1 GB flood with 4.4 M spoofed
-// sources and 2.2 M random DNS names reports in 294 MB (8.56 GB and 4
-// minutes without the bound).
+// maxKeys bounds the per-key maps that are not heavy-hitter summaries
+// (DNS clients and servers, ARP pairs, learnt names): a capture of a flood
+// from millions of spoofed sources must not exhaust memory. Past it, new
+// keys are counted in the totals and in a warning but not listed; keys
+// already listed keep exact counts.
 const maxKeys = 100_000
 
-// addEndpoint counts a packet of n bytes for ip, and reports false when ip
-// is new and the map is full.
-func addEndpoint(m map[netip.Addr]*endpointCount, ip netip.Addr, n int64) bool {
-	e := m[ip]
-	if e == nil {
-		if len(m) >= maxKeys {
-			return false
-		}
-		e = &endpointCount{}
-		m[ip] = e
-	}
-	e.packets++
-	e.bytes += n
-	return true
+// trackedKeys is MaxTracked; tests lower it.
+var trackedKeys = MaxTracked
+
+// addEndpoint counts a packet of n bytes for ip.
+func addEndpoint(h *hitters[netip.Addr, int64], ip netip.Addr, n int64) {
+	s := h.slot(ip)
+	h.slots[s].val += n
+	h.add(s)
 }
 
 // decodeError records that the current packet failed to decode for reason.
@@ -308,29 +311,27 @@ func (a *analyzer) summary() *Summary {
 	}
 	c.OtherProtocols = sortedCounts(other)
 	c.Warnings = []string{}
-	for _, u := range []struct {
-		what string
-		c    protoCount
-	}{
-		{"source addresses", a.untrackedSrc}, {"destination addresses", a.untrackedDst},
-		{"address pairs", a.conv.untrackedPairs}, {"TCP/UDP conversations", a.conv.untrackedFlows},
-	} {
-		if u.c.packets > 0 {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct %s: %d packets (%d bytes) of the others are in the totals but not listed", maxKeys, u.what, u.c.packets, u.c.bytes))
-		}
-	}
 	if n := a.dns.untracked; n > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS names or clients: %d queries of the others are in the totals but not listed", maxKeys, n))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind: %d of them are counted in the totals but not listed", maxKeys, n))
 	}
 	if a.untimed > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))
 	}
 
-	s.Sources = sortedEndpoints(a.src)
-	s.Destinations = sortedEndpoints(a.dst)
+	s.Sources = endpointList(&a.src, a.maxLen)
+	s.Destinations = endpointList(&a.dst, a.maxLen)
 	s.DNS = a.dns.summary()
 	s.Timeline = a.timeline.summary()
-	s.Conversations, s.Ports = a.conv.summary(a.digits)
+	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
+	s.Estimates = []Estimate{}
+	addEstimate(&s.Estimates, "sources", "packets", &a.src, a.maxLen)
+	addEstimate(&s.Estimates, "destinations", "packets", &a.dst, a.maxLen)
+	addEstimate(&s.Estimates, "conversations.ip", "packets", &a.conv.pairs, a.maxLen)
+	addEstimate(&s.Estimates, "conversations.transport", "packets", &a.conv.flows, a.maxLen)
+	addEstimate(&s.Estimates, "dns.queries", "queries", &a.dns.names, 0)
+	for _, e := range s.Estimates {
+		c.Warnings = append(c.Warnings, estimateWarning(e))
+	}
 	s.Protocols = a.protocols()
 	s.HTTP, s.TLS = a.web.summary()
 	s.ICMP = icmpSummary(a.icmp)
@@ -407,6 +408,30 @@ func sortedCounts(m map[string]int64) []Count {
 	return out
 }
 
+// addEstimate appends the Estimate of h to list when h is no longer exact.
+// maxLen (0 when the list counts no bytes) bounds the bytes of a packet.
+func addEstimate[K comparable, V any](list *[]Estimate, name, unit string, h *hitters[K, V], maxLen int64) {
+	if h.exact() {
+		return
+	}
+	e := h.maxError()
+	*list = append(*list, Estimate{List: name, Unit: unit, Tracked: h.capacity, Replaced: h.evictions, MaxError: e, MaxErrorBytes: e * maxLen})
+}
+
+// estimateWarning words an Estimate for Capture.Warnings.
+func estimateWarning(e Estimate) string {
+	return fmt.Sprintf("%s: more distinct keys than the %d kept, so the list is a heavy-hitter estimate: %d keys took another's place; a listed count may miss up to %d %s, and no unlisted key has more than %d", e.List, e.Tracked, e.Replaced, e.MaxError, e.Unit, e.MaxError)
+}
+
+// endpointList lists the addresses of h, by packets desc, then by address.
+func endpointList(h *hitters[netip.Addr, int64], maxLen int64) []Endpoint {
+	out := make([]Endpoint, 0, len(h.slots))
+	for _, e := range h.sorted(netip.Addr.Compare) {
+		out = append(out, Endpoint{IP: e.key.String(), Packets: e.lower(), Bytes: e.val, PacketsError: e.err, BytesError: e.err * maxLen})
+	}
+	return out
+}
+
 // sortedEndpoints orders endpoints by packets desc, then by address.
 func sortedEndpoints(m map[netip.Addr]*endpointCount) []Endpoint {
 	type kv struct {
@@ -425,7 +450,7 @@ func sortedEndpoints(m map[netip.Addr]*endpointCount) []Endpoint {
 	})
 	out := make([]Endpoint, len(tmp))
 	for i, e := range tmp {
-		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes}
+		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes, PacketsError: e.c.perr, BytesError: e.c.berr}
 	}
 	return out
 }

@@ -2,14 +2,18 @@ package analyze
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +186,7 @@ func TestEndpointsOrderAndBytes(t *testing.T) {
 	}
 	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
 	// Ties on packets are broken by address, numerically: 10.0.0.9 before 10.0.0.10.
-	want := []Endpoint{{"10.0.0.9", 2, 2 * 38}, {"10.0.0.10", 2, 128 + 28}, {"10.0.0.2", 1, 28}}
+	want := []Endpoint{{IP: "10.0.0.9", Packets: 2, Bytes: 2 * 38}, {IP: "10.0.0.10", Packets: 2, Bytes: 128 + 28}, {IP: "10.0.0.2", Packets: 1, Bytes: 28}}
 	if len(s.Sources) != len(want) {
 		t.Fatalf("sources = %+v", s.Sources)
 	}
@@ -191,7 +195,7 @@ func TestEndpointsOrderAndBytes(t *testing.T) {
 			t.Errorf("sources[%d] = %+v, want %+v", i, s.Sources[i], want[i])
 		}
 	}
-	if s.Destinations[0] != (Endpoint{"10.0.0.1", 4, 38 + 38 + 128 + 28}) {
+	if s.Destinations[0] != (Endpoint{IP: "10.0.0.1", Packets: 4, Bytes: 38 + 38 + 128 + 28}) {
 		t.Errorf("destinations[0] = %+v", s.Destinations[0])
 	}
 	if s.Capture.IPBytes != 2*38+128+28+28 {
@@ -507,39 +511,195 @@ func TestDecoderPanicIsRecovered(t *testing.T) {
 	}
 }
 
-// TestDistinctKeysAreBounded floods the analysis with more distinct source
-// addresses than it lists: memory stays bounded (the lists stop at
-// maxKeys), the totals stay exact, addresses already listed keep exact
-// counts, and a warning says what was left out.
-func TestDistinctKeysAreBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 260,000-packet capture")
+// TestFloodKeepsHeavyHitters floods the analysis with many more distinct
+// sources, conversations and DNS names than it keeps (a capacity of 500
+// here, MaxTracked in use), hiding a few heavy keys among them, and checks
+// every list against the true counts the test keeps itself: each listed
+// count within its stated error, no unlisted key heavier than the
+// estimate's MaxError, the heavy keys first and in their true order, and
+// the totals exact.
+func TestFloodKeepsHeavyHitters(t *testing.T) {
+	defer func(n int) { trackedKeys = n }(trackedKeys)
+	trackedKeys = 500
+
+	type counts struct{ packets, bytes int64 }
+	truth := map[string]map[string]*counts{"sources": {}, "destinations": {}, "conversations.ip": {}, "dns.queries": {}}
+	count := func(list, key string, bytes int64) {
+		c := truth[list][key]
+		if c == nil {
+			c = &counts{}
+			truth[list][key] = c
+		}
+		c.packets++
+		c.bytes += bytes
 	}
-	template := udpFrame(t, "10.0.0.1", "192.0.2.1", 1234, 80, nil) // IPv4 source at bytes 26-29
-	const n = maxKeys + 10_000
-	pkts := make([]testPacket, 0, n+1)
-	for i := 0; i < n; i++ {
-		f := append([]byte(nil), template...)
-		binary.BigEndian.PutUint32(f[26:30], 0x0a000000+uint32(i)) // 10.0.0.0 + i
-		pkts = append(pkts, testPacket{t0, f})
+	r := rand.New(rand.NewPCG(7, 8))
+	var pkts []testPacket
+	var ipBytes, maxLen int64
+	add := func(src, dst, name string, payload int) {
+		msg := dnsMessage(name, false)
+		f := udpFrame(t, src, dst, 40000, 53, append(msg, make([]byte, payload)...))
+		n := int64(len(f) - 14)
+		pkts = append(pkts, testPacket{t0.Add(time.Duration(len(pkts)) * time.Millisecond), f})
+		ipBytes += n
+		maxLen = max(maxLen, n)
+		count("sources", src, n)
+		count("destinations", dst, n)
+		a, b := src, dst
+		if netip.MustParseAddr(b).Less(netip.MustParseAddr(a)) {
+			a, b = b, a
+		}
+		count("conversations.ip", a+" "+b, n)
+		count("dns.queries", name, 0)
 	}
-	pkts = append(pkts, testPacket{t0, template}) // 10.0.0.1 again: listed, so counted exactly
+	// Five heavy sources, each with its own resolver and name, sending
+	// 400, 320, 240, 160 and 80 queries, spread through 20,000 queries
+	// from spoofed sources for random names.
+	var heavy []int
+	for h := range 5 {
+		for range 400 - 80*h {
+			heavy = append(heavy, h)
+		}
+	}
+	spoofed := 20_000
+	order := r.Perm(len(heavy) + spoofed)
+	for _, i := range order {
+		if i < len(heavy) {
+			h := heavy[i]
+			add(fmt.Sprintf("10.0.0.%d", h+1), fmt.Sprintf("192.0.2.%d", h+1), fmt.Sprintf("heavy%d.example", h), 100*h)
+			continue
+		}
+		v := r.Uint32()
+		add(netip.AddrFrom4([4]byte{100, byte(v >> 16), byte(v >> 8), byte(v)}).String(),
+			netip.AddrFrom4([4]byte{198, 51, byte(v >> 24), byte(v)}).String(),
+			fmt.Sprintf("%08x.victim.example", v), int(v%200))
+	}
 	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
-	if s.Capture.IPPackets != n+1 || s.Capture.IPBytes != 28*(n+1) {
-		t.Errorf("totals %d packets, %d bytes; want %d and %d", s.Capture.IPPackets, s.Capture.IPBytes, n+1, 28*(n+1))
+	if s.Capture.IPPackets != int64(len(pkts)) || s.Capture.IPBytes != ipBytes || s.DNS.TotalQueries != int64(len(pkts)) {
+		t.Errorf("totals: %d packets, %d bytes, %d queries; want %d, %d, %d", s.Capture.IPPackets, s.Capture.IPBytes, s.DNS.TotalQueries, len(pkts), ipBytes, len(pkts))
 	}
-	if len(s.Sources) != maxKeys || len(s.Conversations.IP) != maxKeys {
-		t.Errorf("%d sources and %d pairs listed, want %d each", len(s.Sources), len(s.Conversations.IP), maxKeys)
+
+	type row struct {
+		key                  string
+		packets, bytes       int64
+		packetsErr, bytesErr int64
 	}
-	if s.Sources[0] != (Endpoint{"10.0.0.1", 2, 56}) {
-		t.Errorf("top source %+v, want 10.0.0.1 with its 2 packets", s.Sources[0])
+	lists := map[string][]row{}
+	for _, e := range s.Sources {
+		lists["sources"] = append(lists["sources"], row{e.IP, e.Packets, e.Bytes, e.PacketsError, e.BytesError})
 	}
-	want := fmt.Sprintf("more than %d distinct source addresses: %d packets (%d bytes)", maxKeys, n-maxKeys, 28*(n-maxKeys))
-	found := false
+	for _, e := range s.Destinations {
+		lists["destinations"] = append(lists["destinations"], row{e.IP, e.Packets, e.Bytes, e.PacketsError, e.BytesError})
+	}
+	for _, c := range s.Conversations.IP {
+		lists["conversations.ip"] = append(lists["conversations.ip"], row{c.A + " " + c.B, c.PacketsAB + c.PacketsBA, c.BytesAB + c.BytesBA, c.PacketsError, c.BytesError})
+	}
+	for _, q := range s.DNS.Queries {
+		lists["dns.queries"] = append(lists["dns.queries"], row{q.Name, q.Count, 0, q.CountError, 0})
+	}
+	estimates := map[string]Estimate{}
+	for _, e := range s.Estimates {
+		estimates[e.List] = e
+	}
+	for list, want := range truth {
+		e, ok := estimates[list]
+		if !ok {
+			t.Errorf("%s: no estimate, with %d distinct keys kept in %d", list, len(want), trackedKeys)
+			continue
+		}
+		if e.Tracked != trackedKeys || e.MaxError <= 0 || e.Replaced < int64(len(want)-trackedKeys) {
+			t.Errorf("%s: estimate %+v with %d distinct keys", list, e, len(want))
+		}
+		got := lists[list]
+		if len(got) != trackedKeys {
+			t.Errorf("%s: %d listed, want %d", list, len(got), trackedKeys)
+		}
+		listed := map[string]bool{}
+		var sum int64
+		for _, g := range got {
+			listed[g.key] = true
+			w := want[g.key]
+			if w == nil {
+				t.Errorf("%s: %q listed but never sent", list, g.key)
+				continue
+			}
+			sum += g.packets + g.packetsErr
+			if w.packets < g.packets || w.packets > g.packets+g.packetsErr || g.packetsErr > e.MaxError {
+				t.Errorf("%s: %s listed with %d (+%d), truly %d; MaxError %d", list, g.key, g.packets, g.packetsErr, w.packets, e.MaxError)
+			}
+			if list != "dns.queries" && (w.bytes < g.bytes || w.bytes > g.bytes+g.bytesErr || g.bytesErr != g.packetsErr*maxLen) {
+				t.Errorf("%s: %s listed with %d bytes (+%d), truly %d", list, g.key, g.bytes, g.bytesErr, w.bytes)
+			}
+		}
+		if sum != int64(len(pkts)) {
+			t.Errorf("%s: listed counts and errors add up to %d, want every packet (%d)", list, sum, len(pkts))
+		}
+		for k, w := range want {
+			if !listed[k] && w.packets > e.MaxError {
+				t.Errorf("%s: %s has %d, over MaxError %d, but is not listed", list, k, w.packets, e.MaxError)
+			}
+		}
+		// The five heavy keys lead, heaviest first (by bytes for
+		// conversations, which are listed by bytes), their counts within
+		// MaxError of the truth.
+		var top []string
+		for k, w := range want {
+			if w.packets >= 80 {
+				top = append(top, k)
+			}
+		}
+		slices.SortFunc(top, func(x, y string) int {
+			if list == "conversations.ip" {
+				return cmp.Compare(want[y].bytes, want[x].bytes)
+			}
+			return cmp.Compare(want[y].packets, want[x].packets)
+		})
+		if len(top) != 5 {
+			t.Fatalf("%s: heavy keys %q", list, top)
+		}
+		for h, key := range top {
+			if got[h].key != key {
+				t.Errorf("%s: rank %d is %s (%d +%d), want %s (%d)", list, h+1, got[h].key, got[h].packets, got[h].packetsErr, key, want[key].packets)
+			}
+		}
+		t.Logf("%s: %d distinct, %d kept, MaxError %d, top %s %d (+%d), truly %d", list, len(want), e.Tracked, e.MaxError, got[0].key, got[0].packets, got[0].packetsErr, want[got[0].key].packets)
+	}
+	if _, ok := estimates["conversations.transport"]; !ok || s.Conversations.TransportTotal < 20_000 {
+		t.Errorf("transport conversations: total %d, estimates %+v", s.Conversations.TransportTotal, s.Estimates)
+	}
+	warned := 0
 	for _, w := range s.Capture.Warnings {
-		found = found || strings.Contains(w, want)
+		if strings.Contains(w, "heavy-hitter estimate") {
+			warned++
+		}
 	}
-	if !found {
-		t.Errorf("warnings %q lack %q", s.Capture.Warnings, want)
+	if warned != 5 {
+		t.Errorf("%d heavy-hitter warnings, want 5: %q", warned, s.Capture.Warnings)
+	}
+}
+
+// TestExactBelowCapacity: a list with no more keys than it keeps is exact,
+// with no estimate and no errors.
+func TestExactBelowCapacity(t *testing.T) {
+	defer func(n int) { trackedKeys = n }(trackedKeys)
+	trackedKeys = 3
+	pkts := []testPacket{
+		{t0, udpFrame(t, "10.0.0.1", "10.0.0.9", 1, 2, nil)},
+		{t0, udpFrame(t, "10.0.0.2", "10.0.0.9", 1, 2, nil)},
+		{t0, udpFrame(t, "10.0.0.3", "10.0.0.9", 1, 2, nil)},
+		{t0, udpFrame(t, "10.0.0.3", "10.0.0.9", 1, 2, nil)},
+		{t0, udpFrame(t, "10.0.0.2", "10.0.0.9", 1, 2, nil)},
+	}
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	if len(s.Estimates) != 0 || len(s.Sources) != 3 || s.Sources[0] != (Endpoint{IP: "10.0.0.2", Packets: 2, Bytes: 56}) {
+		t.Errorf("estimates %+v, sources %+v", s.Estimates, s.Sources)
+	}
+	pkts = append(pkts, testPacket{t0, udpFrame(t, "10.0.0.4", "10.0.0.9", 1, 2, nil)})
+	s = analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	// The fourth source takes the place of the lightest (10.0.0.1, one
+	// packet): listed with one packet of its own and an error of one.
+	want := []Endpoint{{IP: "10.0.0.2", Packets: 2, Bytes: 56}, {IP: "10.0.0.3", Packets: 2, Bytes: 56}, {IP: "10.0.0.4", Packets: 1, Bytes: 28, PacketsError: 1, BytesError: 28}}
+	if !slices.Equal(s.Sources, want) || len(s.Estimates) != 3 || s.Estimates[0] != (Estimate{List: "sources", Unit: "packets", Tracked: 3, Replaced: 1, MaxError: 2, MaxErrorBytes: 56}) {
+		t.Errorf("sources %+v\nestimates %+v", s.Sources, s.Estimates)
 	}
 }

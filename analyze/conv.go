@@ -21,6 +21,11 @@ type flowKey struct {
 type convCount struct {
 	packetsAB, bytesAB, packetsBA, bytesBA int64
 	first, last                            time.Time // zero before a timed packet
+}
+
+// flowCount is a transport flow's traffic and what its content told.
+type flowCount struct {
+	convCount
 	// app is the application recognised from the flow's content, sticky
 	// once found so that a flow's bare ACKs count with it.
 	app app
@@ -46,27 +51,55 @@ func (c *convCount) add(forward bool, n int64, ts time.Time) {
 	}
 }
 
-// conversations accumulates IP pairs, transport flows and ports.
+// conversations accumulates IP pairs, transport flows and ports. Pairs
+// and flows are ranked by packets (the hitters' weight).
 type conversations struct {
-	pairs    map[pairKey]*convCount
-	flows    map[flowKey]*convCount
-	tcpPorts map[uint16]*portCount
-	udpPorts map[uint16]*portCount
-	// Packets of pairs and flows past maxKeys, counted but not listed.
-	untrackedPairs, untrackedFlows protoCount
-	// spare is where the packets of an untracked flow are counted, so that
-	// the caller always gets a direction state (a throwaway one).
-	spare convCount
+	pairs    hitters[pairKey, convCount]
+	flows    hitters[flowKey, flowCount]
+	tcpPorts portTable
+	udpPorts portTable
 }
 
 type portCount struct{ srcPackets, srcBytes, dstPackets, dstBytes int64 }
 
-func newConversations() conversations {
+// portTable counts by port in pages of 256 ports, allocated when a port
+// of the page is first seen: a lookup is two loads, not a map access.
+type portTable [256]*[256]portCount
+
+func (t *portTable) at(port uint16) *portCount {
+	p := t[port>>8]
+	if p == nil {
+		p = new([256]portCount)
+		t[port>>8] = p
+	}
+	return &p[port&0xff]
+}
+
+// list returns the ports seen, as sortedPorts orders them.
+func (t *portTable) list(proto string) []Port {
+	out := []Port{}
+	for hi, p := range t {
+		if p == nil {
+			continue
+		}
+		for lo := range p {
+			c := &p[lo]
+			if c.srcPackets+c.dstPackets == 0 {
+				continue
+			}
+			port := uint16(hi<<8 | lo)
+			out = append(out, Port{Port: port, Service: serviceName(proto, port),
+				SrcPackets: c.srcPackets, SrcBytes: c.srcBytes, DstPackets: c.dstPackets, DstBytes: c.dstBytes})
+		}
+	}
+	sortPorts(out)
+	return out
+}
+
+func newConversations(capacity int) conversations {
 	return conversations{
-		pairs:    map[pairKey]*convCount{},
-		flows:    map[flowKey]*convCount{},
-		tcpPorts: map[uint16]*portCount{},
-		udpPorts: map[uint16]*portCount{},
+		pairs: newHitters[pairKey, convCount](capacity),
+		flows: newHitters[flowKey, flowCount](capacity),
 	}
 }
 
@@ -76,16 +109,9 @@ func (c *conversations) addIP(src, dst netip.Addr, n int64, ts time.Time) {
 	if dst.Less(src) {
 		k, fwd = pairKey{dst, src}, false
 	}
-	cc := c.pairs[k]
-	if cc == nil {
-		if len(c.pairs) >= maxKeys {
-			c.untrackedPairs.add(n)
-			return
-		}
-		cc = &convCount{}
-		c.pairs[k] = cc
-	}
-	cc.add(fwd, n, ts)
+	s := c.pairs.slot(k)
+	c.pairs.slots[s].val.add(fwd, n, ts)
+	c.pairs.add(s)
 }
 
 // addTransport counts a TCP or UDP packet and returns its application
@@ -96,18 +122,10 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 	if dst.Less(src) || (dst == src && dport < sport) {
 		k, fwd = flowKey{a: dst, b: src, aPort: dport, bPort: sport, proto: proto}, false
 	}
-	cc := c.flows[k]
-	if cc == nil {
-		if len(c.flows) >= maxKeys {
-			c.untrackedFlows.add(n)
-			c.spare = convCount{}
-			cc = &c.spare
-		} else {
-			cc = &convCount{}
-			c.flows[k] = cc
-		}
-	}
+	s := c.flows.slot(k)
+	cc := &c.flows.slots[s].val
 	cc.add(fwd, n, ts)
+	c.flows.add(s)
 	if cc.app == appNone {
 		cc.app = appByContent(proto, sport, dport, payload)
 	}
@@ -116,22 +134,14 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 		kind = appByPort(proto, sport, dport)
 	}
 
-	ports := c.udpPorts
+	ports := &c.udpPorts
 	if proto == protoTCP {
-		ports = c.tcpPorts
+		ports = &c.tcpPorts
 	}
-	p := ports[sport]
-	if p == nil {
-		p = &portCount{}
-		ports[sport] = p
-	}
+	p := ports.at(sport)
 	p.srcPackets++
 	p.srcBytes += n
-	p = ports[dport]
-	if p == nil {
-		p = &portCount{}
-		ports[dport] = p
-	}
+	p = ports.at(dport)
 	p.dstPackets++
 	p.dstBytes += n
 	d := &cc.dir[0]
@@ -141,9 +151,39 @@ func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dp
 	return kind, d
 }
 
-func (c *conversations) summary(digits int) (Conversations, Ports) {
-	conv := func(cc *convCount) Conversation {
-		out := Conversation{PacketsAB: cc.packetsAB, BytesAB: cc.bytesAB, PacketsBA: cc.packetsBA, BytesBA: cc.bytesBA}
+// convRow is a conversation with its key and, in an estimated list, how
+// many packets and bytes it may miss.
+type convRow[K any] struct {
+	k          K
+	c          *convCount
+	perr, berr int64
+}
+
+func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports) {
+	pairs := make([]convRow[pairKey], len(c.pairs.slots))
+	for i := range c.pairs.slots {
+		e := &c.pairs.slots[i]
+		pairs[i] = convRow[pairKey]{e.key, &e.val, e.err, e.err * maxLen}
+	}
+	flows := make([]convRow[flowKey], len(c.flows.slots))
+	for i := range c.flows.slots {
+		e := &c.flows.slots[i]
+		flows[i] = convRow[flowKey]{e.key, &e.val.convCount, e.err, e.err * maxLen}
+	}
+	out := conversationLists(pairs, flows, digits)
+	// Each replacement brought a key that had no place: distinct then, if
+	// perhaps not new to the capture.
+	out.TransportTotal += c.flows.evictions
+	return out, Ports{TCP: c.tcpPorts.list("tcp"), UDP: c.udpPorts.list("udp")}
+}
+
+// conversationLists sorts and formats IP and transport conversations:
+// bytes (both ways) desc, then by key. Only the first
+// MaxTransportConversations flows are listed.
+func conversationLists(pairs []convRow[pairKey], flows []convRow[flowKey], digits int) Conversations {
+	conv := func(cc *convCount, perr, berr int64) Conversation {
+		out := Conversation{PacketsAB: cc.packetsAB, BytesAB: cc.bytesAB, PacketsBA: cc.packetsBA, BytesBA: cc.bytesBA,
+			PacketsError: perr, BytesError: berr}
 		if !cc.first.IsZero() {
 			out.First = formatTime(cc.first, digits)
 			out.Last = formatTime(cc.last, digits)
@@ -151,21 +191,10 @@ func (c *conversations) summary(digits int) (Conversations, Ports) {
 		}
 		return out
 	}
-	byBytes := func(x, y Conversation) int {
-		return cmp.Compare(y.BytesAB+y.BytesBA, x.BytesAB+x.BytesBA)
+	byBytes := func(x, y *convCount) int {
+		return cmp.Compare(y.bytesAB+y.bytesBA, x.bytesAB+x.bytesBA)
 	}
-
-	type pairRow struct {
-		k pairKey
-		c Conversation
-	}
-	pairs := make([]pairRow, 0, len(c.pairs))
-	for k, cc := range c.pairs {
-		r := pairRow{k, conv(cc)}
-		r.c.A, r.c.B = k.a.String(), k.b.String()
-		pairs = append(pairs, r)
-	}
-	slices.SortFunc(pairs, func(x, y pairRow) int {
+	slices.SortFunc(pairs, func(x, y convRow[pairKey]) int {
 		if o := byBytes(x.c, y.c); o != 0 {
 			return o
 		}
@@ -177,19 +206,12 @@ func (c *conversations) summary(digits int) (Conversations, Ports) {
 	var out Conversations
 	out.IP = make([]Conversation, len(pairs))
 	for i, r := range pairs {
-		out.IP[i] = r.c
+		out.IP[i] = conv(r.c, r.perr, r.berr)
+		out.IP[i].A, out.IP[i].B = r.k.a.String(), r.k.b.String()
 	}
 
-	type flowRow struct {
-		k flowKey
-		c *convCount
-	}
-	flows := make([]flowRow, 0, len(c.flows))
-	for k, cc := range c.flows {
-		flows = append(flows, flowRow{k, cc})
-	}
-	slices.SortFunc(flows, func(x, y flowRow) int {
-		if o := cmp.Compare(y.c.bytesAB+y.c.bytesBA, x.c.bytesAB+x.c.bytesBA); o != 0 {
+	slices.SortFunc(flows, func(x, y convRow[flowKey]) int {
+		if o := byBytes(x.c, y.c); o != 0 {
 			return o
 		}
 		if o := cmp.Compare(x.k.proto, y.k.proto); o != 0 {
@@ -209,7 +231,7 @@ func (c *conversations) summary(digits int) (Conversations, Ports) {
 	out.TransportTotal = int64(len(flows))
 	out.Transport = make([]Conversation, 0, min(len(flows), MaxTransportConversations))
 	for _, r := range flows[:min(len(flows), MaxTransportConversations)] {
-		cv := conv(r.c)
+		cv := conv(r.c, r.perr, r.berr)
 		cv.Proto = "udp"
 		if r.k.proto == protoTCP {
 			cv.Proto = "tcp"
@@ -217,7 +239,7 @@ func (c *conversations) summary(digits int) (Conversations, Ports) {
 		cv.A, cv.APort, cv.B, cv.BPort = r.k.a.String(), r.k.aPort, r.k.b.String(), r.k.bPort
 		out.Transport = append(out.Transport, cv)
 	}
-	return out, Ports{TCP: sortedPorts(c.tcpPorts, "tcp"), UDP: sortedPorts(c.udpPorts, "udp")}
+	return out
 }
 
 func sortedPorts(m map[uint16]*portCount, proto string) []Port {
@@ -226,11 +248,16 @@ func sortedPorts(m map[uint16]*portCount, proto string) []Port {
 		out = append(out, Port{Port: port, Service: serviceName(proto, port),
 			SrcPackets: p.srcPackets, SrcBytes: p.srcBytes, DstPackets: p.dstPackets, DstBytes: p.dstBytes})
 	}
+	sortPorts(out)
+	return out
+}
+
+// sortPorts orders ports by packets (source + destination) desc, then by port.
+func sortPorts(out []Port) {
 	slices.SortFunc(out, func(x, y Port) int {
 		if o := cmp.Compare(y.SrcPackets+y.DstPackets, x.SrcPackets+x.DstPackets); o != 0 {
 			return o
 		}
 		return cmp.Compare(x.Port, y.Port)
 	})
-	return out
 }

@@ -23,9 +23,11 @@ const (
 // query types, response codes, NXDOMAIN names, answers, clients and servers.
 // Port 53 is DNS; mDNS (5353) and LLMNR (5355) queries are counted apart.
 type dnsCounter struct {
-	msg       layers.DNS
-	names     map[string]*clientCount
-	key       []byte // scratch: lower-cased name or answer key, reused
+	msg layers.DNS
+	// names counts queries (the weight) and their clients by name.
+	names     hitters[string, clientCount]
+	spareMap  map[netip.Addr]int64 // an evicted name's clients map, cleared for reuse
+	key       []byte               // scratch: lower-cased name or answer key, reused
 	queries   int64
 	responses int64
 	types     map[layers.DNSType]int64
@@ -47,7 +49,7 @@ type dnsCounter struct {
 
 func newDNSCounter() dnsCounter {
 	return dnsCounter{
-		names: map[string]*clientCount{}, key: make([]byte, 0, 512),
+		names: newHitters[string, clientCount](trackedKeys), key: make([]byte, 0, 512),
 		types: map[layers.DNSType]int64{}, rcodes: map[layers.DNSResponseCode]int64{},
 		nxdomain: nameCounts{}, answers: nameCounts{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
@@ -162,16 +164,18 @@ func (d *dnsCounter) normalize(name []byte) []byte {
 // converted []byte key do not allocate; only a new name is copied.
 func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 	b := d.normalize(name)
-	n := d.names[string(b)]
-	if n == nil {
-		if len(d.names) >= maxKeys {
-			d.untracked++
-			return
+	s, ok := d.names.index[string(b)]
+	if !ok {
+		s = d.names.insert(string(b))
+		m := d.spareMap
+		if m == nil {
+			m = map[netip.Addr]int64{}
 		}
-		n = &clientCount{clients: map[netip.Addr]int64{}}
-		d.names[string(b)] = n
+		d.spareMap = nil
+		d.names.slots[s].val.clients = m
 	}
-	n.add(client)
+	d.names.slots[s].val.add(client)
+	d.names.add(s)
 }
 
 func (d *dnsCounter) countIn(m nameCounts, name []byte) {
@@ -281,7 +285,13 @@ func appendRRData(b []byte, rr *layers.DNSResourceRecord) []byte {
 
 func (d *dnsCounter) summary() DNS {
 	out := DNS{TotalQueries: d.queries, Responses: d.responses}
-	out.Queries = namedCounts(d.names)
+	out.Queries = make([]NamedCount, 0, len(d.names.slots))
+	for i := range d.names.slots {
+		e := &d.names.slots[i]
+		c := &e.val
+		out.Queries = append(out.Queries, NamedCount{Name: e.key, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal, CountError: e.err})
+	}
+	sortNamedCounts(out.Queries)
 	types := map[string]int64{}
 	for t, c := range d.types {
 		types[t.String()] += c

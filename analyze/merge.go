@@ -53,7 +53,10 @@ type Overview struct {
 	web      mergedWeb
 	timeline timeline
 
-	conv conversations
+	pairs              map[pairKey]*mergedConv
+	flows              map[flowKey]*mergedConv
+	tcpPorts, udpPorts map[uint16]*portCount
+	estimates          map[string]*Estimate
 	// flowsUnlisted counts transport conversations that the merged
 	// Summaries counted in TransportTotal but did not list.
 	flowsUnlisted int64
@@ -77,6 +80,7 @@ type mergedQuery struct {
 	count    int64
 	clients  map[netip.Addr]int64
 	unlisted int64 // clients counted in ClientsTotal but not listed
+	err      int64 // queries it may miss, from estimated lists
 }
 
 type answerKey struct{ name, typ, data string }
@@ -106,7 +110,9 @@ func (o *Overview) init(interval int64) {
 	}
 	o.web = newMergedWeb()
 	o.timeline = newTimeline(interval)
-	o.conv = newConversations()
+	o.pairs, o.flows = map[pairKey]*mergedConv{}, map[flowKey]*mergedConv{}
+	o.tcpPorts, o.udpPorts = map[uint16]*portCount{}, map[uint16]*portCount{}
+	o.estimates = map[string]*Estimate{}
 	for i := range o.protocols {
 		o.protocols[i] = map[string]protoCount{}
 	}
@@ -191,8 +197,9 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.addConversations(&s.Conversations); err != nil {
 		return fail("conversations", err)
 	}
-	addPorts(o.conv.tcpPorts, s.Ports.TCP)
-	addPorts(o.conv.udpPorts, s.Ports.UDP)
+	addPorts(o.tcpPorts, s.Ports.TCP)
+	addPorts(o.udpPorts, s.Ports.UDP)
+	o.addEstimates(s.Estimates)
 	for i, layer := range [][]ProtocolCount{s.Protocols.Link, s.Protocols.Network, s.Protocols.Transport, s.Protocols.Application} {
 		for _, p := range layer {
 			pc := o.protocols[i][p.Name]
@@ -294,6 +301,7 @@ func (d *mergedDNS) add(s *DNS) error {
 			d.queries[q.Name] = mq
 		}
 		mq.count += q.Count
+		mq.err += q.CountError
 		for _, ic := range q.Clients {
 			ip, err := netip.ParseAddr(ic.IP)
 			if err != nil {
@@ -325,7 +333,7 @@ func (d *mergedDNS) summary() DNS {
 	out.Queries = make([]DNSQuery, 0, len(d.queries))
 	for name, mq := range d.queries {
 		clients := ipCounts(mq.clients)
-		q := DNSQuery{Name: name, Count: mq.count, ClientsTotal: int64(len(clients)) + mq.unlisted}
+		q := DNSQuery{Name: name, Count: mq.count, ClientsTotal: int64(len(clients)) + mq.unlisted, CountError: mq.err}
 		q.Clients = clients[:min(len(clients), maxClientsPerName)]
 		out.Queries = append(out.Queries, q)
 	}
@@ -409,7 +417,7 @@ func (o *Overview) addConversations(cs *Conversations) error {
 		if err != nil {
 			return err
 		}
-		if err := addConversation(o.conv.pairs, pairKey{a, b}, &cv); err != nil {
+		if err := addConversation(o.pairs, pairKey{a, b}, &cv); err != nil {
 			return err
 		}
 	}
@@ -426,7 +434,7 @@ func (o *Overview) addConversations(cs *Conversations) error {
 		default:
 			return fmt.Errorf("transport conversation with protocol %q", cv.Proto)
 		}
-		if err := addConversation(o.conv.flows, k, &cv); err != nil {
+		if err := addConversation(o.flows, k, &cv); err != nil {
 			return err
 		}
 	}
@@ -434,12 +442,22 @@ func (o *Overview) addConversations(cs *Conversations) error {
 	return nil
 }
 
-func addConversation[K comparable](m map[K]*convCount, k K, cv *Conversation) error {
-	cc := m[k]
-	if cc == nil {
-		cc = &convCount{}
-		m[k] = cc
+// mergedConv is a conversation merged across captures, with what it may
+// miss from captures whose lists were estimated.
+type mergedConv struct {
+	convCount
+	perr, berr int64
+}
+
+func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation) error {
+	mc := m[k]
+	if mc == nil {
+		mc = &mergedConv{}
+		m[k] = mc
 	}
+	mc.perr += cv.PacketsError
+	mc.berr += cv.BytesError
+	cc := &mc.convCount
 	cc.packetsAB += cv.PacketsAB
 	cc.bytesAB += cv.BytesAB
 	cc.packetsBA += cv.PacketsBA
@@ -462,6 +480,30 @@ func addConversation[K comparable](m map[K]*convCount, k K, cv *Conversation) er
 		cc.last = last
 	}
 	return nil
+}
+
+func mergedRows[K comparable](m map[K]*mergedConv) []convRow[K] {
+	out := make([]convRow[K], 0, len(m))
+	for k, mc := range m {
+		out = append(out, convRow[K]{k, &mc.convCount, mc.perr, mc.berr})
+	}
+	return out
+}
+
+// addEstimates merges estimates: a key missing from every capture's list
+// may have up to the sum of their MaxErrors.
+func (o *Overview) addEstimates(es []Estimate) {
+	for _, e := range es {
+		m := o.estimates[e.List]
+		if m == nil {
+			m = &Estimate{List: e.List, Unit: e.Unit}
+			o.estimates[e.List] = m
+		}
+		m.Tracked = max(m.Tracked, e.Tracked)
+		m.Replaced += e.Replaced
+		m.MaxError += e.MaxError
+		m.MaxErrorBytes += e.MaxErrorBytes
+	}
 }
 
 func parsePair(a, b string) (netip.Addr, netip.Addr, error) {
@@ -546,8 +588,14 @@ func (o *Overview) Summary() *Summary {
 	s.Destinations = sortedEndpoints(o.dst)
 	s.DNS = o.dns.summary()
 	s.Timeline = o.timeline.summary()
-	s.Conversations, s.Ports = o.conv.summary(o.digits)
+	s.Conversations = conversationLists(mergedRows(o.pairs), mergedRows(o.flows), o.digits)
 	s.Conversations.TransportTotal += o.flowsUnlisted
+	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp")}
+	s.Estimates = []Estimate{}
+	for _, e := range o.estimates {
+		s.Estimates = append(s.Estimates, *e)
+	}
+	slices.SortFunc(s.Estimates, func(x, y Estimate) int { return strings.Compare(x.List, y.List) })
 	s.Protocols = Protocols{
 		Link:        sortedProtocols(o.protocols[0]),
 		Network:     sortedProtocols(o.protocols[1]),
@@ -620,6 +668,8 @@ func addEndpoints(m map[netip.Addr]*endpointCount, eps []Endpoint) error {
 		}
 		c.packets += e.Packets
 		c.bytes += e.Bytes
+		c.perr += e.PacketsError
+		c.berr += e.BytesError
 	}
 	return nil
 }

@@ -390,7 +390,11 @@ Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeE
 Capture.DecodeErrorExamples.Packet Capture.DecodeErrorExamples.Offset Capture.DecodeErrorExamples.Reason
 Capture.DecodeErrorExamples.Detail Capture.OtherProtocols Capture.OtherProtocols.Name
 Capture.OtherProtocols.Count Capture.Warnings
-Sources Sources.IP Sources.Packets Sources.Bytes Destinations Destinations.IP Destinations.Packets Destinations.Bytes
+Sources Sources.IP Sources.Packets Sources.Bytes Sources.PacketsError Sources.BytesError
+Destinations Destinations.IP Destinations.Packets Destinations.Bytes Destinations.PacketsError Destinations.BytesError
+DNS.Queries.CountError TLS.ServerNames.CountError Conversations.IP.PacketsError Conversations.IP.BytesError
+Conversations.Transport.PacketsError Conversations.Transport.BytesError
+Estimates Estimates.List Estimates.Unit Estimates.Tracked Estimates.Replaced Estimates.MaxError Estimates.MaxErrorBytes
 DNS DNS.Queries DNS.Queries.Name DNS.Queries.Count DNS.Queries.Clients DNS.Queries.Clients.IP DNS.Queries.Clients.Count
 DNS.Queries.ClientsTotal DNS.TotalQueries DNS.Responses DNS.Types DNS.Types.Name DNS.Types.Count DNS.Rcodes
 DNS.Rcodes.Name DNS.Rcodes.Count DNS.NXDomain DNS.NXDomain.Name DNS.NXDomain.Count DNS.Answers DNS.Answers.Name

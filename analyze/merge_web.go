@@ -65,6 +65,7 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 		if err := addClients(q, n.Count, n.Clients, n.ClientsTotal); err != nil {
 			return err
 		}
+		q.err += n.CountError
 	}
 	w.hellos += t.ClientHellos
 	w.withoutSNI += t.WithoutSNI
@@ -100,7 +101,7 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn)}
 	t.ServerNames = make([]NamedCount, 0, len(w.sni))
 	for name, q := range w.sni {
-		n := NamedCount{Name: name, Count: q.count}
+		n := NamedCount{Name: name, Count: q.count, CountError: q.err}
 		n.Clients, n.ClientsTotal = q.listed()
 		t.ServerNames = append(t.ServerNames, n)
 	}

@@ -26,6 +26,44 @@ type Summary struct {
 	// Names maps addresses to names learnt from the capture (DNS answers,
 	// TLS server names, HTTP Host headers), sorted by address.
 	Names []Name `json:"names"`
+	// Estimates lists the lists whose keys outnumbered what the analysis
+	// keeps (MaxTracked per list), and how far their counts may be off.
+	// Empty when every count in the Summary is exact, as it is for all
+	// but floods, scans and captures of very many conversations.
+	Estimates []Estimate `json:"estimates"`
+}
+
+// MaxTracked is how many keys the analysis keeps per list of sources,
+// destinations, IP conversations, transport conversations and DNS query
+// names. Up to that many distinct keys, every count is exact. Past it, a
+// list becomes a Space-Saving heavy-hitter summary: a new key takes the
+// place of the key with the fewest packets (queries, for DNS names), which
+// then counts as the new key's possible error. Memory stays bounded
+// however many keys a flood brings, and the heavy keys stay listed.
+const MaxTracked = 100_000
+
+// Estimate describes one list that switched from exact counts to a
+// heavy-hitter summary. For each listed key, the true count is between the
+// count shown and that count plus the entry's error (PacketsError,
+// BytesError or CountError, when not zero); a key whose count is not
+// exact always has an error. No key missing from the list has more than
+// MaxError (in Unit), so any key heavier than that is listed.
+type Estimate struct {
+	// List is the Summary field: "sources", "destinations",
+	// "conversations.ip", "conversations.transport" or "dns.queries".
+	List string `json:"list"`
+	// Unit is what ranks the keys: "packets" or "queries".
+	Unit string `json:"unit"`
+	// Tracked is how many keys the list kept (MaxTracked).
+	Tracked int `json:"tracked"`
+	// Replaced counts the times a new key took a kept key's place.
+	Replaced int64 `json:"replaced"`
+	// MaxError bounds, in Unit, both what a listed count may miss and
+	// what a key missing from the list may have.
+	MaxError int64 `json:"max_error"`
+	// MaxErrorBytes is MaxError in bytes (MaxError times the longest IP
+	// packet of the capture), for lists that count bytes.
+	MaxErrorBytes int64 `json:"max_error_bytes,omitempty"`
 }
 
 // Capture describes the capture file itself and accounts for every packet in it:
@@ -83,6 +121,11 @@ type Endpoint struct {
 	IP      string `json:"ip"`
 	Packets int64  `json:"packets"`
 	Bytes   int64  `json:"bytes"` // sum of IP total lengths
+	// PacketsError and BytesError are set in an estimated list (see
+	// Summary.Estimates) for an address that took another's place: up to
+	// that many more packets and bytes may be its own.
+	PacketsError int64 `json:"packets_error,omitempty"`
+	BytesError   int64 `json:"bytes_error,omitempty"`
 }
 
 // Count is a name with how often it was seen.
@@ -186,7 +229,9 @@ type Conversations struct {
 	// Transport lists TCP and UDP conversations by (protocol, A, port, B, port),
 	// bytes desc, at most MaxTransportConversations of them.
 	Transport []Conversation `json:"transport"`
-	// TransportTotal is how many transport conversations there were.
+	// TransportTotal is how many transport conversations there were. When
+	// the list is estimated (see Summary.Estimates), it is an upper bound:
+	// the conversations kept plus the times one took another's place.
 	TransportTotal int64 `json:"transport_total"`
 }
 
@@ -208,6 +253,12 @@ type Conversation struct {
 	First           string  `json:"first"`
 	Last            string  `json:"last"`
 	DurationSeconds float64 `json:"duration_seconds"`
+	// PacketsError and BytesError are set in an estimated list (see
+	// Summary.Estimates) for a conversation that took another's place: up
+	// to that many more packets and bytes (either way) may be its own, and
+	// it may have started before First.
+	PacketsError int64 `json:"packets_error,omitempty"`
+	BytesError   int64 `json:"bytes_error,omitempty"`
 }
 
 // Ports counts TCP and UDP traffic per port, as source and as destination.
@@ -355,4 +406,7 @@ type NamedCount struct {
 	Count        int64     `json:"count"`
 	Clients      []IPCount `json:"clients"`
 	ClientsTotal int64     `json:"clients_total"`
+	// CountError is set in an estimated list (see Summary.Estimates) for a
+	// name that took another's place: up to that many more may be its own.
+	CountError int64 `json:"count_error,omitempty"`
 }

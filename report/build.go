@@ -79,8 +79,8 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "IP packets", Value: thousands(c.IPPackets)},
 		{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
 		{Label: "Duration", Value: humanDuration(c.DurationSeconds)},
-		{Label: "Source IPs", Value: thousands(int64(len(s.Sources)))},
-		{Label: "Destination IPs", Value: thousands(int64(len(s.Destinations)))},
+		keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
+		keyCard("Destination IPs", len(s.Destinations), estimateOf(s, "destinations")),
 		{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
 		{Label: "HTTP requests", Value: thousands(s.HTTP.TotalRequests)},
 		{Label: "TLS server names", Value: thousands(int64(len(s.TLS.ServerNames)))},
@@ -107,12 +107,12 @@ func build(s *analyze.Summary, o Options) *pageData {
 
 	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
-	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top))
-	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top))
-	d.add(conversationSection(s.Conversations, nm, loc, o.Top))
+	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top, estimateOf(s, "sources")))
+	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top, estimateOf(s, "destinations")))
+	d.add(conversationSection(s.Conversations, nm, loc, o.Top, estimateOf(s, "conversations.ip"), estimateOf(s, "conversations.transport")))
 	d.add(portSection(s.Ports, o.Top))
 	d.add(protocolSection(s.Protocols))
-	dns := dnsSection(s.DNS, nm, o.Top)
+	dns := dnsSection(s.DNS, nm, o.Top, estimateOf(s, "dns.queries"))
 	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
 	d.add(dns)
 	d.add(httpSection(s.HTTP, o.Top))
@@ -150,7 +150,45 @@ func moreNote(shown, total int, what string) string {
 	return fmt.Sprintf("Showing the top %s of %s %s (--top); the JSON lists all of them.", thousands(int64(shown)), thousands(int64(total)), what)
 }
 
-func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.Capture, nm namer, top int) section {
+// estimateOf returns the Estimate of a Summary list, nil when the list is exact.
+func estimateOf(s *analyze.Summary, list string) *analyze.Estimate {
+	for i := range s.Estimates {
+		if s.Estimates[i].List == list {
+			return &s.Estimates[i]
+		}
+	}
+	return nil
+}
+
+// keyCard is a card counting the keys of a list, "100,000+" when the list
+// is an estimate that kept fewer keys than there were.
+func keyCard(label string, n int, e *analyze.Estimate) fact {
+	f := fact{Label: label, Value: thousands(int64(n))}
+	if e != nil {
+		f.Value += "+"
+		f.Title = fmt.Sprintf("more than the %s kept: the list is a heavy-hitter estimate", thousands(int64(e.Tracked)))
+	}
+	return f
+}
+
+// estimateNote explains an estimated list under its section's intro.
+func estimateNote(e *analyze.Estimate, what, one string) string {
+	if e == nil {
+		return ""
+	}
+	bytes := ""
+	if e.MaxErrorBytes > 0 {
+		bytes = fmt.Sprintf(" (%s bytes)", thousands(e.MaxErrorBytes))
+	}
+	return fmt.Sprintf("Estimated: there were more distinct %s than the %s kept, so this list is a heavy-hitter (Space-Saving) estimate; "+
+		"%s times a new one took the place of the one with the fewest %s. "+
+		"No %s missing from the list has more than %s %s%s, and a listed count may miss at most that many: "+
+		"the column \u201cmay miss\u201d gives each row's bound (0 where the count is exact).",
+		what, thousands(int64(e.Tracked)), thousands(e.Replaced), e.Unit,
+		one, thousands(e.MaxError), e.Unit, bytes)
+}
+
+func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.Capture, nm namer, top int, est *analyze.Estimate) section {
 	n := limit(len(eps), top)
 	byPackets := make([]barItem, n)
 	for i, e := range eps[:n] {
@@ -171,21 +209,41 @@ func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.C
 			hbar("chart-"+id+"-bytes", title+" by bytes", "IP bytes", "bytes", byteItems),
 		},
 	}
+	if note := estimateNote(est, "addresses", "address"); note != "" {
+		sec.Notes = append(sec.Notes, note)
+	}
 	t := &table{
 		Caption: title + " by packets",
 		Columns: []column{{"#", true}, {"IP address", false}, {"Names seen in the capture", false}, {"Packets", true}, {"% of IP packets", true}, {"Bytes", true}},
 		More:    moreNote(n, len(eps), "addresses"),
 	}
+	if est != nil {
+		t.Columns = append(t.Columns, column{"May miss (packets)", true})
+	}
 	for i, e := range eps[:n] {
-		t.Rows = append(t.Rows, []cell{
+		row := []cell{
 			num(int64(i + 1)), {Text: e.IP}, {Text: nm.names(e.IP), Title: nm.all(e.IP)}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
-		})
+		}
+		if est != nil {
+			row = append(row, missCell(e.PacketsError, e.BytesError))
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	sec.Tables = append(sec.Tables, t)
 	return sec
 }
 
-func dnsSection(dns analyze.DNS, nm namer, top int) section {
+// missCell shows what an estimated row may miss: packets (or queries),
+// with the bytes on hover.
+func missCell(n, bytes int64) cell {
+	c := num(n)
+	if bytes > 0 {
+		c.Title = "and up to " + thousands(bytes) + " bytes"
+	}
+	return c
+}
+
+func dnsSection(dns analyze.DNS, nm namer, top int, est *analyze.Estimate) section {
 	n := limit(len(dns.Queries), top)
 	items := bars(dns.Queries, n, func(q analyze.DNSQuery) barItem { return nameBar(q.Name, q.Count) })
 	sec := section{
@@ -195,13 +253,23 @@ func dnsSection(dns analyze.DNS, nm namer, top int) section {
 			thousands(dns.TotalQueries), thousands(int64(len(dns.Queries))), thousands(dns.Responses)),
 		Charts: []chart{hbar("chart-dns", "Top DNS query names by queries", "queries", "count", items)},
 	}
+	if note := estimateNote(est, "names", "name"); note != "" {
+		sec.Notes = append(sec.Notes, note)
+	}
 	t := &table{
 		Caption: "DNS query names by queries",
 		Columns: []column{{"#", true}, {"Name", false}, {"Queries", true}, {"Clients that asked", false}},
 		More:    moreNote(n, len(dns.Queries), "names"),
 	}
+	if est != nil {
+		t.Columns = append(t.Columns, column{"May miss (queries)", true})
+	}
 	for i, q := range dns.Queries[:n] {
-		t.Rows = append(t.Rows, []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}})
+		row := []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}}
+		if est != nil {
+			row = append(row, missCell(q.CountError, 0))
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	sec.Tables = append(sec.Tables, t)
 	return sec
