@@ -369,11 +369,7 @@ func reuseSummary(cfg *batchConfig, c *batchCapture, htmlOut, jsonOut string) *a
 }
 
 // encodeSummary writes s as the indented JSON of --json.
-func encodeSummary(w io.Writer, s *analyze.Summary) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(s)
-}
+func encodeSummary(w io.Writer, s *analyze.Summary) error { return analyze.WriteJSON(w, s) }
 
 // discovery is what the inputs hold.
 type discovery struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -127,11 +126,7 @@ func reportAction(c *cli.Context) error {
 	if jsonOut == "" {
 		return nil
 	}
-	writeJSON := func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
-	}
+	writeJSON := func(w io.Writer) error { return analyze.WriteJSON(w, sum) }
 	if jsonOut == "-" {
 		return writeJSON(c.App.Writer)
 	}

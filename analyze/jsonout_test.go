@@ -1,0 +1,62 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+)
+
+// TestWriteJSONMatchesEncoder: WriteJSON writes the same bytes as
+// encoding/json's indented Encoder, for every testdata capture and for a
+// Summary with estimated lists and errors, with long slices streamed and
+// (streamMin 0) with every slice streamed.
+func TestWriteJSONMatchesEncoder(t *testing.T) {
+	paths, err := filepath.Glob("../testdata/*.pcap*")
+	if err != nil || len(paths) < 20 {
+		t.Fatalf("testdata captures: %v, %v", paths, err)
+	}
+	var sums []*Summary
+	for _, p := range paths {
+		s, err := File(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, s)
+	}
+	func() {
+		defer func(n int) { trackedKeys = n }(trackedKeys)
+		trackedKeys = 3
+		s, err := File("../testdata/http_espn_browsing.pcapng", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Estimates) == 0 {
+			t.Fatal("no estimates with 3 keys kept")
+		}
+		sums = append(sums, s)
+	}()
+	defer func(n int) { streamMin = n }(streamMin)
+	for _, sm := range []int{64, 0} {
+		streamMin = sm
+		for i, s := range sums {
+			var want, got bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(s); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&got, s); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				n := 0
+				for n < min(got.Len(), want.Len()) && got.Bytes()[n] == want.Bytes()[n] {
+					n++
+				}
+				t.Errorf("summary %d (%s), streamMin %d: differs from the Encoder at byte %d: %q vs %q",
+					i, s.Capture.Path, sm, n, got.Bytes()[n:min(got.Len(), n+80)], want.Bytes()[n:min(want.Len(), n+80)])
+			}
+		}
+	}
+}
