@@ -181,19 +181,68 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	}
 	a.transport[h.proto].add(n)
 	a.maxLen = max(a.maxLen, n)
-	addEndpoint(&a.src, h.src, n)
-	addEndpoint(&a.dst, h.dst, n)
-	a.conv.addIP(h.src, h.dst, n, ts)
-
-	kind := a.upper(&h, reason, offset, ts)
+	var kind app
+	if reason == "" && h.payload != nil && !h.fragment && (h.proto == protoTCP || h.proto == protoUDP) {
+		kind = a.flowPacket(&h, offset, ts)
+	} else {
+		addEndpoint(&a.src, a.src.slot(h.src), n)
+		addEndpoint(&a.dst, a.dst.slot(h.dst), n)
+		a.conv.addIP(a.conv.pairSlot(h.src, h.dst), h.src, h.dst, n, ts)
+		kind = a.upper(&h, reason, offset)
+	}
 	if timed {
 		a.timeline.add(ts, n, kind)
 	}
 }
 
-// upper analyses what an IP packet carries (ICMP, TCP, UDP, DNS) and
-// returns its application protocol.
-func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64, ts time.Time) app {
+// flowPacket counts a TCP or UDP packet. Its flow is looked up first, and
+// the flow remembers the slots of its addresses and of its address pair:
+// a packet of a known flow then costs one map lookup, not four. (Slots
+// are checked against the key before use, as an eviction may have given
+// one to another key.)
+func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
+	n := h.length
+	sport, dport, payload, reason := transport(h.proto, h.payload)
+	if reason != "" {
+		addEndpoint(&a.src, a.src.slot(h.src), n)
+		addEndpoint(&a.dst, a.dst.slot(h.dst), n)
+		a.conv.addIP(a.conv.pairSlot(h.src, h.dst), h.src, h.dst, n, ts)
+		a.decodeError(offset, reason, "")
+		return appNone
+	}
+	fs, fwd := a.conv.flowSlot(h.proto, h.src, h.dst, sport, dport)
+	f := &a.conv.flows.slots[fs].val
+	c := &f.cache
+	d := 0
+	if !fwd {
+		d = 1
+	}
+	addEndpoint(&a.src, cachedSlot(&a.src, &c.src[d], h.src), n)
+	addEndpoint(&a.dst, cachedSlot(&a.dst, &c.dst[d], h.dst), n)
+	ps := c.pair
+	if k := orderedPair(h.src, h.dst); ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != k {
+		ps = a.conv.pairSlot(h.src, h.dst)
+		c.pair = ps
+	}
+	a.conv.addIP(ps, h.src, h.dst, n, ts)
+	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
+	return a.application(h, kind, dir, sport, dport, payload, offset)
+}
+
+// cachedSlot returns the slot of ip in h, trying *cache first and
+// remembering the slot there.
+func cachedSlot(h *hitters[netip.Addr, int64], cache *int32, ip netip.Addr) int32 {
+	s := *cache
+	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != ip {
+		s = h.slot(ip)
+		*cache = s
+	}
+	return s
+}
+
+// upper analyses what an IP packet other than a whole TCP or UDP one
+// carries (ICMP), and records the decode error of a broken IP header.
+func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64) app {
 	if ipReason != "" {
 		a.decodeError(offset, ipReason, "")
 		return appNone
@@ -201,8 +250,7 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64, ts time.Tim
 	if h.payload == nil || h.fragment {
 		return appNone
 	}
-	switch h.proto {
-	case protoICMP, protoICMPv6:
+	if h.proto == protoICMP || h.proto == protoICMPv6 {
 		if len(h.payload) >= 2 {
 			v := uint8(4)
 			if h.proto == protoICMPv6 {
@@ -210,17 +258,14 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64, ts time.Tim
 			}
 			a.icmp[icmpKey{v, h.payload[0], h.payload[1]}]++
 		}
-		return appNone
-	case protoTCP, protoUDP:
-	default:
-		return appNone
 	}
-	sport, dport, payload, reason := transport(h.proto, h.payload)
-	if reason != "" {
-		a.decodeError(offset, reason, "")
-		return appNone
-	}
-	kind, dir := a.conv.addTransport(h.proto, h.src, h.dst, sport, dport, h.length, ts, payload)
+	// TCP and UDP, when their IP header is whole, go to flowPacket.
+	return appNone
+}
+
+// application analyses the content of a TCP or UDP packet: HTTP and TLS
+// messages, DNS.
+func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dport uint16, payload []byte, offset int64) app {
 	a.apps[kind].add(h.length)
 	if h.proto == protoTCP && len(payload) > 0 {
 		a.web.segment(dir, tcpSeq(h.payload), payload, h.src, h.dst)
@@ -257,9 +302,8 @@ const maxKeys = 100_000
 // trackedKeys is MaxTracked; tests lower it.
 var trackedKeys = MaxTracked
 
-// addEndpoint counts a packet of n bytes for ip.
-func addEndpoint(h *hitters[netip.Addr, int64], ip netip.Addr, n int64) {
-	s := h.slot(ip)
+// addEndpoint counts a packet of n bytes for slot s.
+func addEndpoint(h *hitters[netip.Addr, int64], s int32, n int64) {
 	h.slots[s].val += n
 	h.add(s)
 }

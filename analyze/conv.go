@@ -31,6 +31,16 @@ type flowCount struct {
 	app app
 	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
 	dir [2]dirState
+	// cache holds the slots of the flow's addresses and pair.
+	cache flowCache
+}
+
+// flowCache is where a flow's keys were last found in the address and
+// pair hitters. Index 0 is for packets from A to B, 1 for B to A. Every
+// slot is checked against its key before use, so any value is safe.
+type flowCache struct {
+	src, dst [2]int32
+	pair     int32
 }
 
 func (c *convCount) add(forward bool, n int64, ts time.Time) {
@@ -103,26 +113,41 @@ func newConversations(capacity int) conversations {
 	}
 }
 
-// addIP counts an IP packet between src and dst. ts is zero for untimed packets.
-func (c *conversations) addIP(src, dst netip.Addr, n int64, ts time.Time) {
-	k, fwd := pairKey{src, dst}, true
+// orderedPair is the key of the pair of src and dst.
+func orderedPair(src, dst netip.Addr) pairKey {
 	if dst.Less(src) {
-		k, fwd = pairKey{dst, src}, false
+		return pairKey{dst, src}
 	}
-	s := c.pairs.slot(k)
-	c.pairs.slots[s].val.add(fwd, n, ts)
+	return pairKey{src, dst}
+}
+
+// pairSlot returns the slot of the pair of src and dst.
+func (c *conversations) pairSlot(src, dst netip.Addr) int32 {
+	return c.pairs.slot(orderedPair(src, dst))
+}
+
+// addIP counts an IP packet from src to dst in pair slot s. ts is zero
+// for untimed packets.
+func (c *conversations) addIP(s int32, src, dst netip.Addr, n int64, ts time.Time) {
+	c.pairs.slots[s].val.add(!dst.Less(src), n, ts)
 	c.pairs.add(s)
 }
 
-// addTransport counts a TCP or UDP packet and returns its application
-// (recognised from the flow's content when it ever was, else by port) and
-// the state of the packet's direction of the flow.
-func (c *conversations) addTransport(proto uint8, src, dst netip.Addr, sport, dport uint16, n int64, ts time.Time, payload []byte) (app, *dirState) {
+// flowSlot returns the slot of a TCP or UDP packet's flow, and whether the
+// packet goes from the flow's A to its B.
+func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport uint16) (int32, bool) {
 	k, fwd := flowKey{a: src, b: dst, aPort: sport, bPort: dport, proto: proto}, true
 	if dst.Less(src) || (dst == src && dport < sport) {
 		k, fwd = flowKey{a: dst, b: src, aPort: dport, bPort: sport, proto: proto}, false
 	}
-	s := c.flows.slot(k)
+	return c.flows.slot(k), fwd
+}
+
+// addTransport counts a TCP or UDP packet of the flow in slot s and
+// returns its application (recognised from the flow's content when it
+// ever was, else by port) and the state of the packet's direction of the
+// flow.
+func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dport uint16, n int64, ts time.Time, payload []byte) (app, *dirState) {
 	cc := &c.flows.slots[s].val
 	cc.add(fwd, n, ts)
 	c.flows.add(s)
