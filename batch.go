@@ -47,6 +47,7 @@ type batchConfig struct {
 	quiet        bool
 	skipExisting bool
 	interval     time.Duration
+	keys         int
 	report       report.Options
 	stdout       io.Writer
 	stderr       io.Writer
@@ -92,7 +93,7 @@ func batchAction(c *cli.Context, rep report.Options) error {
 	cfg := &batchConfig{
 		inputs: args, outDir: out, jsonOut: c.String("json"),
 		jobs: c.Int("jobs"), quiet: c.Bool("quiet"), skipExisting: c.Bool("skip-existing"),
-		interval: c.Duration("interval"), report: rep,
+		interval: c.Duration("interval"), keys: c.Int("keys"), report: rep,
 		stdout: c.App.Writer, stderr: c.App.ErrWriter,
 	}
 	if f, ok := cfg.stderr.(*os.File); ok && !cfg.quiet && term.IsTerminal(int(f.Fd())) {
@@ -324,7 +325,7 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 	// count the bytes as they are read. Read hashes them on the way, in
 	// this worker, instead of on another core: in a batch the other
 	// workers keep every core busy anyway.
-	sum, err := analyze.Read(c.path, prog.reader(f), analyze.Options{Interval: cfg.interval})
+	sum, err := analyze.Read(c.path, prog.reader(f), analyze.Options{Interval: cfg.interval, Keys: cfg.keys})
 	if err != nil {
 		return nil, false, err
 	}

@@ -56,6 +56,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
 			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins, e.g. 1s, 500ms, 1m"},
+			&cli.IntFlag{Name: "keys", Value: analyze.DefaultKeys, Usage: "keep at most `N` sources, destinations, IP pairs, TCP/UDP conversations and DNS names each; past N a list keeps its heaviest keys, with stated error bounds (memory grows by up to 1 KB per key)"},
 			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
@@ -78,6 +79,9 @@ func reportAction(c *cli.Context) error {
 	}
 	if c.Duration("interval") <= 0 {
 		return usageError{"--interval must be positive"}
+	}
+	if c.Int("keys") <= 0 {
+		return usageError{"--keys must be positive"}
 	}
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
@@ -105,9 +109,9 @@ func reportAction(c *cli.Context) error {
 
 	var sum *analyze.Summary
 	if in == analyze.Stdin {
-		sum, err = analyze.Read("stdin", c.App.Reader, analyze.Options{Interval: c.Duration("interval")})
+		sum, err = analyze.Read("stdin", c.App.Reader, analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")})
 	} else {
-		sum, err = analyze.File(in, analyze.Options{Interval: c.Duration("interval")})
+		sum, err = analyze.File(in, analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")})
 	}
 	if err != nil {
 		return err

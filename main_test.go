@@ -245,3 +245,49 @@ func TestSummaryCommand(t *testing.T) {
 		t.Error("summary without a capture did not fail")
 	}
 }
+
+// TestKeysFlag: --keys bounds the lists; past it the JSON states the
+// estimate and the report shows the bound, and the totals stay exact.
+func TestKeysFlag(t *testing.T) {
+	dir := t.TempDir()
+	capture := abs(t, "testdata/http_espn_browsing.pcapng")
+	stdout, stderr, err := runCLI(t, dir, nil, "report", capture, "-o", "out.html", "--json", "-", "--keys", "5")
+	if err != nil {
+		t.Fatalf("run: %v (stderr %q)", err, stderr)
+	}
+	var s, exact analyze.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err = runCLI(t, dir, nil, "report", capture, "-o", "exact.html", "--json", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(stdout), &exact); err != nil {
+		t.Fatal(err)
+	}
+	if len(exact.Estimates) != 0 || len(exact.Sources) <= 5 {
+		t.Fatalf("default run: %d estimates, %d sources", len(exact.Estimates), len(exact.Sources))
+	}
+	if len(s.Sources) != 5 || len(s.Estimates) == 0 || s.Estimates[0].List != "sources" || s.Estimates[0].Tracked != 5 {
+		t.Fatalf("--keys 5: %d sources, estimates %+v", len(s.Sources), s.Estimates)
+	}
+	if s.Capture.IPPackets != exact.Capture.IPPackets || s.Capture.IPBytes != exact.Capture.IPBytes {
+		t.Errorf("totals changed with --keys: %+v vs %+v", s.Capture, exact.Capture)
+	}
+	// The heaviest source is the same, its count within its error.
+	top, truth := s.Sources[0], exact.Sources[0]
+	if top.IP != truth.IP || top.Packets > truth.Packets || top.Packets+top.PacketsError < truth.Packets {
+		t.Errorf("top source %+v, exactly %+v", top, truth)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "out.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("heavy-hitter (Space-Saving) estimate")) || !bytes.Contains(html, []byte("May miss (packets)")) {
+		t.Error("the report does not show the estimate")
+	}
+	if _, stderr, err := runCLI(t, dir, nil, "report", capture, "--keys", "0"); err == nil || !strings.Contains(stderr+err.Error(), "--keys must be positive") {
+		t.Errorf("--keys 0: err %v, stderr %q", err, stderr)
+	}
+}

@@ -80,15 +80,19 @@ func newAnalyzer(opts Options) *analyzer {
 	if iv <= 0 {
 		iv = DefaultInterval
 	}
+	keys := opts.Keys
+	if keys <= 0 {
+		keys = DefaultKeys
+	}
 	a := &analyzer{
 		interval:     int64(iv),
 		links:        map[layers.LinkType]*linkDecoder{},
 		errorReasons: map[string]int64{},
-		src:          newHitters[netip.Addr, int64](trackedKeys),
-		dst:          newHitters[netip.Addr, int64](trackedKeys),
-		dns:          newDNSCounter(),
+		src:          newHitters[netip.Addr, int64](keys),
+		dst:          newHitters[netip.Addr, int64](keys),
+		dns:          newDNSCounter(keys),
 		timeline:     newTimeline(int64(iv)),
-		conv:         newConversations(trackedKeys),
+		conv:         newConversations(keys),
 		arp:          newARPCounter(),
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),
@@ -97,8 +101,8 @@ func newAnalyzer(opts Options) *analyzer {
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
 	a.dns.names.onEvict = func(c *clientCount) {
-		clear(c.clients)
-		a.dns.spareMap = c.clients
+		c.reset()
+		a.dns.spare = c.few
 	}
 	a.conv.flows.onEvict = func(c *flowCount) {
 		// A flow that loses its place gives back its stream buffers.
@@ -298,9 +302,6 @@ func (a *analyzer) classify(counter *int64) {
 // keys are counted in the totals and in a warning but not listed; keys
 // already listed keep exact counts.
 const maxKeys = 100_000
-
-// trackedKeys is MaxTracked; tests lower it.
-var trackedKeys = MaxTracked
 
 // addEndpoint counts a packet of n bytes for slot s.
 func addEndpoint(h *hitters[netip.Addr, int64], s int32, n int64) {

@@ -513,14 +513,13 @@ func TestDecoderPanicIsRecovered(t *testing.T) {
 
 // TestFloodKeepsHeavyHitters floods the analysis with many more distinct
 // sources, conversations and DNS names than it keeps (a capacity of 500
-// here, MaxTracked in use), hiding a few heavy keys among them, and checks
+// here, DefaultKeys in use), hiding a few heavy keys among them, and checks
 // every list against the true counts the test keeps itself: each listed
 // count within its stated error, no unlisted key heavier than the
 // estimate's MaxError, the heavy keys first and in their true order, and
 // the totals exact.
 func TestFloodKeepsHeavyHitters(t *testing.T) {
-	defer func(n int) { trackedKeys = n }(trackedKeys)
-	trackedKeys = 500
+	const keys = 500
 
 	type counts struct{ packets, bytes int64 }
 	truth := map[string]map[string]*counts{"sources": {}, "destinations": {}, "conversations.ip": {}, "dns.queries": {}}
@@ -574,7 +573,7 @@ func TestFloodKeepsHeavyHitters(t *testing.T) {
 			netip.AddrFrom4([4]byte{198, 51, byte(v >> 24), byte(v)}).String(),
 			fmt.Sprintf("%08x.victim.example", v), int(v%200))
 	}
-	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{Keys: keys})
 	if s.Capture.IPPackets != int64(len(pkts)) || s.Capture.IPBytes != ipBytes || s.DNS.TotalQueries != int64(len(pkts)) {
 		t.Errorf("totals: %d packets, %d bytes, %d queries; want %d, %d, %d", s.Capture.IPPackets, s.Capture.IPBytes, s.DNS.TotalQueries, len(pkts), ipBytes, len(pkts))
 	}
@@ -604,15 +603,15 @@ func TestFloodKeepsHeavyHitters(t *testing.T) {
 	for list, want := range truth {
 		e, ok := estimates[list]
 		if !ok {
-			t.Errorf("%s: no estimate, with %d distinct keys kept in %d", list, len(want), trackedKeys)
+			t.Errorf("%s: no estimate, with %d distinct keys kept in %d", list, len(want), keys)
 			continue
 		}
-		if e.Tracked != trackedKeys || e.MaxError <= 0 || e.Replaced < int64(len(want)-trackedKeys) {
+		if e.Tracked != keys || e.MaxError <= 0 || e.Replaced < int64(len(want)-keys) {
 			t.Errorf("%s: estimate %+v with %d distinct keys", list, e, len(want))
 		}
 		got := lists[list]
-		if len(got) != trackedKeys {
-			t.Errorf("%s: %d listed, want %d", list, len(got), trackedKeys)
+		if len(got) != keys {
+			t.Errorf("%s: %d listed, want %d", list, len(got), keys)
 		}
 		listed := map[string]bool{}
 		var sum int64
@@ -681,8 +680,6 @@ func TestFloodKeepsHeavyHitters(t *testing.T) {
 // TestExactBelowCapacity: a list with no more keys than it keeps is exact,
 // with no estimate and no errors.
 func TestExactBelowCapacity(t *testing.T) {
-	defer func(n int) { trackedKeys = n }(trackedKeys)
-	trackedKeys = 3
 	pkts := []testPacket{
 		{t0, udpFrame(t, "10.0.0.1", "10.0.0.9", 1, 2, nil)},
 		{t0, udpFrame(t, "10.0.0.2", "10.0.0.9", 1, 2, nil)},
@@ -690,12 +687,12 @@ func TestExactBelowCapacity(t *testing.T) {
 		{t0, udpFrame(t, "10.0.0.3", "10.0.0.9", 1, 2, nil)},
 		{t0, udpFrame(t, "10.0.0.2", "10.0.0.9", 1, 2, nil)},
 	}
-	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{Keys: 3})
 	if len(s.Estimates) != 0 || len(s.Sources) != 3 || s.Sources[0] != (Endpoint{IP: "10.0.0.2", Packets: 2, Bytes: 56}) {
 		t.Errorf("estimates %+v, sources %+v", s.Estimates, s.Sources)
 	}
 	pkts = append(pkts, testPacket{t0, udpFrame(t, "10.0.0.4", "10.0.0.9", 1, 2, nil)})
-	s = analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	s = analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{Keys: 3})
 	// The fourth source takes the place of the lightest (10.0.0.1, one
 	// packet): listed with one packet of its own and an error of one.
 	want := []Endpoint{{IP: "10.0.0.2", Packets: 2, Bytes: 56}, {IP: "10.0.0.3", Packets: 2, Bytes: 56}, {IP: "10.0.0.4", Packets: 1, Bytes: 28, PacketsError: 1, BytesError: 28}}

@@ -26,8 +26,8 @@ type dnsCounter struct {
 	msg layers.DNS
 	// names counts queries (the weight) and their clients by name.
 	names     hitters[string, clientCount]
-	spareMap  map[netip.Addr]int64 // an evicted name's clients map, cleared for reuse
-	key       []byte               // scratch: lower-cased name or answer key, reused
+	spare     []ipCount // an evicted name's client slice, for reuse
+	key       []byte    // scratch: lower-cased name or answer key, reused
 	queries   int64
 	responses int64
 	types     map[layers.DNSType]int64
@@ -47,9 +47,9 @@ type dnsCounter struct {
 	learn func(ip netip.Addr, name []byte)
 }
 
-func newDNSCounter() dnsCounter {
+func newDNSCounter(keys int) dnsCounter {
 	return dnsCounter{
-		names: newHitters[string, clientCount](trackedKeys), key: make([]byte, 0, 512),
+		names: newHitters[string, clientCount](keys), key: make([]byte, 0, 512),
 		types: map[layers.DNSType]int64{}, rcodes: map[layers.DNSResponseCode]int64{},
 		nxdomain: nameCounts{}, answers: nameCounts{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
@@ -167,12 +167,7 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 	s, ok := d.names.index[string(b)]
 	if !ok {
 		s = d.names.insert(string(b))
-		m := d.spareMap
-		if m == nil {
-			m = map[netip.Addr]int64{}
-		}
-		d.spareMap = nil
-		d.names.slots[s].val.clients = m
+		d.names.slots[s].val.few, d.spare = d.spare, nil
 	}
 	d.names.slots[s].val.add(client)
 	d.names.add(s)

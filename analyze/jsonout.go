@@ -12,7 +12,7 @@ import (
 // WriteJSON writes s as indented JSON (two spaces, a newline at the end):
 // the bytes of a json.Encoder with SetIndent("", "  "), written as they
 // are made. The Encoder builds the whole document in memory first, which
-// for a flood's Summary (five lists of MaxTracked keys) is over 100 MB on
+// for a flood's Summary (five lists of DefaultKeys keys) is over 100 MB on
 // top of the Summary itself; here only one list entry is held at a time.
 func WriteJSON(w io.Writer, s *Summary) error {
 	bw := bufio.NewWriterSize(w, 64<<10)

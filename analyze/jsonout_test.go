@@ -24,18 +24,14 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 		}
 		sums = append(sums, s)
 	}
-	func() {
-		defer func(n int) { trackedKeys = n }(trackedKeys)
-		trackedKeys = 3
-		s, err := File("../testdata/http_espn_browsing.pcapng", Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(s.Estimates) == 0 {
-			t.Fatal("no estimates with 3 keys kept")
-		}
-		sums = append(sums, s)
-	}()
+	s, err := File("../testdata/http_espn_browsing.pcapng", Options{Keys: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Estimates) == 0 {
+		t.Fatal("no estimates with 3 keys kept")
+	}
+	sums = append(sums, s)
 	defer func(n int) { streamMin = n }(streamMin)
 	for _, sm := range []int{64, 0} {
 		streamMin = sm

@@ -27,20 +27,11 @@ type Summary struct {
 	// TLS server names, HTTP Host headers), sorted by address.
 	Names []Name `json:"names"`
 	// Estimates lists the lists whose keys outnumbered what the analysis
-	// keeps (MaxTracked per list), and how far their counts may be off.
+	// keeps (Options.Keys per list), and how far their counts may be off.
 	// Empty when every count in the Summary is exact, as it is for all
 	// but floods, scans and captures of very many conversations.
 	Estimates []Estimate `json:"estimates"`
 }
-
-// MaxTracked is how many keys the analysis keeps per list of sources,
-// destinations, IP conversations, transport conversations and DNS query
-// names. Up to that many distinct keys, every count is exact. Past it, a
-// list becomes a Space-Saving heavy-hitter summary: a new key takes the
-// place of the key with the fewest packets (queries, for DNS names), which
-// then counts as the new key's possible error. Memory stays bounded
-// however many keys a flood brings, and the heavy keys stay listed.
-const MaxTracked = 100_000
 
 // Estimate describes one list that switched from exact counts to a
 // heavy-hitter summary. For each listed key, the true count is between the
@@ -54,7 +45,7 @@ type Estimate struct {
 	List string `json:"list"`
 	// Unit is what ranks the keys: "packets" or "queries".
 	Unit string `json:"unit"`
-	// Tracked is how many keys the list kept (MaxTracked).
+	// Tracked is how many keys the list kept (Options.Keys).
 	Tracked int `json:"tracked"`
 	// Replaced counts the times a new key took a kept key's place.
 	Replaced int64 `json:"replaced"`

@@ -56,22 +56,58 @@ type web struct {
 type urlCount struct{ clientCount }
 
 // clientCount is a count with the clients behind it, at most
-// maxClientsPerName of them remembered.
+// maxClientsPerName of them remembered. Most names and URLs have a client
+// or two, so the first few are kept in a slice and a map is made only
+// past fewClients: a map per key was most of the memory of the 10 GB
+// generated capture (30,000 URLs).
 type clientCount struct {
 	count, clientsTotal int64
-	clients             map[netip.Addr]int64
+	few                 []ipCount
+	many                map[netip.Addr]int64 // all clients, once there are more than fewClients
 }
+
+type ipCount struct {
+	ip netip.Addr
+	n  int64
+}
+
+const fewClients = 8
 
 func (c *clientCount) add(client netip.Addr) {
 	c.count++
-	if n, ok := c.clients[client]; ok {
-		c.clients[client] = n + 1
+	if c.many != nil {
+		if n, ok := c.many[client]; ok {
+			c.many[client] = n + 1
+			return
+		}
+		c.clientsTotal++
+		if len(c.many) < maxClientsPerName {
+			c.many[client] = 1
+		}
 		return
 	}
-	c.clientsTotal++
-	if len(c.clients) < maxClientsPerName {
-		c.clients[client] = 1
+	for i := range c.few {
+		if c.few[i].ip == client {
+			c.few[i].n++
+			return
+		}
 	}
+	c.clientsTotal++
+	if len(c.few) < fewClients {
+		c.few = append(c.few, ipCount{client, 1})
+		return
+	}
+	c.many = make(map[netip.Addr]int64, 2*fewClients)
+	for _, f := range c.few {
+		c.many[f.ip] = f.n
+	}
+	c.many[client] = 1
+	c.few = nil
+}
+
+// reset empties c, keeping its slice for reuse.
+func (c *clientCount) reset() {
+	*c = clientCount{few: c.few[:0]}
 }
 
 func newWeb(names *passiveNames) web {
@@ -201,7 +237,7 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 		if len(w.requests) >= maxHTTPRequests {
 			return
 		}
-		u = &urlCount{clientCount{clients: map[netip.Addr]int64{}}}
+		u = &urlCount{}
 		w.requests[string(k)] = u
 	}
 	u.add(client)
@@ -229,7 +265,7 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 		if len(w.sni) >= maxDistinctNames {
 			return
 		}
-		c = &clientCount{clients: map[netip.Addr]int64{}}
+		c = &clientCount{}
 		w.sni[string(k)] = c
 	}
 	c.add(client)
@@ -257,8 +293,11 @@ func hostWithoutPort(h []byte) []byte {
 func tcpSeq(tcp []byte) uint32 { return binary.BigEndian.Uint32(tcp[4:8]) }
 
 func (c *clientCount) clientList() []IPCount {
-	out := make([]IPCount, 0, len(c.clients))
-	for ip, n := range c.clients {
+	out := make([]IPCount, 0, len(c.few)+len(c.many))
+	for _, f := range c.few {
+		out = append(out, IPCount{f.ip.String(), f.n})
+	}
+	for ip, n := range c.many {
 		out = append(out, IPCount{ip.String(), n})
 	}
 	sortIPCounts(out)
