@@ -363,11 +363,6 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))
 	}
 
-	s.Sources = endpointList(&a.src, a.maxLen)
-	s.Destinations = endpointList(&a.dst, a.maxLen)
-	s.DNS = a.dns.summary()
-	s.Timeline = a.timeline.summary()
-	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	s.Estimates = []Estimate{}
 	addEstimate(&s.Estimates, "sources", "packets", &a.src, a.maxLen)
 	addEstimate(&s.Estimates, "destinations", "packets", &a.dst, a.maxLen)
@@ -378,7 +373,20 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, estimateWarning(e))
 	}
 	s.Protocols = a.protocols()
+	// Each part of the analysis is dropped once it is in the Summary, so
+	// that the memory of the lists being built can reuse it: at the end of
+	// a 10 GB capture the analysis holds about 27 MB and its Summary 20 MB.
+	s.Sources = endpointList(&a.src, a.maxLen)
+	a.src = hitters[netip.Addr, int64]{}
+	s.Destinations = endpointList(&a.dst, a.maxLen)
+	a.dst = hitters[netip.Addr, int64]{}
+	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
+	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
+	a.web = web{}
+	s.DNS = a.dns.summary()
+	a.dns = dnsCounter{}
+	s.Timeline = a.timeline.summary()
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
 	s.Names = a.names.summary()
