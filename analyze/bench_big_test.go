@@ -29,7 +29,7 @@ import (
 
 // generatedCapture returns the path of a gencap capture of the given size
 // and cardinality, generating it when it is not cached.
-func generatedCapture(b *testing.B, size, card string) string {
+func generatedCapture(b testing.TB, size, card string) string {
 	b.Helper()
 	src, err := os.ReadFile("../cmd/gencap/main.go")
 	if err != nil {
