@@ -160,9 +160,10 @@ document.addEventListener("securitypolicyviolation", function (e) {
 `
 
 // openPage opens the file in a new tab of the browser with the network cut
-// off, and waits until it has loaded. The returned context is the tab's;
-// it ends after pageTimeout.
-func openPage(t testing.TB, bctx context.Context, file, colorScheme string) (context.Context, *pageRun) {
+// off, and waits until it has loaded. Each of scripts runs in the page
+// before the page's own, after watchScript. The returned context is the
+// tab's; it ends after pageTimeout.
+func openPage(t testing.TB, bctx context.Context, file, colorScheme string, scripts ...string) (context.Context, *pageRun) {
 	t.Helper()
 	u := (&url.URL{Scheme: "file", Path: file}).String()
 	run := &pageRun{url: u, urls: map[network.RequestID]string{}}
@@ -237,9 +238,11 @@ func openPage(t testing.TB, bctx context.Context, file, colorScheme string) (con
 		if _, err := cdp.Call(ctx, tg, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns}); err != nil {
 			return fmt.Errorf("Network.setBlockedURLs: %w", err)
 		}
-		if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: watchScript}); err != nil {
-			return fmt.Errorf("Page.addScriptToEvaluateOnNewDocument: %w", err)
+		for _, src := range append([]string{watchScript}, scripts...) {
+			if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
+				page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+				return fmt.Errorf("Page.addScriptToEvaluateOnNewDocument: %w", err)
+			}
 		}
 		if _, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: colorScheme}},
@@ -421,13 +424,14 @@ const (
 )
 
 // waitCharts waits until report.js has set data-rendered on every chart
-// element and two frames have been painted after that.
+// element and has laid out every table (its mark pcapreport:done), and two
+// frames have been painted after that.
 func waitCharts(ctx context.Context, within time.Duration) error {
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(function () {
   var n = document.querySelectorAll("[data-chart]");
   if (n.length === 0) { return false; }
   for (var i = 0; i < n.length; i++) { if (n[i].getAttribute("data-rendered") !== "true") { return false; } }
-  return true;
+  return performance.getEntriesByName("pcapreport:done").length > 0;
 })()`, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
 		return err

@@ -366,7 +366,7 @@ func cspHash(s string) string {
 // mayBeEmpty have no data, and the page may leave them out.
 func checkPage(t reporter, page []byte, mayBeEmpty map[string]bool) *pageView {
 	t.Helper()
-	lib := embedded(t, "vendor/echarts.common.min.js")
+	lib := embedded(t, templates.ECharts)
 	app := embedded(t, "report.js")
 	pv := &pageView{}
 
@@ -496,7 +496,7 @@ func checkPage(t reporter, page []byte, mayBeEmpty map[string]bool) *pageView {
 		}
 		if pv.scripts[i] != want {
 			t.Errorf("script %d (%d bytes) is not the embedded %s (%d bytes)", i, len(pv.scripts[i]),
-				map[int]string{1: "echarts.common.min.js", 2: "report.js"}[i], len(want))
+				map[int]string{1: templates.ECharts, 2: "report.js"}[i], len(want))
 		}
 	}
 	data := pv.scripts[0]

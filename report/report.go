@@ -1,6 +1,6 @@
 // Package report renders an analyze.Summary as one self-contained HTML page.
 //
-// The page inlines the vendored ECharts bundle and its own script and
+// The page inlines the vendored ECharts build and its own script and
 // stylesheet, and carries a Content-Security-Policy that forbids every
 // network fetch. Chart options are built with go-echarts' option types, but
 // go-echarts' page renderer is not used: it loads ECharts from the network,
@@ -49,10 +49,10 @@ var (
 
 // load parses the templates once and computes the page's
 // Content-Security-Policy: scripts run only if their SHA-256 matches the
-// vendored ECharts bundle or report.js, and nothing may be fetched.
+// vendored ECharts build or report.js, and nothing may be fetched.
 func load() error {
 	parseOnce.Do(func() {
-		lib, err := fs.ReadFile(templates.FS, "vendor/echarts.common.min.js")
+		lib, err := fs.ReadFile(templates.FS, templates.ECharts)
 		if err != nil {
 			parseErr = err
 			return

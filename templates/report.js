@@ -16,6 +16,10 @@
   var PAGE_SIZE = 200;
   var slice = Array.prototype.slice;
 
+  // mark leaves a performance mark, for the benchmarks and tests:
+  // pcapreport:start, :tables (every table has its controls), :ready (the
+  // script has run; the first charts are drawn), :charts (every chart is
+  // drawn) and :done (every table is laid out too).
   function mark(name) {
     if (window.performance && performance.mark) {
       performance.mark(name);
@@ -45,8 +49,12 @@
     return b;
   }
 
+  // exact writes a number as 1,234,567. One formatter serves every call:
+  // toLocaleString("en-US") would make a new one each time, which costs
+  // more than the rest of rendering a table.
+  var grouped = window.Intl && Intl.NumberFormat ? new Intl.NumberFormat("en-US") : null;
   function exact(v) {
-    return Number(v).toLocaleString("en-US");
+    return grouped ? grouped.format(Number(v)) : Number(v).toLocaleString("en-US");
   }
 
   var byteUnits = ["B", "KB", "MB", "GB", "TB", "PB"];
@@ -235,6 +243,10 @@
     this.last.addEventListener("click", function () { self.goTo(Infinity); });
 
     this.render();
+    // Out of sight the table is not laid out (report.css): until it is, it
+    // counts as high as its shown rows would be, so that the page's length
+    // and the places of the sections below change little when it is.
+    wrap.style.containIntrinsicSize = "auto " + (34 + 29 * Math.max(1, this.body.rows.length)) + "px";
     table.setAttribute("data-rendered", "true");
   }
 
@@ -616,6 +628,9 @@
     }
     sources[id] = sources[id] || JSON.stringify(parsed[id]);
     var opt = JSON.parse(sources[id]);
+    // Charts appear drawn, not animated: an animation would keep the
+    // machine busy while the rest of the page is drawn.
+    opt.animation = false;
     // data-unit is one unit for the chart, or a comma-separated list with
     // one unit per series.
     var units = (el.getAttribute("data-unit") || "count").split(",");
@@ -699,10 +714,29 @@
     return null;
   }
 
+  // measure reads the size of every chart not yet drawn, all at once (one
+  // layout of the page), and whether it is in or near the window.
+  var measuredFor = -1;
+  function measure() {
+    var near = window.innerHeight;
+    measuredFor = window.innerWidth;
+    charts.forEach(function (c) {
+      if (!c.inst) {
+        var r = c.el.getBoundingClientRect();
+        c.width = c.el.clientWidth || 600;
+        c.height = c.el.clientHeight || 300;
+        c.near = r.bottom > -near && r.top < window.innerHeight + near;
+      }
+    });
+  }
+
   function draw(c) {
     var el = c.el;
     var dark = !!(darkQuery && darkQuery.matches);
-    var width = el.clientWidth || 600;
+    if (measuredFor !== window.innerWidth) {
+      measure();
+    }
+    var width = c.width;
     var opt = optionFor(el, width, false);
     if (!opt) {
       return;
@@ -711,7 +745,9 @@
     if (dark) {
       opt.backgroundColor = "transparent";
     }
-    var inst = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+    // The size is given, so that ECharts does not read it from the page:
+    // that would lay out the page again after the previous chart.
+    var inst = echarts.init(el, dark ? "dark" : null, { renderer: "canvas", width: width, height: c.height });
     inst.setOption(opt);
     c.inst = inst;
     // A click on a bar, its row of the plot or its label, or near a point
@@ -739,12 +775,138 @@
     el.setAttribute("data-rendered", "true");
   }
 
+  // The charts are drawn a few at a time, so that the page is painted and
+  // answers the reader in between: first those in or near the window (also
+  // after a scroll), then the others in page order. Then every table is
+  // laid out: until then report.css skips the tables out of sight (they
+  // are laid out when they come near the window), which lets the first
+  // screen show sooner; after, the page's text can all be selected and
+  // copied. Each batch is a task posted on a MessageChannel, which, unlike
+  // requestAnimationFrame and timers, also runs in a background tab, so
+  // every chart is drawn soon whether it is ever seen or not. A batch
+  // lasts up to BATCH_MS: each pause to paint costs time too, and a tenth
+  // of a second still feels immediate.
+  var BATCH_MS = 100;
+  var queue = []; // charts not drawn yet, in page order
+  var wraps = slice.call(doc.querySelectorAll(".table-wrap")); // tables not laid out yet
+  var now = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
+  var later = function (f) { setTimeout(f, 0); };
+  if (window.MessageChannel) {
+    var channel = new MessageChannel();
+    var posted = [];
+    channel.port1.onmessage = function () {
+      posted.shift()();
+    };
+    later = function (f) {
+      posted.push(f);
+      channel.port2.postMessage(0);
+    };
+  }
+
+  // afterPaint calls f once the browser has painted what was drawn so far
+  // (a message posted from an animation frame is handled after it); in a
+  // hidden tab, which paints nothing, at once.
+  function afterPaint(f) {
+    if (doc.visibilityState === "hidden" || !window.requestAnimationFrame) {
+      later(f);
+      return;
+    }
+    var called = false;
+    var go = function () {
+      if (!called) {
+        called = true;
+        later(f);
+      }
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 100); // should the tab be hidden before its next frame
+  }
+
+  // nextJob returns the next piece of the page to draw, or null.
+  var chartsDone = false;
+  function nextJob() {
+    if (queue.length) {
+      var c = queue[0];
+      for (var i = 0; i < queue.length; i++) {
+        if (queue[i].near) {
+          c = queue[i];
+          break;
+        }
+      }
+      queue.splice(queue.indexOf(c), 1);
+      return function () { draw(c); };
+    }
+    if (wraps.length && chartsDone) {
+      var all = wraps;
+      wraps = [];
+      return function () {
+        // All at once: one table at a time would lay out the page below
+        // it each time.
+        all.forEach(function (w) { w.classList.add("laid-out"); });
+        return doc.body.offsetHeight; // lays them out now, in this batch
+      };
+    }
+    return null;
+  }
+
+  // drawBatch draws for BATCH_MS, then lets the browser paint and answer
+  // the reader. The first batch, and the batch that draws the last chart,
+  // are painted before anything else is done.
+  var batches = 0;
+  function drawBatch() {
+    var start = now();
+    var paint = batches++ === 0;
+    try {
+      var job = nextJob();
+      while (job) {
+        job();
+        job = now() - start < BATCH_MS ? nextJob() : null;
+      }
+    } finally {
+      // Even after a chart failed, the others are drawn.
+      if (!queue.length && !chartsDone) {
+        chartsDone = true;
+        mark("pcapreport:charts");
+        paint = true;
+      }
+      if (queue.length || wraps.length) {
+        (paint ? afterPaint : later)(drawBatch);
+      } else {
+        if (watcher) {
+          watcher.disconnect();
+        }
+        mark("pcapreport:done");
+      }
+    }
+  }
+
+  var watcher = null;
   if (typeof echarts !== "undefined") {
     slice.call(doc.querySelectorAll("[data-chart]")).forEach(function (el) {
       var c = { el: el, inst: null };
       charts.push(c);
-      draw(c);
+      queue.push(c);
     });
+    if (queue.length) {
+      measure();
+      if (window.IntersectionObserver) {
+        watcher = new IntersectionObserver(function (entries) {
+          entries.forEach(function (e) {
+            charts.forEach(function (c) {
+              if (c.el === e.target) {
+                c.near = e.isIntersecting;
+              }
+            });
+          });
+        }, { rootMargin: "100% 0px" });
+        charts.forEach(function (c) { watcher.observe(c.el); });
+      }
+    }
+  }
+  // The first batch now: the charts at the top of the page are painted
+  // with the page's first frame after this script.
+  drawBatch();
+  if (typeof echarts !== "undefined") {
     // On a new width: labels fit it; crossing the phone width, the chart
     // is drawn again for it.
     var pending = false;
@@ -762,10 +924,13 @@
           var width = c.el.clientWidth || 600;
           if ((width < 600) !== c.narrow) {
             c.inst.dispose();
+            c.inst = null;
+            c.width = width;
+            c.height = c.el.clientHeight || c.height;
             draw(c);
             return;
           }
-          c.inst.resize();
+          c.inst.resize({ width: "auto", height: "auto" });
           var raw = parsed[c.el.getAttribute("data-chart")];
           var labels = function (axes) {
             return [].concat(axes || []).map(function (ax) {
@@ -776,19 +941,20 @@
         });
       });
     });
-    // Follow the reader's light or dark theme when it changes.
+    // Follow the reader's light or dark theme when it changes; charts not
+    // drawn yet are drawn in it.
     if (darkQuery && darkQuery.addEventListener) {
       darkQuery.addEventListener("change", function () {
         charts.forEach(function (c) {
           if (c.inst) {
             c.inst.dispose();
+            c.inst = null;
+            draw(c);
           }
-          draw(c);
         });
       });
     }
   }
-  mark("pcapreport:charts");
 
   // ---- the table of contents follows the reader ----------------------------
 
@@ -843,22 +1009,24 @@
     }
     printing = true;
     // Charts first: they read sizes, which would lay out long tables twice.
+    // A chart not drawn yet on screen is printed all the same.
     charts.forEach(function (c) {
-      if (!c.inst) {
-        return;
-      }
-      var height = c.el.clientHeight || 300;
+      var height = c.el.clientHeight || c.height || 300;
       var zoom = null;
-      var live = c.inst.getOption();
+      var live = c.inst ? c.inst.getOption() : {};
       if (live.dataZoom && live.dataZoom.length) {
         zoom = { start: live.dataZoom[0].start, end: live.dataZoom[0].end };
+      }
+      var opt = optionFor(c.el, PRINT_WIDTH, true, zoom);
+      if (!opt) {
+        return;
       }
       var box = make("div", { "class": "print-render", "aria-hidden": "true" });
       box.style.width = PRINT_WIDTH + "px";
       box.style.height = height + "px";
       doc.body.appendChild(box);
       var inst = echarts.init(box, null, { renderer: "canvas", width: PRINT_WIDTH, height: height });
-      inst.setOption(optionFor(c.el, PRINT_WIDTH, true, zoom));
+      inst.setOption(opt);
       var canvas = inst.getRenderedCanvas({ pixelRatio: 2, backgroundColor: "#ffffff" });
       inst.dispose();
       doc.body.removeChild(box);
