@@ -65,7 +65,10 @@ type analyzer struct {
 
 // endpointCount is an address's packets and bytes in an Overview, with
 // what they may miss when a capture's list was estimated.
-type endpointCount struct{ packets, bytes, perr, berr int64 }
+type endpointCount struct {
+	packets, bytes int64
+	bounds
+}
 
 // protoCount is packets and bytes of one protocol.
 type protoCount struct{ packets, bytes int64 }
@@ -486,7 +489,7 @@ func endpointList(h *hitters[netip.Addr, int64], maxLen int64) []Endpoint {
 }
 
 // sortedEndpoints orders endpoints by packets desc, then by address.
-func sortedEndpoints(m map[netip.Addr]*endpointCount) []Endpoint {
+func sortedEndpoints(m map[netip.Addr]*endpointCount, est *Estimate) []Endpoint {
 	type kv struct {
 		ip netip.Addr
 		c  *endpointCount
@@ -503,7 +506,8 @@ func sortedEndpoints(m map[netip.Addr]*endpointCount) []Endpoint {
 	})
 	out := make([]Endpoint, len(tmp))
 	for i, e := range tmp {
-		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes, PacketsError: e.c.perr, BytesError: e.c.berr}
+		perr, berr := e.c.errors(est)
+		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes, PacketsError: perr, BytesError: berr}
 	}
 	return out
 }

@@ -81,6 +81,7 @@ type mergedQuery struct {
 	clients  map[netip.Addr]int64
 	unlisted int64 // clients counted in ClientsTotal but not listed
 	err      int64 // queries it may miss, from estimated lists
+	seen     int64 // the max_error of the estimated lists that listed it
 }
 
 type answerKey struct{ name, typ, data string }
@@ -179,13 +180,17 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.addCapture(s); err != nil {
 		return err
 	}
-	if err := addEndpoints(o.src, s.Sources); err != nil {
+	bound := map[string]Estimate{}
+	for _, e := range s.Estimates {
+		bound[e.List] = e
+	}
+	if err := addEndpoints(o.src, s.Sources, bound["sources"]); err != nil {
 		return fail("sources", err)
 	}
-	if err := addEndpoints(o.dst, s.Destinations); err != nil {
+	if err := addEndpoints(o.dst, s.Destinations, bound["destinations"]); err != nil {
 		return fail("destinations", err)
 	}
-	if err := o.dns.add(&s.DNS); err != nil {
+	if err := o.dns.add(&s.DNS, bound["dns.queries"].MaxError); err != nil {
 		return fail("dns", err)
 	}
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
@@ -194,7 +199,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.addTimeline(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
-	if err := o.addConversations(&s.Conversations); err != nil {
+	if err := o.addConversations(&s.Conversations, bound); err != nil {
 		return fail("conversations", err)
 	}
 	addPorts(o.tcpPorts, s.Ports.TCP)
@@ -293,7 +298,9 @@ func (o *Overview) addCapture(s *Summary) error {
 	return nil
 }
 
-func (d *mergedDNS) add(s *DNS) error {
+// add merges s; maxError is the max_error of s's estimated query list, 0
+// when it is exact.
+func (d *mergedDNS) add(s *DNS, maxError int64) error {
 	for _, q := range s.Queries {
 		mq := d.queries[q.Name]
 		if mq == nil {
@@ -302,6 +309,7 @@ func (d *mergedDNS) add(s *DNS) error {
 		}
 		mq.count += q.Count
 		mq.err += q.CountError
+		mq.seen += maxError
 		for _, ic := range q.Clients {
 			ip, err := netip.ParseAddr(ic.IP)
 			if err != nil {
@@ -328,12 +336,15 @@ func (d *mergedDNS) add(s *DNS) error {
 	return addIPCounts(d.servers, s.Servers)
 }
 
-func (d *mergedDNS) summary() DNS {
+func (d *mergedDNS) summary(e *Estimate) DNS {
 	out := DNS{TotalQueries: d.total, Responses: d.responses}
 	out.Queries = make([]DNSQuery, 0, len(d.queries))
 	for name, mq := range d.queries {
 		clients := ipCounts(mq.clients)
 		q := DNSQuery{Name: name, Count: mq.count, ClientsTotal: int64(len(clients)) + mq.unlisted, CountError: mq.err}
+		if e != nil {
+			q.CountError += e.MaxError - mq.seen
+		}
 		q.Clients = clients[:min(len(clients), maxClientsPerName)]
 		out.Queries = append(out.Queries, q)
 	}
@@ -409,7 +420,7 @@ func appNamed(name string) (app, bool) {
 	return 0, false
 }
 
-func (o *Overview) addConversations(cs *Conversations) error {
+func (o *Overview) addConversations(cs *Conversations, bound map[string]Estimate) error {
 	for _, cv := range cs.IP {
 		// Conversation times carry the most digits of the captures merged.
 		o.digits = max(o.digits, fracDigits(cv.First))
@@ -417,7 +428,7 @@ func (o *Overview) addConversations(cs *Conversations) error {
 		if err != nil {
 			return err
 		}
-		if err := addConversation(o.pairs, pairKey{a, b}, &cv); err != nil {
+		if err := addConversation(o.pairs, pairKey{a, b}, &cv, bound["conversations.ip"]); err != nil {
 			return err
 		}
 	}
@@ -434,7 +445,7 @@ func (o *Overview) addConversations(cs *Conversations) error {
 		default:
 			return fmt.Errorf("transport conversation with protocol %q", cv.Proto)
 		}
-		if err := addConversation(o.flows, k, &cv); err != nil {
+		if err := addConversation(o.flows, k, &cv, bound["conversations.transport"]); err != nil {
 			return err
 		}
 	}
@@ -443,20 +454,45 @@ func (o *Overview) addConversations(cs *Conversations) error {
 }
 
 // mergedConv is a conversation merged across captures, with what it may
-// miss from captures whose lists were estimated.
+// miss from captures whose lists were estimated (see estimateBound).
 type mergedConv struct {
 	convCount
-	perr, berr int64
+	bounds
 }
 
-func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation) error {
+// bounds is what a merged key may miss: the errors of the lists that
+// listed it, plus, in seen, the max_error of those lists. A key is missing
+// from an estimated list of another capture may still have had up to that
+// list's max_error there, so Summary adds the overview's total max_error
+// minus seen.
+type bounds struct {
+	perr, berr   int64
+	seen, seenBy int64 // max_error and max_error_bytes of the estimated lists that listed the key
+}
+
+func (b *bounds) add(perr, berr int64, e Estimate) {
+	b.perr += perr
+	b.berr += berr
+	b.seen += e.MaxError
+	b.seenBy += e.MaxErrorBytes
+}
+
+// errors returns the key's packet and byte errors in the overview whose
+// merged estimate of the list is e (zero when no capture estimated it).
+func (b *bounds) errors(e *Estimate) (int64, int64) {
+	if e == nil {
+		return b.perr, b.berr
+	}
+	return b.perr + e.MaxError - b.seen, b.berr + e.MaxErrorBytes - b.seenBy
+}
+
+func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation, e Estimate) error {
 	mc := m[k]
 	if mc == nil {
 		mc = &mergedConv{}
 		m[k] = mc
 	}
-	mc.perr += cv.PacketsError
-	mc.berr += cv.BytesError
+	mc.bounds.add(cv.PacketsError, cv.BytesError, e)
 	cc := &mc.convCount
 	cc.packetsAB += cv.PacketsAB
 	cc.bytesAB += cv.BytesAB
@@ -482,10 +518,11 @@ func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation) e
 	return nil
 }
 
-func mergedRows[K comparable](m map[K]*mergedConv) []convRow[K] {
+func mergedRows[K comparable](m map[K]*mergedConv, e *Estimate) []convRow[K] {
 	out := make([]convRow[K], 0, len(m))
 	for k, mc := range m {
-		out = append(out, convRow[K]{k, &mc.convCount, mc.perr, mc.berr})
+		perr, berr := mc.errors(e)
+		out = append(out, convRow[K]{k, &mc.convCount, perr, berr})
 	}
 	return out
 }
@@ -584,11 +621,11 @@ func (o *Overview) Summary() *Summary {
 	c.Warnings = append([]string{}, o.warnings...)
 	slices.Sort(c.Warnings)
 
-	s.Sources = sortedEndpoints(o.src)
-	s.Destinations = sortedEndpoints(o.dst)
-	s.DNS = o.dns.summary()
+	s.Sources = sortedEndpoints(o.src, o.estimates["sources"])
+	s.Destinations = sortedEndpoints(o.dst, o.estimates["destinations"])
+	s.DNS = o.dns.summary(o.estimates["dns.queries"])
 	s.Timeline = o.timeline.summary()
-	s.Conversations = conversationLists(mergedRows(o.pairs), mergedRows(o.flows), o.digits)
+	s.Conversations = conversationLists(mergedRows(o.pairs, o.estimates["conversations.ip"]), mergedRows(o.flows, o.estimates["conversations.transport"]), o.digits)
 	s.Conversations.TransportTotal += o.flowsUnlisted
 	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp")}
 	s.Estimates = []Estimate{}
@@ -655,9 +692,9 @@ func capturesName(n int) string {
 	return strconv.Itoa(n) + " captures"
 }
 
-func addEndpoints(m map[netip.Addr]*endpointCount, eps []Endpoint) error {
-	for _, e := range eps {
-		ip, err := netip.ParseAddr(e.IP)
+func addEndpoints(m map[netip.Addr]*endpointCount, eps []Endpoint, e Estimate) error {
+	for _, ep := range eps {
+		ip, err := netip.ParseAddr(ep.IP)
 		if err != nil {
 			return err
 		}
@@ -666,10 +703,9 @@ func addEndpoints(m map[netip.Addr]*endpointCount, eps []Endpoint) error {
 			c = &endpointCount{}
 			m[ip] = c
 		}
-		c.packets += e.Packets
-		c.bytes += e.Bytes
-		c.perr += e.PacketsError
-		c.berr += e.BytesError
+		c.packets += ep.Packets
+		c.bytes += ep.Bytes
+		c.bounds.add(ep.PacketsError, ep.BytesError, e)
 	}
 	return nil
 }

@@ -457,3 +457,71 @@ Names Names.IP Names.Names`)
 		}
 	}
 }
+
+// TestMergeEstimates: merging Summaries whose lists are estimates sums
+// their bounds (a key missing from every list may have up to the sum of
+// the max_errors) and each key's errors, and still brackets the truth: the
+// overview of two halves of a capture, each analysed with 3 keys per list,
+// against the exact analysis of the whole.
+func TestMergeEstimates(t *testing.T) {
+	path := "../testdata/http_espn_browsing.pcapng"
+	exact, err := analyze.File(path, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts := mergeReadPackets(t, path)
+	dir := t.TempDir()
+	mergeWritePcap(t, filepath.Join(dir, "a.pcap"), pkts[:len(pkts)/2])
+	mergeWritePcap(t, filepath.Join(dir, "b.pcap"), pkts[len(pkts)/2:])
+	sa, err := analyze.File(filepath.Join(dir, "a.pcap"), analyze.Options{Keys: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := analyze.File(filepath.Join(dir, "b.pcap"), analyze.Options{Keys: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := analyze.NewOverview(analyze.Options{})
+	for _, s := range []*analyze.Summary{sa, sb} {
+		if err := o.Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := o.Summary()
+	want := map[string]analyze.Estimate{}
+	for _, s := range []*analyze.Summary{sa, sb} {
+		for _, e := range s.Estimates {
+			w := want[e.List]
+			w.List, w.Unit, w.Tracked = e.List, e.Unit, e.Tracked
+			w.Replaced += e.Replaced
+			w.MaxError += e.MaxError
+			w.MaxErrorBytes += e.MaxErrorBytes
+			want[e.List] = w
+		}
+	}
+	if len(m.Estimates) != len(want) || len(want) == 0 {
+		t.Fatalf("merged estimates %+v, want %+v", m.Estimates, want)
+	}
+	for _, e := range m.Estimates {
+		if e != want[e.List] {
+			t.Errorf("merged %+v, want %+v", e, want[e.List])
+		}
+	}
+	truth := map[string]int64{}
+	for _, e := range exact.Sources {
+		truth[e.IP] = e.Packets
+	}
+	listed := map[string]bool{}
+	for _, e := range m.Sources {
+		listed[e.IP] = true
+		if w := truth[e.IP]; w < e.Packets || w > e.Packets+e.PacketsError {
+			t.Errorf("source %s: merged %d (+%d), truly %d", e.IP, e.Packets, e.PacketsError, w)
+		}
+	}
+	bound := want["sources"].MaxError
+	for ip, w := range truth {
+		if !listed[ip] && w > bound {
+			t.Errorf("source %s: %d packets, over the merged max_error %d, but not listed", ip, w, bound)
+		}
+	}
+}
