@@ -108,21 +108,31 @@ type pcapSource struct {
 
 func openPcap(r *bufio.Reader) (*pcapSource, error) {
 	var hdr [24]byte
-	n, err := io.ReadFull(r, hdr[:])
+	peek, err := r.Peek(len(hdr))
 	if err != nil {
-		return nil, fmt.Errorf("pcap file header cut short (%d of 24 bytes)", n)
+		return nil, fmt.Errorf("pcap file header cut short (%d of 24 bytes)", len(peek))
 	}
+	copy(hdr[:], peek)
 	order := binary.ByteOrder(binary.LittleEndian)
 	if hdr[0] == 0xa1 {
 		order = binary.BigEndian
 	}
 	// The link-type field's upper bits carry FCS information (libpcap's
 	// LT_FCS_DATA_PRESENT); only the low 28 bits are the link type. pcapgo
-	// takes all 32 bits, so mask them before it reads the header.
+	// takes all 32 bits, so mask them before it reads the header. Without
+	// such bits pcapgo reads the file directly, not through a MultiReader
+	// that every packet's two reads would pass.
 	raw := order.Uint32(hdr[20:24])
 	lt := raw & 0x0fffffff
-	order.PutUint32(hdr[20:24], lt)
-	pr, err := pcapgo.NewReader(io.MultiReader(bytes.NewReader(hdr[:]), r))
+	var in io.Reader = r
+	if lt != raw {
+		order.PutUint32(hdr[20:24], lt)
+		if _, err := r.Discard(len(hdr)); err != nil {
+			return nil, err
+		}
+		in = io.MultiReader(bytes.NewReader(hdr[:]), r)
+	}
+	pr, err := pcapgo.NewReader(in)
 	if err != nil {
 		return nil, fmt.Errorf("bad pcap file header: %s", lowerFirst(err.Error()))
 	}
