@@ -71,6 +71,7 @@ func (c *convCount) add(forward bool, n int64, ts time.Time) {
 type conversations struct {
 	pairs    hitters[pairKey, convCount]
 	flows    hitters[flowKey, flowCount]
+	lastFlow int32 // slot of the last flow looked up
 	tcpPorts portTable
 	udpPorts portTable
 }
@@ -145,7 +146,14 @@ func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport 
 	if dst.Less(src) || (dst == src && dport < sport) {
 		k, fwd = flowKey{a: dst, b: src, aPort: dport, bPort: sport, proto: proto}, false
 	}
-	return c.flows.slot(k), fwd
+	// Packets come in bursts of one flow: try the last flow first. (The
+	// slot is checked, since an eviction may have given it to another key.)
+	if s := c.lastFlow; int(s) < len(c.flows.slots) && c.flows.slots[s].key == k {
+		return s, fwd
+	}
+	s := c.flows.slot(k)
+	c.lastFlow = s
+	return s, fwd
 }
 
 // addTransport counts a TCP or UDP packet of the flow in slot s and
