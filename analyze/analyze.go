@@ -103,7 +103,9 @@ func hashFile(path string) hashResult {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, make([]byte, readBufferSize)); err != nil {
+	// Read through a plain io.Reader: *os.File's WriteTo would copy with
+	// its own 32 KiB buffer, ignoring this one (32 times the read calls).
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, readBufferSize)); err != nil {
 		return hashResult{err: err}
 	}
 	return hashResult{sum: hex.EncodeToString(h.Sum(nil))}
