@@ -67,3 +67,22 @@ func TestEstimatedLists(t *testing.T) {
 		t.Errorf("cards %+v", d.Cards)
 	}
 }
+
+// TestIndexCardEstimate: the index page's source count of an overview
+// whose sources list is estimated reads as a lower bound too.
+func TestIndexCardEstimate(t *testing.T) {
+	s := &analyze.Summary{
+		Sources:   []analyze.Endpoint{{IP: "10.0.0.1", Packets: 2}, {IP: "10.0.0.2", Packets: 1, PacketsError: 1}},
+		Estimates: []analyze.Estimate{{List: "sources", Unit: "packets", Tracked: 2, Replaced: 1, MaxError: 1}},
+	}
+	p := buildIndex(&Index{Overview: s}, Options{})
+	for _, c := range p.Cards {
+		if c.Label == "Source IPs" {
+			if c.Value != "2+" {
+				t.Errorf("Source IPs card %+v, want 2+", c)
+			}
+			return
+		}
+	}
+	t.Errorf("no Source IPs card in %+v", p.Cards)
+}

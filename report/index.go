@@ -178,7 +178,7 @@ func buildIndex(idx *Index, o Options) *indexPage {
 			fact{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
 			fact{Label: "First packet", Value: showTime(c.First, loc)},
 			fact{Label: "Last packet", Value: showTime(c.Last, loc)},
-			fact{Label: "Source IPs", Value: thousands(int64(len(s.Sources)))},
+			keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
 			fact{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
 		)
 	}
