@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,6 +287,20 @@ func TestKeysFlag(t *testing.T) {
 	}
 	if !bytes.Contains(html, []byte("heavy-hitter (Space-Saving) estimate")) || !bytes.Contains(html, []byte("May miss (packets)")) {
 		t.Error("the report does not show the estimate")
+	}
+	// The terminal summary marks an estimated count with what it may miss.
+	sum, _, err := runCLI(t, dir, nil, "summary", capture, "--keys", "5", "--top", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := false
+	for _, e := range s.Sources {
+		if e.PacketsError > 0 {
+			marked = marked || strings.Contains(sum, fmt.Sprintf("%d (+%d)", e.Packets, e.PacketsError))
+		}
+	}
+	if !marked {
+		t.Errorf("summary --keys 5 shows no estimated count as \"N (+E)\":\n%s", sum)
 	}
 	if _, stderr, err := runCLI(t, dir, nil, "report", capture, "--keys", "0"); err == nil || !strings.Contains(stderr+err.Error(), "--keys must be positive") {
 		t.Errorf("--keys 0: err %v, stderr %q", err, stderr)

@@ -105,15 +105,15 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 	}
 	table("Top source IPs", "IP\tpackets\tbytes", len(s.Sources), func(i int) string {
 		e := s.Sources[i]
-		return fmt.Sprintf("%s\t%d\t%d", e.IP, e.Packets, e.Bytes)
+		return fmt.Sprintf("%s\t%s\t%d", e.IP, upTo(e.Packets, e.PacketsError), e.Bytes)
 	})
 	table("Top destination IPs", "IP\tpackets\tbytes", len(s.Destinations), func(i int) string {
 		e := s.Destinations[i]
-		return fmt.Sprintf("%s\t%d\t%d", e.IP, e.Packets, e.Bytes)
+		return fmt.Sprintf("%s\t%s\t%d", e.IP, upTo(e.Packets, e.PacketsError), e.Bytes)
 	})
 	table("Top IP conversations", "A\tB\tpackets\tbytes", len(s.Conversations.IP), func(i int) string {
 		cv := s.Conversations.IP[i]
-		return fmt.Sprintf("%s\t%s\t%d\t%d", cv.A, cv.B, cv.PacketsAB+cv.PacketsBA, cv.BytesAB+cv.BytesBA)
+		return fmt.Sprintf("%s\t%s\t%s\t%d", cv.A, cv.B, upTo(cv.PacketsAB+cv.PacketsBA, cv.PacketsError), cv.BytesAB+cv.BytesBA)
 	})
 	type port struct {
 		proto string
@@ -138,7 +138,7 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 	})
 	table(fmt.Sprintf("DNS queries (%d queries, %d responses)", s.DNS.TotalQueries, s.DNS.Responses), "name\tqueries", len(s.DNS.Queries), func(i int) string {
 		q := s.DNS.Queries[i]
-		return fmt.Sprintf("%s\t%d", text(q.Name), q.Count)
+		return fmt.Sprintf("%s\t%s", text(q.Name), upTo(q.Count, q.CountError))
 	})
 	if s.HTTP.TotalRequests > 0 {
 		table(fmt.Sprintf("HTTP requests (%d)", s.HTTP.TotalRequests), "method\turl\trequests", len(s.HTTP.Requests), func(i int) string {
@@ -169,4 +169,13 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// upTo writes a count of an estimated list with what it may miss:
+// "12 (+3)" means between 12 and 15. An exact count is written alone.
+func upTo(n, missing int64) string {
+	if missing == 0 {
+		return strconv.FormatInt(n, 10)
+	}
+	return fmt.Sprintf("%d (+%d)", n, missing)
 }
