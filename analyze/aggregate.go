@@ -380,14 +380,15 @@ func (a *analyzer) summary() *Summary {
 	// Each part of the analysis is dropped once it is in the Summary, so
 	// that the memory of the lists being built can reuse it: at the end of
 	// a 10 GB capture the analysis holds about 27 MB and its Summary 20 MB.
-	s.Sources = endpointList(&a.src, a.maxLen)
-	a.src = hitters[netip.Addr, int64]{}
-	s.Destinations = endpointList(&a.dst, a.maxLen)
-	a.dst = hitters[netip.Addr, int64]{}
+	// The largest parts first.
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
 	a.web = web{}
+	s.Sources = endpointList(&a.src, a.maxLen)
+	a.src = hitters[netip.Addr, int64]{}
+	s.Destinations = endpointList(&a.dst, a.maxLen)
+	a.dst = hitters[netip.Addr, int64]{}
 	s.DNS = a.dns.summary()
 	a.dns = dnsCounter{}
 	s.Timeline = a.timeline.summary()

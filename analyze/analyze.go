@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -178,7 +179,13 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	a := newAnalyzer(opts)
 	a.run(src)
 
+	// The Summary is built while the analysis is still live, and each part
+	// of the analysis is dropped once converted (see summary): collecting
+	// more often meanwhile lets the lists being built reuse that memory
+	// instead of growing the heap to twice both.
+	gc := debug.SetGCPercent(25)
 	s := a.summary()
+	debug.SetGCPercent(gc)
 	c := &s.Capture
 	c.Path = name
 	c.Format = src.format()
