@@ -183,9 +183,9 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	// of the analysis is dropped once converted (see summary): collecting
 	// more often meanwhile lets the lists being built reuse that memory
 	// instead of growing the heap to twice both.
-	gc := debug.SetGCPercent(25)
+	restore := lowerGC()
 	s := a.summary()
-	debug.SetGCPercent(gc)
+	restore()
 	c := &s.Capture
 	c.Path = name
 	c.Format = src.format()
@@ -246,4 +246,37 @@ func (a *analyzer) safePacket(data []byte, ci *gopacket.CaptureInfo, lt layers.L
 		}
 	}()
 	a.packet(data, ci, lt, offset)
+}
+
+// summaryGC is the GOGC percentage while Summaries are built.
+const summaryGC = 25
+
+var (
+	gcMu      sync.Mutex
+	gcUsers   int // Summaries being built (a batch builds several at once)
+	gcSaved   int // the percentage to restore when the last one is done
+	gcChanged bool
+)
+
+// lowerGC sets GOGC to summaryGC until the returned function is called,
+// unless it is already lower or off. Calls may overlap: the setting in
+// force before the first is restored after the last.
+func lowerGC() func() {
+	gcMu.Lock()
+	if gcUsers == 0 {
+		gcSaved = debug.SetGCPercent(summaryGC)
+		gcChanged = gcSaved >= 0 && gcSaved > summaryGC
+		if !gcChanged {
+			debug.SetGCPercent(gcSaved) // GOGC=off or lower: keep it
+		}
+	}
+	gcUsers++
+	gcMu.Unlock()
+	return func() {
+		gcMu.Lock()
+		if gcUsers--; gcUsers == 0 && gcChanged {
+			debug.SetGCPercent(gcSaved)
+		}
+		gcMu.Unlock()
+	}
 }

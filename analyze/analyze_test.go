@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -698,5 +699,34 @@ func TestExactBelowCapacity(t *testing.T) {
 	want := []Endpoint{{IP: "10.0.0.2", Packets: 2, Bytes: 56}, {IP: "10.0.0.3", Packets: 2, Bytes: 56}, {IP: "10.0.0.4", Packets: 1, Bytes: 28, PacketsError: 1, BytesError: 28}}
 	if !slices.Equal(s.Sources, want) || len(s.Estimates) != 3 || s.Estimates[0] != (Estimate{List: "sources", Unit: "packets", Tracked: 3, Replaced: 1, MaxError: 2, MaxErrorBytes: 56}) {
 		t.Errorf("sources %+v\nestimates %+v", s.Sources, s.Estimates)
+	}
+}
+
+// TestLowerGCRestores: overlapping lowerGC calls (a batch builds several
+// Summaries at once) restore the setting in force before the first, and
+// a setting already lower, or GC off, is left alone.
+func TestLowerGCRestores(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	r1 := lowerGC()
+	r2 := lowerGC()
+	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
+		t.Errorf("GOGC %d while building, want %d", got, summaryGC)
+	}
+	r1()
+	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
+		t.Errorf("GOGC %d with one Summary still being built, want %d", got, summaryGC)
+	}
+	r2()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after both, want 100 restored", got)
+	}
+	debug.SetGCPercent(-1)
+	r := lowerGC()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("GOGC off became %d", got)
+	}
+	r()
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("GOGC off became %d after", got)
 	}
 }
