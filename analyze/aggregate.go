@@ -64,13 +64,6 @@ type analyzer struct {
 	stopOffset int64
 }
 
-// endpointCount is an address's packets and bytes in an Overview, with
-// what they may miss when a capture's list was estimated.
-type endpointCount struct {
-	packets, bytes int64
-	bounds
-}
-
 // protoCount is packets and bytes of one protocol.
 type protoCount struct{ packets, bytes int64 }
 
@@ -193,9 +186,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	if reason == "" && h.payload != nil && !h.fragment && (h.proto == protoTCP || h.proto == protoUDP) {
 		kind = a.flowPacket(&h, offset, ts)
 	} else {
-		addEndpoint(&a.src, a.src.slot(h.src), n)
-		addEndpoint(&a.dst, a.dst.slot(h.dst), n)
-		a.conv.addIP(a.conv.pairSlot(h.src, h.dst), h.src, h.dst, n, ts)
+		a.countAddrs(&h, ts)
 		kind = a.upper(&h, reason, offset)
 	}
 	if timed {
@@ -212,9 +203,7 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	n := h.length
 	sport, dport, payload, reason := transport(h.proto, h.payload)
 	if reason != "" {
-		addEndpoint(&a.src, a.src.slot(h.src), n)
-		addEndpoint(&a.dst, a.dst.slot(h.dst), n)
-		a.conv.addIP(a.conv.pairSlot(h.src, h.dst), h.src, h.dst, n, ts)
+		a.countAddrs(h, ts)
 		a.decodeError(offset, reason, "")
 		return appNone
 	}
@@ -227,14 +216,25 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	}
 	addEndpoint(&a.src, cachedSlot(&a.src, &c.src[d], h.src), n)
 	addEndpoint(&a.dst, cachedSlot(&a.dst, &c.dst[d], h.dst), n)
+	k, ab := orderedPair(h.src, h.dst)
 	ps := c.pair
-	if k := orderedPair(h.src, h.dst); ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != k {
-		ps = a.conv.pairSlot(h.src, h.dst)
+	if ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != k {
+		ps = a.conv.pairs.slot(k)
 		c.pair = ps
 	}
-	a.conv.addIP(ps, h.src, h.dst, n, ts)
+	a.conv.addIP(ps, ab, n, ts)
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
 	return a.application(h, kind, dir, sport, dport, payload, offset)
+}
+
+// countAddrs counts an IP packet for its source, destination and address
+// pair by lookup: the way of packets that are not whole TCP or UDP ones.
+func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
+	n := h.length
+	addEndpoint(&a.src, a.src.slot(h.src), n)
+	addEndpoint(&a.dst, a.dst.slot(h.dst), n)
+	k, ab := orderedPair(h.src, h.dst)
+	a.conv.addIP(a.conv.pairs.slot(k), ab, n, ts)
 }
 
 // cachedSlot returns the slot of ip in h, trying *cache first and
@@ -500,30 +500,6 @@ func endpointList(h *hitters[netip.Addr, int64], maxLen int64) []Endpoint {
 	out := make([]Endpoint, 0, len(h.slots))
 	for _, e := range h.sorted(netip.Addr.Compare) {
 		out = append(out, Endpoint{IP: e.key.String(), Packets: e.lower(), Bytes: e.val, PacketsError: e.err, BytesError: e.err * maxLen})
-	}
-	return out
-}
-
-// sortedEndpoints orders endpoints by packets desc, then by address.
-func sortedEndpoints(m map[netip.Addr]*endpointCount, est *Estimate) []Endpoint {
-	type kv struct {
-		ip netip.Addr
-		c  *endpointCount
-	}
-	tmp := make([]kv, 0, len(m))
-	for ip, c := range m {
-		tmp = append(tmp, kv{ip, c})
-	}
-	slices.SortFunc(tmp, func(x, y kv) int {
-		if c := cmp.Compare(y.c.packets, x.c.packets); c != 0 {
-			return c
-		}
-		return x.ip.Compare(y.ip)
-	})
-	out := make([]Endpoint, len(tmp))
-	for i, e := range tmp {
-		perr, berr := e.c.errors(est)
-		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes, PacketsError: perr, BytesError: berr}
 	}
 	return out
 }

@@ -119,23 +119,19 @@ func newConversations(capacity int) conversations {
 	}
 }
 
-// orderedPair is the key of the pair of src and dst.
-func orderedPair(src, dst netip.Addr) pairKey {
+// orderedPair returns the key of the pair of src and dst, and whether the
+// packet goes from the pair's A to its B.
+func orderedPair(src, dst netip.Addr) (pairKey, bool) {
 	if dst.Less(src) {
-		return pairKey{dst, src}
+		return pairKey{dst, src}, false
 	}
-	return pairKey{src, dst}
+	return pairKey{src, dst}, true
 }
 
-// pairSlot returns the slot of the pair of src and dst.
-func (c *conversations) pairSlot(src, dst netip.Addr) int32 {
-	return c.pairs.slot(orderedPair(src, dst))
-}
-
-// addIP counts an IP packet from src to dst in pair slot s. ts is zero
-// for untimed packets.
-func (c *conversations) addIP(s int32, src, dst netip.Addr, n int64, ts time.Time) {
-	c.pairs.slots[s].val.add(!dst.Less(src), n, ts)
+// addIP counts an IP packet of the pair in slot s, from A to B when ab.
+// ts is zero for untimed packets.
+func (c *conversations) addIP(s int32, ab bool, n int64, ts time.Time) {
+	c.pairs.slots[s].val.add(ab, n, ts)
 	c.pairs.add(s)
 }
 

@@ -18,7 +18,7 @@ import (
 // slot is exact, and its true weight is at most err more. No key that lost
 // or never got a slot weighs more than maxError(), so every key heavier
 // than that is tracked: the top of the list stays right. The weights
-// always add up to total.
+// always add up to the number of adds.
 //
 // Past capacity the slots are kept in the paper's Stream-Summary: buckets
 // of slots with equal weight, in a list by weight, so that an add and an
@@ -31,7 +31,6 @@ type hitters[K comparable, V any] struct {
 	capacity int
 	index    map[K]int32 // key -> slot
 	slots    []hitter[K, V]
-	total    int64 // sum of every weight added
 	// evictions counts keys that took the slot of another; churn, those
 	// since the index was last rebuilt.
 	evictions, churn int64
@@ -119,7 +118,6 @@ func (h *hitters[K, V]) insert(k K) int32 {
 
 // add adds one to the weight of slot s.
 func (h *hitters[K, V]) add(s int32) {
-	h.total++
 	e := &h.slots[s]
 	e.weight++
 	if h.buckets != nil {

@@ -692,6 +692,37 @@ func capturesName(n int) string {
 	return strconv.Itoa(n) + " captures"
 }
 
+// endpointCount is an address's packets and bytes in an Overview, with
+// what they may miss when a capture's list was estimated.
+type endpointCount struct {
+	packets, bytes int64
+	bounds
+}
+
+// sortedEndpoints orders endpoints by packets desc, then by address.
+func sortedEndpoints(m map[netip.Addr]*endpointCount, est *Estimate) []Endpoint {
+	type kv struct {
+		ip netip.Addr
+		c  *endpointCount
+	}
+	tmp := make([]kv, 0, len(m))
+	for ip, c := range m {
+		tmp = append(tmp, kv{ip, c})
+	}
+	slices.SortFunc(tmp, func(x, y kv) int {
+		if c := cmp.Compare(y.c.packets, x.c.packets); c != 0 {
+			return c
+		}
+		return x.ip.Compare(y.ip)
+	})
+	out := make([]Endpoint, len(tmp))
+	for i, e := range tmp {
+		perr, berr := e.c.errors(est)
+		out[i] = Endpoint{IP: e.ip.String(), Packets: e.c.packets, Bytes: e.c.bytes, PacketsError: perr, BytesError: berr}
+	}
+	return out
+}
+
 func addEndpoints(m map[netip.Addr]*endpointCount, eps []Endpoint, e Estimate) error {
 	for _, ep := range eps {
 		ip, err := netip.ParseAddr(ep.IP)
