@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -479,20 +478,7 @@ func addEstimate[K comparable, V any](list *[]Estimate, name, unit string, h *hi
 // estimateWarning words an Estimate for Capture.Warnings.
 func estimateWarning(e Estimate) string {
 	return fmt.Sprintf("%s: more distinct keys than the %s kept, so the list is a heavy-hitter estimate: %s keys took another's place; a listed count may miss up to %s %s, and no unlisted key has more than %s",
-		e.List, commas(int64(e.Tracked)), commas(e.Replaced), commas(e.MaxError), e.Unit, commas(e.MaxError))
-}
-
-// commas writes n with commas between groups of three digits.
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	start := 0
-	if n < 0 {
-		start = 1
-	}
-	for i := len(s) - 3; i > start; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+		e.List, Thousands(int64(e.Tracked)), Thousands(e.Replaced), Thousands(e.MaxError), e.Unit, Thousands(e.MaxError))
 }
 
 // endpointList lists the addresses of h, by packets desc, then by address.

@@ -222,10 +222,10 @@ func (h *hitters[K, V]) Add(k K, w int64) {
 
 func (h *hitters[K, V]) Items(cmpKey func(a, b K) int) []*hitter[K, V] { return h.sorted(cmpKey) }
 
-func TestCommas(t *testing.T) {
+func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 20000: "20,000", 4281198: "4,281,198", -1234567: "-1,234,567", -100: "-100"} {
-		if got := commas(n); got != want {
-			t.Errorf("commas(%d) = %q, want %q", n, got, want)
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

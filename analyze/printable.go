@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -59,4 +60,18 @@ func isHidden(r rune) bool {
 		return true // zero-width
 	}
 	return false
+}
+
+// Thousands writes n with commas between groups of three digits, as the
+// report and the warnings show counts.
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
