@@ -46,8 +46,7 @@ type batchConfig struct {
 	jobs         int
 	quiet        bool
 	skipExisting bool
-	interval     time.Duration
-	keys         int
+	analysis     analyze.Options
 	report       report.Options
 	stdout       io.Writer
 	stderr       io.Writer
@@ -64,7 +63,7 @@ func isBatch(args []string) bool {
 }
 
 // batchAction checks the command line of batch mode and runs it.
-func batchAction(c *cli.Context, rep report.Options) error {
+func batchAction(c *cli.Context, opts analyze.Options, rep report.Options) error {
 	args := c.Args().Slice()
 	out := c.String("output")
 	if out == "" {
@@ -93,7 +92,7 @@ func batchAction(c *cli.Context, rep report.Options) error {
 	cfg := &batchConfig{
 		inputs: args, outDir: out, jsonOut: c.String("json"),
 		jobs: c.Int("jobs"), quiet: c.Bool("quiet"), skipExisting: c.Bool("skip-existing"),
-		interval: c.Duration("interval"), keys: c.Int("keys"), report: rep,
+		analysis: opts, report: rep,
 		stdout: c.App.Writer, stderr: c.App.ErrWriter,
 	}
 	if f, ok := cfg.stderr.(*os.File); ok && !cfg.quiet && term.IsTerminal(int(f.Fd())) {
@@ -159,7 +158,7 @@ func runBatch(cfg *batchConfig) error {
 	prog := newBatchProgress(cfg, todo, total)
 
 	entries := make([]report.IndexEntry, len(caps))
-	overview := analyze.NewOverview(analyze.Options{Interval: cfg.interval})
+	overview := analyze.NewOverview(cfg.analysis)
 	reused := 0
 	results := make(chan batchResult)
 	jobs := make(chan int)
@@ -325,7 +324,7 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 	// count the bytes as they are read. Read hashes them on the way, in
 	// this worker, instead of on another core: in a batch the other
 	// workers keep every core busy anyway.
-	sum, err := analyze.Read(c.path, prog.reader(f), analyze.Options{Interval: cfg.interval, Keys: cfg.keys})
+	sum, err := analyze.Read(c.path, prog.reader(f), cfg.analysis)
 	if err != nil {
 		return nil, false, err
 	}
@@ -363,7 +362,7 @@ func reuseSummary(cfg *batchConfig, c *batchCapture, htmlOut, jsonOut string) *a
 	}
 	// Adding it to an overview of its own checks every field the batch
 	// merges, and the interval.
-	if err := analyze.NewOverview(analyze.Options{Interval: cfg.interval}).Add(&s); err != nil {
+	if err := analyze.NewOverview(cfg.analysis).Add(&s); err != nil {
 		return nil
 	}
 	return &s

@@ -653,7 +653,7 @@ func TestBatchProgress(t *testing.T) {
 	var stderr bytes.Buffer
 	cfg := &batchConfig{
 		inputs: []string{filepath.Join(f.dir, "caps")}, outDir: filepath.Join(f.dir, "out"),
-		jobs: 2, interval: analyze.DefaultInterval, progress: true,
+		jobs: 2, analysis: analyze.Options{Interval: analyze.DefaultInterval}, progress: true,
 		stdout: io.Discard, stderr: &stderr,
 	}
 	if err := runBatch(cfg); err != nil {
@@ -695,7 +695,7 @@ func BenchmarkBatch(b *testing.B) {
 			for b.Loop() {
 				cfg := &batchConfig{
 					inputs: []string{filepath.Join(dir, "caps")}, outDir: filepath.Join(dir, fmt.Sprintf("out%d", jobs)),
-					jobs: jobs, interval: analyze.DefaultInterval, report: report.Options{Top: 20},
+					jobs: jobs, analysis: analyze.Options{Interval: analyze.DefaultInterval}, report: report.Options{Top: 20},
 					stdout: io.Discard, stderr: io.Discard,
 				}
 				if err := runBatch(cfg); err != nil {

@@ -56,7 +56,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
 			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins, e.g. 1s, 500ms, 1m"},
-			&cli.IntFlag{Name: "keys", Value: analyze.DefaultKeys, Usage: "keep at most `N` sources, destinations, IP pairs, TCP/UDP conversations and DNS names each; past N a list keeps its heaviest keys, with stated error bounds (memory grows by up to 1 KB per key)"},
+			keysFlag(),
 			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
@@ -69,26 +69,48 @@ func reportCommand() *cli.Command {
 	}
 }
 
+// keysFlag is --keys, for every command that analyses captures.
+func keysFlag() cli.Flag {
+	return &cli.IntFlag{Name: "keys", Value: analyze.DefaultKeys, Usage: "keep at most `N` sources, destinations, IP pairs, TCP/UDP conversations and DNS names each; past N a list keeps its heaviest keys, with stated error bounds (memory grows by up to 1 KB per key)"}
+}
+
+// analysisOptions checks the flags that every analysing command has
+// (--top, --interval, --keys) and returns the analysis options.
+func analysisOptions(c *cli.Context) (analyze.Options, error) {
+	switch {
+	case c.Int("top") < 0:
+		return analyze.Options{}, usageError{"--top must be 0 or more"}
+	case c.Duration("interval") <= 0:
+		return analyze.Options{}, usageError{"--interval must be positive"}
+	case c.Int("keys") <= 0:
+		return analyze.Options{}, usageError{"--keys must be positive"}
+	}
+	return analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")}, nil
+}
+
+// analyzeCapture analyses the capture named in ("-" for standard input).
+func analyzeCapture(c *cli.Context, in string, opts analyze.Options) (*analyze.Summary, error) {
+	if in == analyze.Stdin {
+		return analyze.Read("stdin", c.App.Reader, opts)
+	}
+	return analyze.File(in, opts)
+}
+
 func reportAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageError{"report takes exactly one CAPTURE argument (see pcapreport report --help)"}
 	}
 	in := c.Args().First()
-	if c.Int("top") < 0 {
-		return usageError{"--top must be 0 or more"}
-	}
-	if c.Duration("interval") <= 0 {
-		return usageError{"--interval must be positive"}
-	}
-	if c.Int("keys") <= 0 {
-		return usageError{"--keys must be positive"}
+	opts, err := analysisOptions(c)
+	if err != nil {
+		return err
 	}
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	if isBatch(c.Args().Slice()) {
-		return batchAction(c, report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc})
+		return batchAction(c, opts, report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc})
 	}
 	if c.Bool("skip-existing") {
 		return usageError{"--skip-existing applies to batch mode only (several inputs, or a folder, with -o OUTDIR)"}
@@ -107,12 +129,7 @@ func reportAction(c *cli.Context) error {
 		}
 	}
 
-	var sum *analyze.Summary
-	if in == analyze.Stdin {
-		sum, err = analyze.Read("stdin", c.App.Reader, analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")})
-	} else {
-		sum, err = analyze.File(in, analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")})
-	}
+	sum, err := analyzeCapture(c, in, opts)
 	if err != nil {
 		return err
 	}
@@ -123,8 +140,8 @@ func reportAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: %d packets had decode errors (see the report's last section)\n", sum.Capture.Path, n)
 	}
 
-	opts := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
-	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, sum, opts) }); err != nil {
+	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
+	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
 		return err
 	}
 	if jsonOut == "" {

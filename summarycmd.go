@@ -24,7 +24,7 @@ func summaryCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "show at most `N` rows per table (0: all)"},
 			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins (for the busiest-bin line)"},
-			&cli.IntFlag{Name: "keys", Value: analyze.DefaultKeys, Usage: "keep at most `N` sources, destinations, IP pairs, TCP/UDP conversations and DNS names each; past N a list keeps its heaviest keys, with stated error bounds (memory grows by up to 1 KB per key)"},
+			keysFlag(),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err.Error()}
@@ -33,23 +33,11 @@ func summaryCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return usageError{"summary takes exactly one CAPTURE argument (see pcapreport summary --help)"}
 			}
-			if c.Int("top") < 0 {
-				return usageError{"--top must be 0 or more"}
+			opts, err := analysisOptions(c)
+			if err != nil {
+				return err
 			}
-			if c.Duration("interval") <= 0 {
-				return usageError{"--interval must be positive"}
-			}
-			if c.Int("keys") <= 0 {
-				return usageError{"--keys must be positive"}
-			}
-			opts := analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")}
-			var s *analyze.Summary
-			var err error
-			if in := c.Args().First(); in == analyze.Stdin {
-				s, err = analyze.Read("stdin", c.App.Reader, opts)
-			} else {
-				s, err = analyze.File(in, opts)
-			}
+			s, err := analyzeCapture(c, c.Args().First(), opts)
 			if err != nil {
 				return err
 			}
