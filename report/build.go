@@ -171,11 +171,20 @@ func keyCard(label string, n int, e *analyze.Estimate) fact {
 	return f
 }
 
+// markEstimated says in s that the list behind t is an estimate, when e
+// is not nil: a note with its bound, and a "may miss" column in t, whose
+// cells the caller adds with missCell. It reports whether it did.
+func (s *section) markEstimated(e *analyze.Estimate, t *table, what, one string) bool {
+	if e == nil {
+		return false
+	}
+	s.Notes = append(s.Notes, estimateNote(e, what, one))
+	t.Columns = append(t.Columns, column{"May miss (" + e.Unit + ")", true})
+	return true
+}
+
 // estimateNote explains an estimated list under its section's intro.
 func estimateNote(e *analyze.Estimate, what, one string) string {
-	if e == nil {
-		return ""
-	}
 	bytes := ""
 	if e.MaxErrorBytes > 0 {
 		bytes = fmt.Sprintf(" (%s bytes)", thousands(e.MaxErrorBytes))
@@ -209,22 +218,17 @@ func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.C
 			hbar("chart-"+id+"-bytes", title+" by bytes", "IP bytes", "bytes", byteItems),
 		},
 	}
-	if note := estimateNote(est, "addresses", "address"); note != "" {
-		sec.Notes = append(sec.Notes, note)
-	}
 	t := &table{
 		Caption: title + " by packets",
 		Columns: []column{{"#", true}, {"IP address", false}, {"Names seen in the capture", false}, {"Packets", true}, {"% of IP packets", true}, {"Bytes", true}},
 		More:    moreNote(n, len(eps), "addresses"),
 	}
-	if est != nil {
-		t.Columns = append(t.Columns, column{"May miss (packets)", true})
-	}
+	estimated := sec.markEstimated(est, t, "addresses", "address")
 	for i, e := range eps[:n] {
 		row := []cell{
 			num(int64(i + 1)), {Text: e.IP}, {Text: nm.names(e.IP), Title: nm.all(e.IP)}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
 		}
-		if est != nil {
+		if estimated {
 			row = append(row, missCell(e.PacketsError, e.BytesError))
 		}
 		t.Rows = append(t.Rows, row)
@@ -253,20 +257,15 @@ func dnsSection(dns analyze.DNS, nm namer, top int, est *analyze.Estimate) secti
 			thousands(dns.TotalQueries), thousands(int64(len(dns.Queries))), thousands(dns.Responses)),
 		Charts: []chart{hbar("chart-dns", "Top DNS query names by queries", "queries", "count", items)},
 	}
-	if note := estimateNote(est, "names", "name"); note != "" {
-		sec.Notes = append(sec.Notes, note)
-	}
 	t := &table{
 		Caption: "DNS query names by queries",
 		Columns: []column{{"#", true}, {"Name", false}, {"Queries", true}, {"Clients that asked", false}},
 		More:    moreNote(n, len(dns.Queries), "names"),
 	}
-	if est != nil {
-		t.Columns = append(t.Columns, column{"May miss (queries)", true})
-	}
+	estimated := sec.markEstimated(est, t, "names", "name")
 	for i, q := range dns.Queries[:n] {
 		row := []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}}
-		if est != nil {
+		if estimated {
 			row = append(row, missCell(q.CountError, 0))
 		}
 		t.Rows = append(t.Rows, row)

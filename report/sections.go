@@ -73,25 +73,17 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 			"each direction is counted separately.", thousands(int64(len(c.IP))), thousands(c.TransportTotal)),
 		Charts: []chart{hbar("chart-conversations", "Top IP conversations by bytes (both directions)", "IP bytes", "bytes", items)},
 	}
-	if note := estimateNote(estIP, "address pairs", "pair"); note != "" {
-		sec.Notes = append(sec.Notes, note)
-	}
-	if note := estimateNote(estTransport, "TCP/UDP conversations", "conversation"); note != "" {
-		sec.Notes = append(sec.Notes, note)
-	}
 	t := &table{
 		Caption: "IP conversations by bytes",
 		Columns: []column{{"A", false}, {"B", false}, {"Packets A→B", true}, {"Bytes A→B", true},
 			{"Packets B→A", true}, {"Bytes B→A", true}, {"First", false}, {"Duration", true}},
 		More: moreNote(n, len(c.IP), "pairs"),
 	}
-	if estIP != nil {
-		t.Columns = append(t.Columns, column{"May miss (packets)", true})
-	}
+	estimated := sec.markEstimated(estIP, t, "address pairs", "pair")
 	for _, cv := range c.IP[:n] {
 		row := []cell{nm.ipCell(cv.A), nm.ipCell(cv.B), num(cv.PacketsAB), bytesCell(cv.BytesAB),
 			num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: showTime(cv.First, loc)}, {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
-		if estIP != nil {
+		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
 		t.Rows = append(t.Rows, row)
@@ -105,13 +97,11 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 			{"Packets A→B", true}, {"Bytes A→B", true}, {"Packets B→A", true}, {"Bytes B→A", true}, {"Duration", true}},
 		More: moreNote(n, int(c.TransportTotal), "conversations"),
 	}
-	if estTransport != nil {
-		tt.Columns = append(tt.Columns, column{"May miss (packets)", true})
-	}
+	estimated = sec.markEstimated(estTransport, tt, "TCP/UDP conversations", "conversation")
 	for _, cv := range c.Transport[:n] {
 		row := []cell{{Text: strings.ToUpper(cv.Proto)}, nm.ipCell(cv.A), portCell(cv.APort), nm.ipCell(cv.B), portCell(cv.BPort),
 			num(cv.PacketsAB), bytesCell(cv.BytesAB), num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
-		if estTransport != nil {
+		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
 		tt.Rows = append(tt.Rows, row)
