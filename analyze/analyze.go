@@ -2,11 +2,9 @@ package analyze
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -52,7 +50,7 @@ const Stdin = "-"
 // which then covers the packets read before them.
 func File(path string, opts Options) (*Summary, error) {
 	if path == Stdin {
-		return read("stdin", os.Stdin, -1, opts)
+		return Read("stdin", os.Stdin, opts)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -66,51 +64,34 @@ func File(path string, opts Options) (*Summary, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory, not a capture file", path)
 	}
-	if !st.Mode().IsRegular() {
-		// A pipe or device: hash what is read, as for stdin.
-		return read(path, f, -1, opts)
-	}
-	// Hash the file on another core while the decoder reads it: a second
-	// sequential read of the same file comes from the page cache.
-	hashc := make(chan hashResult, 1)
-	go func() { hashc <- hashFile(path) }()
-	s, err := read(path, f, st.Size(), opts)
-	h := <-hashc
+	s, err := read(path, f, opts)
 	if err != nil {
+		var re readError
+		if errors.As(err, &re) {
+			return nil, pathError(path, re.err)
+		}
 		return nil, err
 	}
-	if h.err != nil {
-		return nil, pathError(path, h.err)
-	}
-	s.Capture.SHA256 = h.sum
 	return s, nil
 }
 
 // Read analyses a capture read from r. name is used in errors and as
 // Capture.Path. The SHA-256 and size are of the bytes read from r.
 func Read(name string, r io.Reader, opts Options) (*Summary, error) {
-	return read(name, r, -1, opts)
+	s, err := read(name, r, opts)
+	var re readError
+	if errors.As(err, &re) {
+		return nil, fmt.Errorf("%s: %w", name, re.err)
+	}
+	return s, err
 }
 
-type hashResult struct {
-	sum string
-	err error
-}
+// readError is an error reading the input itself, not a problem with its
+// content: the analysis has no hash of it and fails.
+type readError struct{ err error }
 
-func hashFile(path string) hashResult {
-	f, err := os.Open(path)
-	if err != nil {
-		return hashResult{err: err}
-	}
-	defer f.Close()
-	h := sha256.New()
-	// Read through a plain io.Reader: *os.File's WriteTo would copy with
-	// its own 32 KiB buffer, ignoring this one (32 times the read calls).
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, readBufferSize)); err != nil {
-		return hashResult{err: err}
-	}
-	return hashResult{sum: hex.EncodeToString(h.Sum(nil))}
-}
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
 
 // pathError words an *fs.PathError as "path: reason" without repeating the
 // operation, so messages read "x.pcap: no such file or directory".
@@ -133,42 +114,26 @@ func getReader(r io.Reader) *bufio.Reader {
 	return br
 }
 
-// countingReader counts the bytes read through it and, when h is set, hashes them.
-type countingReader struct {
-	r io.Reader
-	n int64
-	h hash.Hash
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.h != nil {
-		c.h.Write(p[:n])
-	}
-	return n, err
-}
-
-// read runs the analysis. size < 0 means r is a stream whose bytes are
-// counted and hashed here; otherwise the caller hashes the file.
-func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) {
-	cr := &countingReader{r: r}
-	if size < 0 {
-		cr.h = sha256.New()
-	}
-	raw := getReader(cr)
-	defer readers.Put(raw)
-	dr, compression, release, err := decompress(raw)
+// read runs the analysis. The input is read once: an onceReader hashes
+// what the decoder reads on another goroutine (see readonce.go).
+func read(name string, r io.Reader, opts Options) (*Summary, error) {
+	in := newOnceReader(r)
+	defer in.stop()
+	dr, compression, release, err := decompress(in)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer release()
-	br := raw
-	if compression != "" {
-		br = getReader(dr)
+	// pcapgo's pcap reader reads straight from the chunks; a decompressor's
+	// output needs a buffer to peek into, and pcapgo's pcapng reader wants
+	// a *bufio.Reader (it would wrap anything else in a 4 KiB one).
+	var pr peekReader = in
+	if magic, _ := in.Peek(4); compression != "" || bytes.Equal(magic, magicPcapng) {
+		br := getReader(dr)
 		defer readers.Put(br)
+		pr = br
 	}
-	src, err := openSource(br)
+	src, err := openSource(pr)
 	if err != nil {
 		if compression != "" {
 			return nil, fmt.Errorf("%s: %s-compressed, but %w", name, compression, err)
@@ -179,10 +144,10 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	a := newAnalyzer(opts)
 	a.run(src)
 
-	// The Summary is built while the analysis is still live, and each part
-	// of the analysis is dropped once converted (see summary): collecting
-	// more often meanwhile lets the lists being built reuse that memory
-	// instead of growing the heap to twice both.
+	// The Summary is built while the hash finishes and the analysis is
+	// still live, and each part of the analysis is dropped once converted
+	// (see summary): collecting more often meanwhile lets the lists being
+	// built reuse that memory instead of growing the heap to twice both.
 	restore := lowerGC()
 	s := a.summary()
 	restore()
@@ -193,15 +158,10 @@ func read(name string, r io.Reader, size int64, opts Options) (*Summary, error) 
 	if a.stopErr != nil {
 		c.Warnings = append(c.Warnings, a.stopWarning(src))
 	}
-	if size < 0 {
-		// Hash the whole stream even when decoding stopped early.
-		if _, err := io.Copy(io.Discard, raw); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		c.Size = cr.n
-		c.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
-	} else {
-		c.Size = size
+	// Hash the whole input even when decoding stopped early.
+	c.Size, c.SHA256, err = in.finish()
+	if err != nil {
+		return nil, readError{err}
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,10 +134,25 @@ func BenchmarkGenerated(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if h := hashFile(path); h.err != nil {
-					b.Fatal(h.err)
+				if _, err := sha256File(path); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+// sha256File hashes the file alone, as fast as Go's crypto/sha256 allows:
+// 1 MiB reads (not os.File.WriteTo's 32 KiB ones) into one hash.
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"encoding/binary"
@@ -24,7 +23,7 @@ const readBufferSize = 1 << 20
 // decompress recognises a compressed capture by its first bytes and returns
 // a reader of the decompressed stream, the compression's name ("" for none)
 // and a function that releases the decompressor.
-func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
+func decompress(br peekReader) (io.Reader, string, func(), error) {
 	magic, _ := br.Peek(6)
 	noop := func() {}
 	switch {
@@ -78,8 +77,16 @@ type packetSource interface {
 	format() string
 }
 
+// peekReader is what the format checks read from: a *bufio.Reader, or the
+// onceReader that reads the file.
+type peekReader interface {
+	io.Reader
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
+}
+
 // openSource reads the capture's file header and returns a packetSource.
-func openSource(r *bufio.Reader) (packetSource, error) {
+func openSource(r peekReader) (packetSource, error) {
 	magic, err := r.Peek(4)
 	switch {
 	case len(magic) == 0:
@@ -106,7 +113,7 @@ type pcapSource struct {
 	lt     layers.LinkType
 }
 
-func openPcap(r *bufio.Reader) (*pcapSource, error) {
+func openPcap(r peekReader) (*pcapSource, error) {
 	var hdr [24]byte
 	peek, err := r.Peek(len(hdr))
 	if err != nil {
@@ -165,7 +172,7 @@ type pcapngSource struct {
 	digits int
 }
 
-func openPcapng(r *bufio.Reader) (*pcapngSource, error) {
+func openPcapng(r peekReader) (*pcapngSource, error) {
 	nr, err := pcapgo.NewNgReader(r, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
 	if err != nil {
 		return nil, fmt.Errorf("bad pcapng section header: %s", lowerFirst(err.Error()))
