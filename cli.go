@@ -105,6 +105,7 @@ func reportAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer analyze.HoldMemoryBudget()()
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
 		return usageError{err.Error()}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -142,6 +141,7 @@ func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	}
 
 	a := newAnalyzer(opts)
+	defer HoldMemoryBudget()()
 	a.run(src)
 
 	// The Summary is built while the hash finishes and the analysis is
@@ -180,6 +180,9 @@ func (a *analyzer) run(src packetSource) {
 		}
 		a.packets++
 		a.safePacket(data, &ci, lt, src.offset())
+		if a.packets%budgetCheckEvery == 0 {
+			checkMemoryBudget()
+		}
 	}
 	a.digits = src.fracDigits()
 }
@@ -206,37 +209,4 @@ func (a *analyzer) safePacket(data []byte, ci *gopacket.CaptureInfo, lt layers.L
 		}
 	}()
 	a.packet(data, ci, lt, offset)
-}
-
-// summaryGC is the GOGC percentage while Summaries are built.
-const summaryGC = 25
-
-var (
-	gcMu      sync.Mutex
-	gcUsers   int // Summaries being built (a batch builds several at once)
-	gcSaved   int // the percentage to restore when the last one is done
-	gcChanged bool
-)
-
-// lowerGC sets GOGC to summaryGC until the returned function is called,
-// unless it is already lower or off. Calls may overlap: the setting in
-// force before the first is restored after the last.
-func lowerGC() func() {
-	gcMu.Lock()
-	if gcUsers == 0 {
-		gcSaved = debug.SetGCPercent(summaryGC)
-		gcChanged = gcSaved >= 0 && gcSaved > summaryGC
-		if !gcChanged {
-			debug.SetGCPercent(gcSaved) // GOGC=off or lower: keep it
-		}
-	}
-	gcUsers++
-	gcMu.Unlock()
-	return func() {
-		gcMu.Lock()
-		if gcUsers--; gcUsers == 0 && gcChanged {
-			debug.SetGCPercent(gcSaved)
-		}
-		gcMu.Unlock()
-	}
 }

@@ -8,11 +8,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -728,5 +730,55 @@ func TestLowerGCRestores(t *testing.T) {
 	r()
 	if got := debug.SetGCPercent(100); got != -1 {
 		t.Errorf("GOGC off became %d after", got)
+	}
+}
+
+// TestMemoryBudget: the budget is set while held (overlapping holds
+// restore the limit in force before the first), given up once the live
+// heap outgrows it, and a limit the user set is left alone.
+func TestMemoryBudget(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	r1 := HoldMemoryBudget()
+	r2 := HoldMemoryBudget()
+	runtime.GC()
+	checkMemoryBudget() // the test binary's heap is far below the budget
+	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
+		t.Errorf("limit %d while held, want %d", got, memoryBudget)
+	}
+	big := make([]byte, budgetLiftAt+(1<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	runtime.GC()
+	checkMemoryBudget()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d with %d bytes live, want the budget given up", got, len(big))
+	}
+	runtime.KeepAlive(big)
+	big = nil
+	r1()
+	r3 := HoldMemoryBudget() // joins the holds in force: stays given up
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d for a hold joining a given-up budget", got)
+	}
+	r3()
+	r2()
+	r4 := HoldMemoryBudget() // a new run starts with the budget again
+	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
+		t.Errorf("limit %d for a new hold, want %d", got, memoryBudget)
+	}
+	r4()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d after every hold, want none", got)
+	}
+
+	debug.SetMemoryLimit(1 << 40) // GOMEMLIMIT=1TiB
+	r := HoldMemoryBudget()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("the user's limit became %d", got)
+	}
+	r()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("the user's limit became %d after", got)
 	}
 }
