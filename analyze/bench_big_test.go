@@ -18,6 +18,7 @@ import (
 //
 //	PCAPREPORT_BENCH_SIZE         capture size, as gencap's -size (default 64MB)
 //	PCAPREPORT_BENCH_CARDINALITY  normal, high, or normal,high (default normal)
+//	PCAPREPORT_BENCH_TRAIN        gencap's -train, e.g. 1 or 1,3 (default 1)
 //
 // Each capture is generated once and kept in $TMPDIR/pcapreport-bench,
 // named by its flags and a hash of the generator's source, so a changed
@@ -30,7 +31,7 @@ import (
 
 // generatedCapture returns the path of a gencap capture of the given size
 // and cardinality, generating it when it is not cached.
-func generatedCapture(b testing.TB, size, card string) string {
+func generatedCapture(b testing.TB, size, card, train string) string {
 	b.Helper()
 	src, err := os.ReadFile("../cmd/gencap/main.go")
 	if err != nil {
@@ -41,7 +42,11 @@ func generatedCapture(b testing.TB, size, card string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("gencap-%s-%s-seed1-%s.pcap", size, card, hex.EncodeToString(sum[:6])))
+	name := fmt.Sprintf("gencap-%s-%s-seed1-%s.pcap", size, card, hex.EncodeToString(sum[:6]))
+	if train != "1" {
+		name = fmt.Sprintf("gencap-%s-%s-train%s-seed1-%s.pcap", size, card, train, hex.EncodeToString(sum[:6]))
+	}
+	path := filepath.Join(dir, name)
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
@@ -50,7 +55,7 @@ func generatedCapture(b testing.TB, size, card string) string {
 		b.Skipf("no go command to run cmd/gencap: %v", err)
 	}
 	tmp := path + ".tmp"
-	cmd := exec.Command(goCmd, "run", "../cmd/gencap", "-size", size, "-cardinality", card, "-seed", "1", "-o", tmp)
+	cmd := exec.Command(goCmd, "run", "../cmd/gencap", "-size", size, "-cardinality", card, "-train", train, "-seed", "1", "-o", tmp)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.Remove(tmp)
 		b.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
@@ -83,13 +88,17 @@ func genBenchEnv(name, def string) string {
 // Each reports MB/s of capture; the first two also ns/packet and packets/s.
 func BenchmarkGenerated(b *testing.B) {
 	size := genBenchEnv("PCAPREPORT_BENCH_SIZE", "64MB")
-	for _, card := range strings.Split(genBenchEnv("PCAPREPORT_BENCH_CARDINALITY", "normal"), ",") {
-		path := generatedCapture(b, size, card)
+	for _, run := range generatedRuns() {
+		card, train := run[0], run[1]
+		path := generatedCapture(b, size, card, train)
 		st, err := os.Stat(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		suffix := fmt.Sprintf("/card=%s/size=%s", card, size)
+		if train != "1" {
+			suffix = fmt.Sprintf("/card=%s/train=%s/size=%s", card, train, size)
+		}
 		perPacket := func(b *testing.B, packets int64) {
 			b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(packets), "ns/packet")
@@ -155,4 +164,15 @@ func sha256File(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// generatedRuns returns the (cardinality, train) pairs the environment asks for.
+func generatedRuns() [][2]string {
+	var out [][2]string
+	for _, card := range strings.Split(genBenchEnv("PCAPREPORT_BENCH_CARDINALITY", "normal"), ",") {
+		for _, train := range strings.Split(genBenchEnv("PCAPREPORT_BENCH_TRAIN", "1"), ",") {
+			out = append(out, [2]string{card, train})
+		}
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func TestFloodAgainstTshark(t *testing.T) {
 		t.Skip("generates a 20 MB capture")
 	}
 	want := readFloodCounts(t, "../testdata/tshark/gencap-20MB-high.txt")
-	path := generatedCapture(t, "20MB", "high")
+	path := generatedCapture(t, "20MB", "high", "1")
 	if sum := fileSHA256(t, path); sum != want.sha256 {
 		t.Fatalf("%s has SHA-256 %s, but the tshark counts are of %s: cmd/gencap changed; run testdata/tshark/flood.sh", path, sum, want.sha256)
 	}
