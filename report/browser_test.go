@@ -10,6 +10,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/draw"
+	_ "image/png"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -257,22 +261,26 @@ func openPage(t testing.TB, bctx context.Context, file, colorScheme string, scri
 	return tab, run
 }
 
-// chartDrawing is what measureChartsJS found for one chart.
+// chartDrawing is what checkChartsDrew found for one chart: what ECharts
+// says it drew (chartInfoJS), and what a screenshot of the chart shows.
 type chartDrawing struct {
-	ID       string    `json:"id"`
-	Rendered string    `json:"rendered"`
-	Canvases int       `json:"canvases"`
-	Width    int       `json:"width"`
-	Height   int       `json:"height"`
-	Painted  int       `json:"painted"`  // pixels that differ from the canvas's background
-	Series   []int     `json:"series"`   // per series: pixels of its colour inside the plot area
-	Positive []int     `json:"positive"` // per series: data values > 0
-	Names    []string  `json:"names"`    // per series: its name
-	Types    []string  `json:"types"`    // per series: its type
-	Points   []int     `json:"points"`   // per line series: positive points with the series' colour within 3 px
-	Grid     []float64 `json:"grid"`     // the plot area, device pixels
-	Legend   []float64 `json:"legend"`   // the legend's box, device pixels, if shown
-	Error    string    `json:"error"`
+	ID       string      `json:"id"`
+	Rendered string      `json:"rendered"`
+	Drawings int         `json:"drawings"` // the chart's SVG roots
+	Rect     []float64   `json:"rect"`     // the chart in the page, CSS pixels, after scrolling it into view
+	Colors   [][]int     `json:"colors"`   // per series: its colour (RGB), or null
+	PointsAt [][]float64 `json:"pointsAt"` // per series: its positive points (x, y, ...), CSS pixels in the chart, for line series
+	Width    int         `json:"-"`
+	Height   int         `json:"-"`
+	Painted  int         `json:"-"`        // pixels that differ from the background
+	Series   []int       `json:"-"`        // per series: pixels of its colour inside the plot area
+	Positive []int       `json:"positive"` // per series: data values > 0
+	Names    []string    `json:"names"`    // per series: its name
+	Types    []string    `json:"types"`    // per series: its type
+	Points   []int       `json:"-"`        // per line series: positive points with a series' colour within 3 px
+	Grid     []float64   `json:"grid"`     // the plot area, CSS pixels in the chart (device pixels in the log)
+	Legend   []float64   `json:"legend"`   // the legend's box, CSS pixels in the chart (device pixels in the log), if shown
+	Error    string      `json:"error"`
 }
 
 // measureJS defines window.__measure(canvas, rect, colors): it reads every
@@ -327,85 +335,176 @@ window.__rgb = function (hex) {
 true;
 `
 
-// measureChartsJS measures every [data-chart] element's canvas. It asks
-// ECharts where the plot area, the legend and each line point are, and
-// counts pixels there.
-const measureChartsJS = `(function () {
+// chartInfoJS scrolls the chart whose id is %q into the middle of the
+// window and, once it is painted there, tells where it is, and asks
+// ECharts what it drew in it: where the plot area, the legend and each
+// line point are, and each series' colour. So that the screenshot shows
+// the chart alone, the contents bar, which sticks to the window's top, is
+// hidden until chartDoneJS.
+const chartInfoJS = `new Promise(function (resolve) {
   function value(d) {
     var v = d && typeof d === "object" && !Array.isArray(d) ? d.value : d;
     return Array.isArray(v) ? v[1] : v;
   }
-  var out = [];
-  document.querySelectorAll("[data-chart]").forEach(function (el) {
-    var r = {id: el.getAttribute("data-chart"), rendered: el.getAttribute("data-rendered") || "",
-      canvases: 0, width: 0, height: 0, painted: 0, series: [], names: [], types: [], positive: [], points: [], grid: [], legend: [], error: ""};
-    out.push(r);
+  var el = document.querySelector('[data-chart="' + %q + '"]');
+  document.querySelectorAll("nav.toc").forEach(function (n) { n.style.visibility = "hidden"; });
+  el.scrollIntoView({block: "center"});
+  requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(function () {
+    var r = {id: el.getAttribute("data-chart"), rendered: el.getAttribute("data-rendered") || "", drawings: el.querySelectorAll("svg").length,
+      rect: [], colors: [], pointsAt: [], names: [], types: [], positive: [], grid: [], legend: [], error: ""};
     try {
-      var canvases = el.querySelectorAll("canvas");
-      r.canvases = canvases.length;
+      var box = el.getBoundingClientRect();
+      r.rect = [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height];
       var inst = window.echarts && echarts.getInstanceByDom(el);
-      if (!canvases.length || !inst) { r.error = "no canvas or no ECharts instance"; return; }
-      var c = canvases[0];
-      var scale = c.width / c.getBoundingClientRect().width;
+      if (!r.drawings || !inst) { r.error = "no SVG or no ECharts instance"; resolve(r); return; }
       var opt = inst.getOption();
       var palette = opt.color || [];
       var series = opt.series || [];
-      var colors = series.map(function (s, i) { return __rgb(palette[i % palette.length]); });
+      r.colors = series.map(function (s, i) { return __rgb(palette[i %% palette.length]); });
       r.types = series.map(function (s) { return s.type; });
       r.names = series.map(function (s) { return String(s.name || ""); });
       r.positive = series.map(function (s) {
         return (s.data || []).filter(function (d) { var v = value(d); return typeof v === "number" && v > 0; }).length;
       });
       var model = inst.getModel();
-      var rect = null;
       var g = model.getComponent("grid", 0).coordinateSystem.getRect();
-      rect = {x: Math.floor(g.x * scale), y: Math.floor(g.y * scale),
-        width: Math.ceil(g.width * scale) + 1, height: Math.ceil(g.height * scale) + 1};
-      r.grid = [rect.x, rect.y, rect.width, rect.height];
+      r.grid = [g.x, g.y, g.width, g.height];
       var lm = model.getComponent("legend", 0);
       if (lm && lm.get("show") !== false) {
         var group = inst.getViewOfComponentModel(lm).group;
         var b = group.getBoundingRect().clone();
         var m = group.getComputedTransform();
         if (m) { b.applyTransform(m); }
-        if (b.width > 0 && b.height > 0) { r.legend = [b.x * scale, b.y * scale, b.width * scale, b.height * scale]; }
+        if (b.width > 0 && b.height > 0) { r.legend = [b.x, b.y, b.width, b.height]; }
       }
-      var px = __pixels(c);
-      var m = __measure(c, rect, colors, px);
-      r.width = m.width; r.height = m.height; r.painted = m.painted; r.series = m.counts;
-      r.points = series.map(function (s, i) {
-        if (s.type !== "line" || !colors[i]) { return 0; }
-        // A point counts as shown if its series' colour is within 3 pixels,
-        // or another series' colour: lines that coincide blend or cover
-        // each other, and the reader sees one line there.
-        var cols = colors.filter(Boolean), seen = 0;
+      r.pointsAt = series.map(function (s, i) {
+        var at = [];
+        if (s.type !== "line") { return at; }
         (s.data || []).forEach(function (d, index) {
           var v = d && typeof d === "object" && !Array.isArray(d) ? d.value : d;
           if (!Array.isArray(v)) { v = [index, v]; } // on a category axis, x is the index
           if (typeof v[1] !== "number" || v[1] <= 0) { return; }
           var p = inst.convertToPixel({seriesIndex: i}, v);
-          if (!p) { return; }
-          var cx = Math.round(p[0] * scale), cy = Math.round(p[1] * scale), hit = false;
-          for (var y = cy - 3; y <= cy + 3 && !hit; y++) {
-            for (var x = cx - 3; x <= cx + 3 && !hit; x++) {
-              if (x < 0 || y < 0 || x >= c.width || y >= c.height) { continue; }
-              var k = (y * c.width + x) * 4;
-              for (var j = 0; j < cols.length && !hit; j++) {
-                var col = cols[j];
-                hit = px[k+3] > 64 && Math.abs(px[k] - col[0]) <= 24 && Math.abs(px[k+1] - col[1]) <= 24 && Math.abs(px[k+2] - col[2]) <= 24;
-              }
-            }
-          }
-          if (hit) { seen++; }
+          if (p) { at.push(p[0], p[1]); }
         });
-        return seen;
+        return at;
       });
     } catch (e) {
       r.error = String(e);
     }
-  });
-  return out;
-})()`
+    resolve(r);
+  }, 0); }); });
+})`
+
+// chartDoneJS shows the contents bar again.
+const chartDoneJS = `document.querySelectorAll("nav.toc").forEach(function (n) { n.style.visibility = ""; }); true`
+
+// rgbaImage decodes a screenshot into RGBA bytes, row by row.
+func rgbaImage(png []byte) ([]byte, int, int, error) {
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	b := img.Bounds()
+	rgba := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
+	return rgba.Pix, b.Dx(), b.Dy(), nil
+}
+
+// measurePixels counts the pixels of an RGBA image (w×h) that differ from
+// the background, and, inside rect (x, y, width, height in pixels; nil
+// means the whole image), those of each colour in colors (nil entries
+// count nothing). It is window.__measure in Go, for screenshots, but for
+// the background: the most common colour outside rect (of the whole image
+// when rect is nil or covers it), since bars may cover most of a plot.
+func measurePixels(px []byte, w, h int, rect []int, colors [][]int) (painted int, counts []int) {
+	abs := func(a int) int {
+		if a < 0 {
+			return -a
+		}
+		return a
+	}
+	r := rect
+	if r == nil {
+		r = []int{0, 0, w, h}
+	}
+	inside := func(x, y int) bool { return x >= r[0] && x < r[0]+r[2] && y >= r[1] && y < r[1]+r[3] }
+	// A sample finds the most common colour.
+	var bg [4]byte
+	for _, outside := range []bool{true, false} {
+		freq := map[[4]byte]int{}
+		best := -1
+		for i := 0; i+3 < len(px); i += 4 * 7 {
+			if p := i / 4; outside && inside(p%w, p/w) {
+				continue
+			}
+			k := [4]byte{px[i], px[i+1], px[i+2], px[i+3]}
+			freq[k]++
+			if freq[k] > best {
+				best, bg = freq[k], k
+			}
+		}
+		if best > 0 {
+			break
+		}
+	}
+	counts = make([]int, len(colors))
+	for y := 0; y < h; y++ {
+		inY := y >= r[1] && y < r[1]+r[3]
+		for x := 0; x < w; x++ {
+			i := (y*w + x) * 4
+			d := abs(int(px[i])-int(bg[0])) + abs(int(px[i+1])-int(bg[1])) + abs(int(px[i+2])-int(bg[2])) + abs(int(px[i+3])-int(bg[3]))
+			if d < 24 {
+				continue
+			}
+			painted++
+			if !inY || px[i+3] < 96 || x < r[0] || x >= r[0]+r[2] {
+				continue
+			}
+			for s, col := range colors {
+				if len(col) == 3 && abs(int(px[i])-col[0]) <= 12 && abs(int(px[i+1])-col[1]) <= 12 && abs(int(px[i+2])-col[2]) <= 12 {
+					counts[s]++
+				}
+			}
+		}
+	}
+	return painted, counts
+}
+
+// pointsShown counts the points (x, y, ... in pixels) that have one of
+// colors within 3 pixels: lines that coincide blend or cover each other,
+// and the reader sees one line there.
+func pointsShown(px []byte, w, h int, at []float64, colors [][]int) int {
+	abs := func(a int) int {
+		if a < 0 {
+			return -a
+		}
+		return a
+	}
+	seen := 0
+	for k := 0; k+1 < len(at); k += 2 {
+		cx, cy := int(math.Round(at[k])), int(math.Round(at[k+1]))
+		hit := false
+		for y := cy - 3; y <= cy+3 && !hit; y++ {
+			for x := cx - 3; x <= cx+3 && !hit; x++ {
+				if x < 0 || y < 0 || x >= w || y >= h {
+					continue
+				}
+				i := (y*w + x) * 4
+				for _, col := range colors {
+					if len(col) == 3 && px[i+3] > 64 && abs(int(px[i])-col[0]) <= 24 && abs(int(px[i+1])-col[1]) <= 24 && abs(int(px[i+2])-col[2]) <= 24 {
+						hit = true
+						break
+					}
+				}
+			}
+		}
+		if hit {
+			seen++
+		}
+	}
+	return seen
+}
 
 // blankCanvasJS measures canvases that must count as blank: the detector
 // itself is tested, so that a chart that draws nothing cannot pass.
@@ -483,25 +582,79 @@ func checkChartsDrew(t *testing.T, ctx context.Context, wantCharts int) []chartD
 			t.Fatalf("the pixel counter sees %d painted and %v series pixels on blank canvas %d", b.Painted, b.Counts, i)
 		}
 	}
-	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chartDrawing](measureChartsJS))
-	if err != nil {
-		t.Fatalf("measuring the charts: %v", err)
+	// The Go counter, which reads the screenshots, must see blank images
+	// as blank too: transparent, and all white.
+	for i, fill := range []byte{0, 255} {
+		px := bytes.Repeat([]byte{fill}, 300*150*4)
+		if painted, counts := measurePixels(px, 300, 150, nil, [][]int{{0x54, 0x70, 0xc6}}); painted != 0 || counts[0] != 0 {
+			t.Fatalf("the screenshot pixel counter sees %d painted and %v series pixels on blank image %d", painted, counts, i)
+		}
 	}
-	if len(charts) != wantCharts {
-		t.Errorf("the page has %d chart elements, want %d", len(charts), wantCharts)
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("[data-chart]")).map(function (el) { return el.getAttribute("data-chart"); })`))
+	if err != nil {
+		t.Fatalf("listing the charts: %v", err)
+	}
+	var charts []chartDrawing
+	beyond := true
+	for _, id := range ids {
+		c, err := chromedp.Run(ctx, chromedp.Evaluate[chartDrawing](fmt.Sprintf(chartInfoJS, id), chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("asking ECharts about chart %s: %v", id, err)
+		}
+		if c.Error == "" && len(c.Rect) == 4 && c.Rect[2] >= 1 && c.Rect[3] >= 1 {
+			// What the reader sees: a screenshot of the chart where it is.
+			shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
+				Format: page.CaptureScreenshotFormatPng,
+				Clip:   &page.Viewport{X: c.Rect[0], Y: c.Rect[1], Width: c.Rect[2], Height: c.Rect[3], Scale: 1},
+				// A chart taller than the window is taken whole, and the
+				// contents bar that sticks to the window's top covers none.
+				CaptureBeyondViewport: &beyond,
+			})
+			if err != nil {
+				t.Fatalf("taking a screenshot of chart %s: %v", id, err)
+			}
+			if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](chartDoneJS)); err != nil {
+				t.Fatalf("showing the contents again: %v", err)
+			}
+			px, w, h, err := rgbaImage(shot.Data)
+			if err != nil {
+				t.Fatalf("decoding the screenshot of chart %s: %v", id, err)
+			}
+			scale := float64(w) / c.Rect[2]
+			for _, box := range [][]float64{c.Grid, c.Legend} {
+				for i := range box {
+					box[i] *= scale
+				}
+			}
+			var grid []int
+			if len(c.Grid) == 4 {
+				grid = []int{int(math.Floor(c.Grid[0])), int(math.Floor(c.Grid[1])), int(math.Ceil(c.Grid[2])) + 1, int(math.Ceil(c.Grid[3])) + 1}
+			}
+			c.Width, c.Height = w, h
+			c.Painted, c.Series = measurePixels(px, w, h, grid, c.Colors)
+			c.Points = make([]int, len(c.PointsAt))
+			for i, at := range c.PointsAt {
+				for j := range at {
+					at[j] *= scale
+				}
+				c.Points[i] = pointsShown(px, w, h, at, c.Colors)
+			}
+		}
+		charts = append(charts, c)
 	}
 	for _, c := range charts {
-		t.Logf("%s: %dx%d canvas, %d painted pixels, series pixels %v for %v positive values (%v line points seen), plot area %v, legend %v",
-			c.ID, c.Width, c.Height, c.Painted, c.Series, c.Positive, c.Points, c.Grid, round(c.Legend))
+		t.Logf("%s: %dx%d screenshot, %d painted pixels, series pixels %v for %v positive values (%v line points seen), plot area %v, legend %v",
+			c.ID, c.Width, c.Height, c.Painted, c.Series, c.Positive, c.Points, round(c.Grid), round(c.Legend))
 		switch {
 		case c.Error != "":
 			t.Errorf("chart %s: %s", c.ID, c.Error)
 		case c.Rendered != "true":
 			t.Errorf("chart %s: data-rendered=%q", c.ID, c.Rendered)
-		case c.Canvases < 1 || c.Width == 0 || c.Height == 0:
-			t.Errorf("chart %s: %d canvases, %dx%d", c.ID, c.Canvases, c.Width, c.Height)
+		case c.Drawings != 1 || c.Width == 0 || c.Height == 0:
+			t.Errorf("chart %s: %d SVG drawings, %dx%d", c.ID, c.Drawings, c.Width, c.Height)
 		case c.Painted < minPainted && sum(c.Positive) > 0:
-			t.Errorf("chart %s drew almost nothing: %d painted pixels on a %dx%d canvas, want at least %d",
+			t.Errorf("chart %s drew almost nothing: %d painted pixels on a %dx%d screenshot, want at least %d",
 				c.ID, c.Painted, c.Width, c.Height, minPainted)
 		}
 		total := 0

@@ -18,7 +18,7 @@ import (
 // openTimingJS runs in the page before any of its own scripts. On the
 // page's clock (milliseconds since navigation started) it records when the
 // first and the last chart drew (report.js sets data-rendered="true" on a
-// chart right after ECharts has drawn its canvas; a MutationObserver sees
+// chart right after ECharts has drawn it; a MutationObserver sees
 // it when the task that drew it ends, which is when the browser may paint
 // it), and when the next animation frame began, the one that paints it.
 // (The frame's end cannot be told apart from the page's next task: a

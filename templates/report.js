@@ -49,12 +49,23 @@
     return b;
   }
 
-  // exact writes a number as 1,234,567. One formatter serves every call:
-  // toLocaleString("en-US") would make a new one each time, which costs
-  // more than the rest of rendering a table.
-  var grouped = window.Intl && Intl.NumberFormat ? new Intl.NumberFormat("en-US") : null;
+  // exact writes a number as 1,234,567, as en-US does (to three decimals).
+  // It is written out: the page's first Intl.NumberFormat loads locale
+  // data, which would hold up the first chart by some 50 ms.
   function exact(v) {
-    return grouped ? grouped.format(Number(v)) : Number(v).toLocaleString("en-US");
+    var n = Number(v);
+    if (!isFinite(n)) {
+      return String(n);
+    }
+    var a = Math.abs(n);
+    var s = String(a % 1 === 0 ? a : Math.round(a * 1000) / 1000);
+    if (s.indexOf("e") >= 0) {
+      return n.toLocaleString("en-US"); // past 1e21: never a count
+    }
+    var dot = s.indexOf(".");
+    var whole = dot < 0 ? s : s.slice(0, dot);
+    var out = whole.replace(/\B(?=(\d{3})+$)/g, ",") + (dot < 0 ? "" : s.slice(dot));
+    return (n < 0 || 1 / n < 0 ? "-" : "") + out;
   }
 
   var byteUnits = ["B", "KB", "MB", "GB", "TB", "PB"];
@@ -111,8 +122,12 @@
     return m ? parseFloat(m[0]) : null;
   }
 
-  var collator = window.Intl && Intl.Collator ? new Intl.Collator("en", { numeric: true, sensitivity: "base" }) : null;
+  // The collator is made at the first sort, for the same reason.
+  var collator = null;
   function compareText(a, b) {
+    if (!collator && window.Intl && Intl.Collator) {
+      collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+    }
     return collator ? collator.compare(a, b) : (a < b ? -1 : a > b ? 1 : 0);
   }
 
@@ -480,17 +495,28 @@
     it.tr.scrollIntoView({ block: "center" });
   };
 
-  slice.call(doc.querySelectorAll("table.data")).forEach(function (t, i) {
-    if (!t.tHead || !t.tBodies.length || !t.tHead.rows.length) {
+  // enhanceTables gives every data table its controls, once. It runs after
+  // the charts are drawn (until then report.css shows each table's first
+  // rows without controls), or at once when something needs the tables
+  // sooner: a click on a chart, printing.
+  var enhanced = false;
+  function enhanceTables() {
+    if (enhanced) {
       return;
     }
-    // A table that only says "None in this capture." gets no controls.
-    if (t.tBodies[0].rows.length === 1 && t.tBodies[0].querySelector("td.empty")) {
-      return;
-    }
-    tables.push(new Table(t, i));
-  });
-  mark("pcapreport:tables");
+    enhanced = true;
+    slice.call(doc.querySelectorAll("table.data")).forEach(function (t, i) {
+      if (!t.tHead || !t.tBodies.length || !t.tHead.rows.length) {
+        return;
+      }
+      // A table that only says "None in this capture." gets no controls.
+      if (t.tBodies[0].rows.length === 1 && t.tBodies[0].querySelector("td.empty")) {
+        return;
+      }
+      tables.push(new Table(t, i));
+    });
+    mark("pcapreport:tables");
+  }
 
   // ---- from a chart to its row -----------------------------------------------
 
@@ -558,6 +584,7 @@
     if (!section || !label) {
       return false;
     }
+    enhanceTables();
     var best = null;
     var bestScore = 0;
     tables.forEach(function (t) {
@@ -635,8 +662,9 @@
     // one unit per series.
     var units = (el.getAttribute("data-unit") || "count").split(",");
     opt.tooltip = opt.tooltip || {};
-    // Tooltips are drawn on the canvas, not as HTML, so no text from the
-    // capture is ever parsed as markup.
+    // Tooltips are drawn in the chart (SVG text on screen, the canvas in
+    // print), not as HTML, so no text from the capture is ever parsed as
+    // markup.
     opt.tooltip.renderMode = "richText";
     opt.tooltip.valueFormatter = formatterFor(units[0]);
     if (units.length > 1) {
@@ -746,8 +774,11 @@
       opt.backgroundColor = "transparent";
     }
     // The size is given, so that ECharts does not read it from the page:
-    // that would lay out the page again after the previous chart.
-    var inst = echarts.init(el, dark ? "dark" : null, { renderer: "canvas", width: width, height: c.height });
+    // that would lay out the page again after the previous chart. On
+    // screen a chart is SVG: a canvas would cost a bitmap to fill and to
+    // hand to the compositor at each frame it changed in, seen or not,
+    // about as much as drawing the chart itself.
+    var inst = echarts.init(el, dark ? "dark" : null, { renderer: "svg", width: width, height: c.height });
     inst.setOption(opt);
     c.inst = inst;
     // A click on a bar, its row of the plot or its label, or near a point
@@ -775,18 +806,22 @@
     el.setAttribute("data-rendered", "true");
   }
 
-  // The charts are drawn a few at a time, so that the page is painted and
-  // answers the reader in between: first those in or near the window (also
-  // after a scroll), then the others in page order. Then every table is
-  // laid out: until then report.css skips the tables out of sight (they
+  // The charts are drawn in two tasks: first those in or near the window,
+  // for up to FIRST_MS (at least one chart), which are painted at once;
+  // then all the others, in page order, painted together. Each pause to
+  // paint costs 30 to 50 ms (headless Chromium, the 1 GB capture's report),
+  // as much as one or two charts take to draw, so the others are drawn
+  // without a pause: scrolling goes on meanwhile (the browser scrolls on
+  // its own), and the page answers clicks a few tenths of a second later. Then every table gets
+  // its controls and is laid out: until then report.css shows a table's
+  // first rows without controls and skips the tables out of sight (they
   // are laid out when they come near the window), which lets the first
-  // screen show sooner; after, the page's text can all be selected and
-  // copied. Each batch is a task posted on a MessageChannel, which, unlike
-  // requestAnimationFrame and timers, also runs in a background tab, so
-  // every chart is drawn soon whether it is ever seen or not. A batch
-  // lasts up to BATCH_MS: each pause to paint costs time too, and a tenth
-  // of a second still feels immediate.
-  var BATCH_MS = 100;
+  // screen and the charts show sooner; after, the page's text can all be
+  // selected and copied. Each batch is a task posted on a MessageChannel,
+  // which, unlike requestAnimationFrame and timers, also runs in a
+  // background tab, so every chart is drawn soon whether it is ever seen
+  // or not.
+  var FIRST_MS = 100;
   var queue = []; // charts not drawn yet, in page order
   var wraps = slice.call(doc.querySelectorAll(".table-wrap")); // tables not laid out yet
   var now = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
@@ -836,10 +871,11 @@
       queue.splice(queue.indexOf(c), 1);
       return function () { draw(c); };
     }
-    if (wraps.length && chartsDone) {
+    if ((wraps.length || !enhanced) && chartsDone) {
       var all = wraps;
       wraps = [];
       return function () {
+        enhanceTables();
         // All at once: one table at a time would lay out the page below
         // it each time.
         all.forEach(function (w) { w.classList.add("laid-out"); });
@@ -849,18 +885,20 @@
     return null;
   }
 
-  // drawBatch draws for BATCH_MS, then lets the browser paint and answer
-  // the reader. The first batch, and the batch that draws the last chart,
-  // are painted before anything else is done.
+  // drawBatch draws the first charts for FIRST_MS, and the next time all
+  // the others; then it lays out the tables. The first batch, and the
+  // batch that draws the last chart, are painted before anything else is
+  // done.
   var batches = 0;
   function drawBatch() {
     var start = now();
-    var paint = batches++ === 0;
+    var first = batches++ === 0;
+    var paint = first;
     try {
       var job = nextJob();
       while (job) {
         job();
-        job = now() - start < BATCH_MS ? nextJob() : null;
+        job = !first || now() - start < FIRST_MS ? nextJob() : null;
       }
     } finally {
       // Even after a chart failed, the others are drawn.
@@ -869,18 +907,14 @@
         mark("pcapreport:charts");
         paint = true;
       }
-      if (queue.length || wraps.length) {
+      if (queue.length || wraps.length || !enhanced) {
         (paint ? afterPaint : later)(drawBatch);
       } else {
-        if (watcher) {
-          watcher.disconnect();
-        }
         mark("pcapreport:done");
       }
     }
   }
 
-  var watcher = null;
   if (typeof echarts !== "undefined") {
     slice.call(doc.querySelectorAll("[data-chart]")).forEach(function (el) {
       var c = { el: el, inst: null };
@@ -889,18 +923,6 @@
     });
     if (queue.length) {
       measure();
-      if (window.IntersectionObserver) {
-        watcher = new IntersectionObserver(function (entries) {
-          entries.forEach(function (e) {
-            charts.forEach(function (c) {
-              if (c.el === e.target) {
-                c.near = e.isIntersecting;
-              }
-            });
-          });
-        }, { rootMargin: "100% 0px" });
-        charts.forEach(function (c) { watcher.observe(c.el); });
-      }
     }
   }
   // The first batch now: the charts at the top of the page are painted
@@ -1007,6 +1029,7 @@
     if (printing) {
       return;
     }
+    enhanceTables();
     printing = true;
     // Charts first: they read sizes, which would lay out long tables twice.
     // A chart not drawn yet on screen is printed all the same.

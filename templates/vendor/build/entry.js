@@ -1,6 +1,6 @@
 // entry.js is the ECharts that the report inlines: the core (init,
 // getInstanceByDom, dispose and the light and dark themes) with only the
-// charts, components and renderer that report/charts.go and report.js use.
+// charts, components and renderers that report/charts.go and report.js use.
 // A chart option that names anything else (a pie series, a title or toolbox
 // component) draws nothing of it, silently. As in every build from the
 // echarts package's "sideEffects" list, series label layout (labelLayout,
@@ -15,14 +15,15 @@ import {
   LegendScrollComponent,
   TooltipComponent
 } from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
+import { CanvasRenderer, SVGRenderer } from "echarts/renderers";
 
 use([
-  CanvasRenderer,
+  SVGRenderer, // the charts on screen: no canvas to fill and hand to the compositor
+  CanvasRenderer, // the pictures that print (getRenderedCanvas)
   BarChart,
   LineChart,
   GridComponent, // cartesian axes (value, category, time) and the axis pointer
-  TooltipComponent, // trigger "axis", drawn on the canvas (renderMode "richText")
+  TooltipComponent, // trigger "axis", drawn in the chart, not as HTML (renderMode "richText")
   LegendPlainComponent,
   LegendScrollComponent, // report.js pages the legend on narrow screens
   DataZoomInsideComponent,
