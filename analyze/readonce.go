@@ -19,9 +19,12 @@ import (
 
 // chunkSize is how much one read of the input asks for. Four chunks in
 // flight let the decoder run three chunks ahead of the hash, or the other
-// way round, without either waiting on the other's jitter.
+// way round, without either waiting on the other's jitter. 512 KiB is as
+// fast as 1 MiB (1 GB file: File 0.74-0.79 s and 0.73-0.75 s; 256 KiB
+// 0.77-0.79 s) and keeps 2 MiB less in memory, which the 64 MiB goal for
+// a 10 GB capture needed (peak RSS 63.0-64.0 MB; 1 MiB chunks 63.7-65.9).
 const (
-	chunkSize   = 1 << 20
+	chunkSize   = 512 << 10
 	chunksAhead = 4
 )
 
