@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +101,7 @@ func pathError(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-// readers keeps the 1 MiB read buffers for reuse: a batch of small
+// readers keeps the read buffers for reuse: a batch of small
 // captures would otherwise allocate and clear one or two per capture, more
 // than the captures themselves.
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
@@ -118,21 +117,21 @@ func getReader(r io.Reader) *bufio.Reader {
 func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	in := newOnceReader(r)
 	defer in.stop()
-	dr, compression, release, err := decompress(in)
+	// pcapgo's readers want a *bufio.Reader (they wrap anything else in a
+	// 4 KiB one), and the format checks peek into it.
+	raw := getReader(in)
+	defer readers.Put(raw)
+	dr, compression, release, err := decompress(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer release()
-	// pcapgo's pcap reader reads straight from the chunks; a decompressor's
-	// output needs a buffer to peek into, and pcapgo's pcapng reader wants
-	// a *bufio.Reader (it would wrap anything else in a 4 KiB one).
-	var pr peekReader = in
-	if magic, _ := in.Peek(4); compression != "" || bytes.Equal(magic, magicPcapng) {
-		br := getReader(dr)
+	br := raw
+	if compression != "" {
+		br = getReader(dr)
 		defer readers.Put(br)
-		pr = br
 	}
-	src, err := openSource(pr)
+	src, err := openSource(br)
 	if err != nil {
 		if compression != "" {
 			return nil, fmt.Errorf("%s: %s-compressed, but %w", name, compression, err)

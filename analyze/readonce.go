@@ -38,8 +38,7 @@ type chunk struct {
 var chunkPool = sync.Pool{New: func() any { return &chunk{buf: make([]byte, chunkSize)} }}
 
 // onceReader is an io.Reader over r that also counts and hashes every byte
-// of r. Peek and Discard serve the format checks at the start of a
-// capture. Its methods are for one goroutine, the decoder's.
+// of r. Its methods are for one goroutine, the decoder's.
 //
 // Either goroutine reads the next chunk: the decoder when it has none
 // left to decode, the hasher when it has none left to hash. The reads
@@ -127,39 +126,47 @@ func (o *onceReader) hash() {
 	h := sha256.New()
 	defer func() { o.done <- h.Sum(nil) }()
 	for {
+		var c *chunk
+		var ok bool
 		select {
-		case c, ok := <-o.queue:
-			if !ok {
-				return
-			}
-			h.Write(c.buf[:c.n])
-			o.release(c)
-			continue
+		case c, ok = <-o.queue:
 		case <-o.quit:
 			return
 		default:
-		}
-		if o.mu.TryLock() {
-			if !o.eof {
-				if c := o.takeFree(); c != nil {
-					o.readChunk(c)
-					o.mu.Unlock()
-					continue
-				}
+			if o.readAhead() {
+				continue
 			}
-			o.mu.Unlock()
-		}
-		select {
-		case c, ok := <-o.queue:
-			if !ok {
+			select {
+			case c, ok = <-o.queue:
+			case <-o.quit:
 				return
 			}
-			h.Write(c.buf[:c.n])
-			o.release(c)
-		case <-o.quit:
+		}
+		if !ok {
 			return
 		}
+		h.Write(c.buf[:c.n])
+		o.release(c)
 	}
+}
+
+// readAhead reads the next chunk for the hasher, which has nothing to
+// hash, unless the decoder is reading, the input is done, or every chunk
+// is in use. It reports whether it read.
+func (o *onceReader) readAhead() bool {
+	if !o.mu.TryLock() {
+		return false
+	}
+	defer o.mu.Unlock()
+	if o.eof {
+		return false
+	}
+	c := o.takeFree()
+	if c == nil {
+		return false
+	}
+	o.readChunk(c)
+	return true
 }
 
 func (o *onceReader) release(c *chunk) {
@@ -227,40 +234,6 @@ func (o *onceReader) Read(p []byte) (int, error) {
 	n := copy(p, o.rest)
 	o.rest = o.rest[n:]
 	return n, nil
-}
-
-// Peek returns the next n bytes without consuming them. It sees only the
-// current chunk, which is enough for the file headers it serves: every
-// chunk but the last is chunkSize bytes.
-func (o *onceReader) Peek(n int) ([]byte, error) {
-	if len(o.rest) == 0 {
-		o.next()
-	}
-	if len(o.rest) < n {
-		err := o.err
-		if err == nil || err == io.EOF {
-			err = io.EOF
-		}
-		return o.rest, err
-	}
-	return o.rest[:n], nil
-}
-
-// Discard skips the next n bytes.
-func (o *onceReader) Discard(n int) (int, error) {
-	skipped := 0
-	for skipped < n {
-		if len(o.rest) == 0 {
-			o.next()
-			if len(o.rest) == 0 {
-				return skipped, o.err
-			}
-		}
-		k := min(n-skipped, len(o.rest))
-		o.rest = o.rest[k:]
-		skipped += k
-	}
-	return skipped, nil
 }
 
 // finish reads whatever the decoder left, so that the hash and size cover

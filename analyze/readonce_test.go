@@ -39,9 +39,6 @@ func TestOnceReader(t *testing.T) {
 			for _, stopAt := range []int{-1, size / 3} {
 				o := newOnceReader(wrap(bytes.NewReader(in)))
 				var got []byte
-				if p, err := o.Peek(4); len(p) != min(4, size) || (size >= 4) != (err == nil) {
-					t.Fatalf("size %d %s: Peek(4) = %d bytes, %v", size, name, len(p), err)
-				}
 				buf := make([]byte, 70000)
 				for stopAt < 0 || len(got) < stopAt {
 					k := 1 + rng.IntN(len(buf))
@@ -69,26 +66,6 @@ func TestOnceReader(t *testing.T) {
 	}
 }
 
-// TestOnceReaderDiscard skips across chunk boundaries.
-func TestOnceReaderDiscard(t *testing.T) {
-	in := make([]byte, 3*chunkSize+5)
-	for i := range in {
-		in[i] = byte(i * 7)
-	}
-	o := newOnceReader(bytes.NewReader(in))
-	defer o.stop()
-	if n, err := o.Discard(chunkSize + 3); n != chunkSize+3 || err != nil {
-		t.Fatalf("Discard = %d, %v", n, err)
-	}
-	var b [10]byte
-	if _, err := io.ReadFull(o, b[:]); err != nil || !bytes.Equal(b[:], in[chunkSize+3:chunkSize+13]) {
-		t.Fatalf("after Discard read % x, %v; want % x", b, err, in[chunkSize+3:chunkSize+13])
-	}
-	if n, err := o.Discard(len(in)); n != len(in)-chunkSize-13 || err != io.EOF {
-		t.Errorf("Discard past the end = %d, %v; want %d, EOF", n, err, len(in)-chunkSize-13)
-	}
-}
-
 // TestOnceReaderError: a read error mid-input reaches the decoder and
 // makes finish fail, since the hash would not be of the whole input.
 func TestOnceReaderError(t *testing.T) {
@@ -111,7 +88,7 @@ func TestOnceReaderStops(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for i := 0; i < 50; i++ {
 		o := newOnceReader(bytes.NewReader(make([]byte, 3*chunkSize)))
-		o.Peek(4)
+		io.ReadFull(o, make([]byte, 4))
 		o.stop()
 		o.stop()
 	}
