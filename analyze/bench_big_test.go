@@ -151,8 +151,9 @@ func BenchmarkGenerated(b *testing.B) {
 	}
 }
 
-// sha256File hashes the file alone, as fast as Go's crypto/sha256 allows:
-// 1 MiB reads (not os.File.WriteTo's 32 KiB ones) into one hash.
+// sha256File returns the SHA-256 of the file, hashed as fast as Go's
+// crypto/sha256 allows: 1 MiB reads (not os.File.WriteTo's 32 KiB ones).
+// It is stage=sha256's floor and the flood test's fixture check.
 func sha256File(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

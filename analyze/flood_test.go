@@ -2,9 +2,6 @@ package analyze
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -25,7 +22,11 @@ func TestFloodAgainstTshark(t *testing.T) {
 	}
 	want := readFloodCounts(t, "../testdata/tshark/gencap-20MB-high.txt")
 	path := generatedCapture(t, "20MB", "high", "1")
-	if sum := fileSHA256(t, path); sum != want.sha256 {
+	sum, err := sha256File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != want.sha256 {
 		t.Fatalf("%s has SHA-256 %s, but the tshark counts are of %s: cmd/gencap changed; run testdata/tshark/flood.sh", path, sum, want.sha256)
 	}
 	const keys = 5000
@@ -128,18 +129,4 @@ func readFloodCounts(t *testing.T, path string) floodCounts {
 		t.Fatalf("%s: %d sources, %d names, sha256 %q", path, len(out.sources), len(out.queries), out.sha256)
 	}
 	return out
-}
-
-func fileSHA256(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
