@@ -48,10 +48,13 @@ type analyzer struct {
 	dns      dnsCounter
 	timeline timeline
 	conv     conversations
-	arp      arpCounter
-	icmp     map[icmpKey]int64
-	names    passiveNames
-	web      web
+	// settled has a bit (1 sources, 2 destinations, 4 IP pairs) for each
+	// list that has filled up and made every flow flush (settle).
+	settled uint8
+	arp     arpCounter
+	icmp    map[icmpKey]int64
+	names   passiveNames
+	web     web
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -96,12 +99,14 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
-	a.dns.names.onEvict = func(c *clientCount) {
+	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
 	}
-	a.conv.flows.onEvict = func(c *flowCount) {
-		// A flow that loses its place gives back its stream buffers.
+	a.conv.flows.onEvict = func(k *flowKey, c *flowCount) {
+		// A flow that loses its place counts what it has not yet passed
+		// on, and gives back its stream buffers.
+		a.flush(k, c)
 		for i := range c.dir {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
@@ -193,11 +198,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	}
 }
 
-// flowPacket counts a TCP or UDP packet. Its flow is looked up first, and
-// the flow remembers the slots of its addresses and of its address pair:
-// a packet of a known flow then costs one map lookup, not four. (Slots
-// are checked against the key before use, as an eviction may have given
-// one to another key.)
+// flowPacket counts a TCP or UDP packet in its flow (one map lookup, none
+// when the flow is the last one's), which passes it on to its addresses
+// and address pair in batches (flush).
 func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	n := h.length
 	sport, dport, payload, reason := transport(h.proto, h.payload)
@@ -207,44 +210,117 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		return appNone
 	}
 	fs, fwd := a.conv.flowSlot(h.proto, h.src, h.dst, sport, dport)
-	f := &a.conv.flows.slots[fs].val
-	c := &f.cache
-	d := 0
-	if !fwd {
-		d = 1
-	}
-	addEndpoint(&a.src, cachedSlot(&a.src, &c.src[d], h.src), n)
-	addEndpoint(&a.dst, cachedSlot(&a.dst, &c.dst[d], h.dst), n)
-	k, ab := orderedPair(h.src, h.dst)
-	ps := c.pair
-	if ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != k {
-		ps = a.conv.pairs.slot(k)
-		c.pair = ps
-	}
-	a.conv.addIP(ps, ab, n, ts)
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
+	f := &a.conv.flows.slots[fs]
+	c := &f.val
+	if total := c.packetsAB + c.packetsBA; total == 1 || total-c.flushed.packetsAB-c.flushed.packetsBA >= flushEvery {
+		a.flush(&f.key, c)
+	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
+}
+
+// flushEvery is how many packets a flow counts before it passes them on to
+// its source, destination and IP pair. A TCP or UDP packet is counted in
+// its flow, one slot that a burst of the flow's packets keeps in cache,
+// and its addresses and pair learn of it in batches: the first packet of
+// a flow at once (so that an address is tracked from its first packet
+// when its list becomes a heavy-hitter summary), then every flushEvery
+// packets, when the flow loses its slot, and at the end (flushFlows).
+// Counting each packet in all four places took a quarter of the decoding
+// pass, for the cache misses to reach them.
+const flushEvery = 32
+
+// flush passes on to the flow's addresses and IP pair the packets and
+// bytes it counted since it last did.
+func (a *analyzer) flush(k *flowKey, c *flowCount) {
+	a.settle()
+	cc, fl := &c.convCount, &c.flushed
+	pAB, bAB := cc.packetsAB-fl.packetsAB, cc.bytesAB-fl.bytesAB
+	pBA, bBA := cc.packetsBA-fl.packetsBA, cc.bytesBA-fl.bytesBA
+	if pAB+pBA == 0 {
+		return
+	}
+	*fl = flowFlushed{cc.packetsAB, cc.bytesAB, cc.packetsBA, cc.bytesBA}
+	ca := &c.cache
+	if pAB > 0 {
+		countEndpoint(&a.src, &ca.src[0], k.a, pAB, bAB)
+		countEndpoint(&a.dst, &ca.dst[0], k.b, pAB, bAB)
+	}
+	if pBA > 0 {
+		countEndpoint(&a.src, &ca.src[1], k.b, pBA, bBA)
+		countEndpoint(&a.dst, &ca.dst[1], k.a, pBA, bBA)
+	}
+	// The flow's ends are in the pair's order (the lower address first),
+	// and a pair of an address with itself counts every packet from A to B,
+	// as orderedPair does.
+	pk := pairKey{k.a, k.b}
+	ps := ca.pair
+	if ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != pk {
+		ps = a.conv.pairs.slot(pk)
+		ca.pair = ps
+	}
+	p := &a.conv.pairs.slots[ps].val
+	if k.a == k.b {
+		p.packetsAB += pAB + pBA
+		p.bytesAB += bAB + bBA
+	} else {
+		p.packetsAB += pAB
+		p.bytesAB += bAB
+		p.packetsBA += pBA
+		p.bytesBA += bBA
+	}
+	if !cc.first.IsZero() {
+		if p.first.IsZero() || cc.first.Before(p.first) {
+			p.first = cc.first
+		}
+		if cc.last.After(p.last) {
+			p.last = cc.last
+		}
+	}
+	a.conv.pairs.addN(ps, pAB+pBA)
+}
+
+// settle flushes every flow when the source, destination or IP pair list
+// has just become full, once for each: the list's first eviction, which
+// makes it an estimate, then evicts the key that is the lightest by every
+// packet so far. Later evictions may see counts behind by up to
+// flushEvery-1 packets per flow; the Space-Saving bounds hold all the
+// same, for any order and batching of the updates, once the last flush
+// has brought every count in.
+func (a *analyzer) settle() {
+	var full uint8
+	if len(a.src.slots) >= a.src.capacity {
+		full |= 1
+	}
+	if len(a.dst.slots) >= a.dst.capacity {
+		full |= 2
+	}
+	if len(a.conv.pairs.slots) >= a.conv.pairs.capacity {
+		full |= 4
+	}
+	if full&^a.settled != 0 {
+		a.settled |= full
+		a.flushFlows()
+	}
+}
+
+// flushFlows flushes every flow, at the end of the pass.
+func (a *analyzer) flushFlows() {
+	for i := range a.conv.flows.slots {
+		e := &a.conv.flows.slots[i]
+		a.flush(&e.key, &e.val)
+	}
 }
 
 // countAddrs counts an IP packet for its source, destination and address
 // pair by lookup: the way of packets that are not whole TCP or UDP ones.
 func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
+	a.settle()
 	n := h.length
 	addEndpoint(&a.src, a.src.slot(h.src), n)
 	addEndpoint(&a.dst, a.dst.slot(h.dst), n)
 	k, ab := orderedPair(h.src, h.dst)
 	a.conv.addIP(a.conv.pairs.slot(k), ab, n, ts)
-}
-
-// cachedSlot returns the slot of ip in h, trying *cache first and
-// remembering the slot there.
-func cachedSlot(h *hitters[netip.Addr, int64], cache *int32, ip netip.Addr) int32 {
-	s := *cache
-	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != ip {
-		s = h.slot(ip)
-		*cache = s
-	}
-	return s
 }
 
 // upper analyses what an IP packet other than a whole TCP or UDP one
@@ -312,6 +388,18 @@ func addEndpoint(h *hitters[netip.Addr, int64], s int32, n int64) {
 	h.add(s)
 }
 
+// countEndpoint counts packets and bytes for ip in h, trying the slot in
+// *cache first and remembering the slot there.
+func countEndpoint(h *hitters[netip.Addr, int64], cache *int32, ip netip.Addr, packets, bytes int64) {
+	s := *cache
+	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != ip {
+		s = h.slot(ip)
+		*cache = s
+	}
+	h.slots[s].val += bytes
+	h.addN(s, packets)
+}
+
 // decodeError records that the current packet failed to decode for reason.
 // A packet counts once however many of its layers fail; only its first
 // reason is kept.
@@ -334,6 +422,7 @@ func (a *analyzer) decodeError(offset int64, reason, detail string) {
 
 // summary builds the sorted, JSON-ready Summary.
 func (a *analyzer) summary() *Summary {
+	a.flushFlows()
 	s := &Summary{}
 	c := &s.Capture
 	c.LinkTypes = []string{}

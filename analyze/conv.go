@@ -36,17 +36,24 @@ type flowCount struct {
 	app app
 	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
 	dir [2]dirState
-	// cache holds the slots of the flow's addresses and pair.
+	// flushed is the part of convCount already counted for the flow's
+	// addresses and IP pair (analyzer.flush).
+	flushed flowFlushed
+	// cache holds where the flow's addresses and pair were last found.
 	cache flowCache
 }
 
 // flowCache is where a flow's keys were last found in the address and
-// pair hitters. Index 0 is for packets from A to B, 1 for B to A. Every
-// slot is checked against its key before use, so any value is safe.
+// pair hitters. Index 0 is for packets from A to B (A's slot among the
+// sources, B's among the destinations), 1 for B to A. Every slot is
+// checked against its key before use, so any value is safe.
 type flowCache struct {
 	src, dst [2]int32
 	pair     int32
 }
+
+// flowFlushed is what a flow has passed on to its addresses and pair.
+type flowFlushed struct{ packetsAB, bytesAB, packetsBA, bytesBA int64 }
 
 func (c *convCount) add(forward bool, n int64, ts time.Time) {
 	if forward {

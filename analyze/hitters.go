@@ -13,8 +13,10 @@ import (
 // with the smallest weight, and that weight becomes the new key's error.
 //
 // The weight ranks the keys (packets for addresses and conversations,
-// queries for DNS names) and grows by one per add; V holds what the caller
-// counts besides. For a tracked key, the weight counted since it took its
+// queries for DNS names) and grows by one per add, or by w per addN; V
+// holds what the caller counts besides. Weighted updates keep the
+// guarantees below (a new key with weight w takes the lightest slot's
+// weight as its error and adds w to it). For a tracked key, the weight counted since it took its
 // slot is exact, and its true weight is at most err more. No key that lost
 // or never got a slot weighs more than maxError(), so every key heavier
 // than that is tracked: the top of the list stays right. The weights
@@ -40,9 +42,9 @@ type hitters[K comparable, V any] struct {
 	buckets    []bucket
 	minBucket  int32
 	freeBucket int32
-	// onEvict, when set, is called with the value of a key about to lose
-	// its slot (to release what it holds).
-	onEvict func(*V)
+	// onEvict, when set, is called with the key and value of a key about to
+	// lose its slot (to release what it holds, or pass on what it counted).
+	onEvict func(*K, *V)
 }
 
 // hitter is one tracked key.
@@ -92,7 +94,7 @@ func (h *hitters[K, V]) insert(k K) int32 {
 	s := h.buckets[h.minBucket].head
 	e := &h.slots[s]
 	if h.onEvict != nil {
-		h.onEvict(&e.val)
+		h.onEvict(&e.key, &e.val)
 	}
 	if h.churn++; h.churn >= int64(h.capacity) {
 		// A Go map leaves a tombstone for each deleted key until it grows,
@@ -120,6 +122,18 @@ func (h *hitters[K, V]) insert(k K) int32 {
 func (h *hitters[K, V]) add(s int32) {
 	e := &h.slots[s]
 	e.weight++
+	if h.buckets != nil {
+		h.move(s, e)
+	}
+}
+
+// addN adds w to the weight of slot s; w <= 0 adds nothing.
+func (h *hitters[K, V]) addN(s int32, w int64) {
+	if w <= 0 {
+		return
+	}
+	e := &h.slots[s]
+	e.weight += w
 	if h.buckets != nil {
 		h.move(s, e)
 	}
@@ -218,7 +232,9 @@ func (h *hitters[K, V]) push(b, s int32) {
 	h.buckets[b].head = s
 }
 
-// move moves slot s, whose weight just grew by one, to the next bucket.
+// move moves slot s, whose weight just grew, to the bucket of its new
+// weight: the next bucket after an add, or one further up the list after
+// an addN (a walk over the weights in between).
 func (h *hitters[K, V]) move(s int32, e *hitter[K, V]) {
 	b := e.bucket
 	// Take s out of b.
@@ -230,20 +246,24 @@ func (h *hitters[K, V]) move(s int32, e *hitter[K, V]) {
 	if e.next >= 0 {
 		h.slots[e.next].prev = e.prev
 	}
-	nb := h.buckets[b].next
+	after, nb := b, h.buckets[b].next
+	for nb >= 0 && h.buckets[nb].weight < e.weight {
+		after, nb = nb, h.buckets[nb].next
+	}
 	if nb < 0 || h.buckets[nb].weight != e.weight {
-		nb = h.newBucket(e.weight, b)
+		nb = h.newBucket(e.weight, after)
 	}
 	h.push(nb, s)
 	if h.buckets[b].head < 0 {
-		// b is empty: unlink it and chain it for reuse.
+		// b is empty: unlink it and chain it for reuse. A bucket follows
+		// it, since s moved up.
 		bk := h.buckets[b]
 		if bk.prev >= 0 {
 			h.buckets[bk.prev].next = bk.next
 		} else {
 			h.minBucket = bk.next
 		}
-		h.buckets[bk.next].prev = bk.prev // bk.next is nb, never -1
+		h.buckets[bk.next].prev = bk.prev // bk.next is never -1
 		h.buckets[b].next = h.freeBucket
 		h.freeBucket = b
 	}

@@ -52,6 +52,86 @@ func checkHitters[K comparable](tb testing.TB, t *hitters[K, struct{}], truth ma
 	if t.exact() != (len(truth) <= t.capacity) {
 		tb.Errorf("Exact %v with %d distinct keys and capacity %d", t.exact(), len(truth), t.capacity)
 	}
+	checkBuckets(tb, t)
+}
+
+// checkBuckets checks the Stream-Summary of h, when it has one: from
+// minBucket up, non-empty buckets of increasing weight, each slot in the
+// bucket of its weight and linked both ways, every slot in one bucket.
+func checkBuckets[K comparable, V any](tb testing.TB, h *hitters[K, V]) {
+	tb.Helper()
+	if h.buckets == nil {
+		return
+	}
+	seen := 0
+	prevB, prevW := int32(-1), int64(-1)
+	for b := h.minBucket; b >= 0; b = h.buckets[b].next {
+		bk := h.buckets[b]
+		if bk.prev != prevB || bk.weight <= prevW || bk.head < 0 {
+			tb.Fatalf("bucket %d: %+v after bucket %d of weight %d", b, bk, prevB, prevW)
+		}
+		prevS := int32(-1)
+		for s := bk.head; s >= 0; s = h.slots[s].next {
+			e := &h.slots[s]
+			if e.bucket != b || e.weight != bk.weight || e.prev != prevS {
+				tb.Fatalf("slot %d (weight %d, bucket %d, prev %d) in bucket %d of weight %d after slot %d", s, e.weight, e.bucket, e.prev, b, bk.weight, prevS)
+			}
+			prevS = s
+			if seen++; seen > len(h.slots) {
+				tb.Fatalf("more slots in buckets than %d", len(h.slots))
+			}
+		}
+		prevB, prevW = b, bk.weight
+	}
+	if seen != len(h.slots) {
+		tb.Fatalf("%d slots in buckets, %d slots", seen, len(h.slots))
+	}
+}
+
+// TestHittersWeighted adds random weights, from 1 to a few thousand, to a
+// stream of keys far more than the slots: the Space-Saving guarantees
+// hold, and the Stream-Summary stays in order (addN walks up over the
+// weights in between). Below capacity, addN of w is w adds.
+func TestHittersWeighted(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	weight := func() int64 {
+		switch r.IntN(10) {
+		case 0:
+			return 1 + r.Int64N(5000)
+		case 1, 2:
+			return 1 + r.Int64N(100)
+		}
+		return 1 + r.Int64N(3)
+	}
+	for _, capacity := range []int{1, 7, 100} {
+		tk := newTestHitters[int](capacity)
+		truth := map[int]int64{}
+		for i := range 20_000 {
+			k := r.IntN(2_000)
+			if i%3 == 0 {
+				k = r.IntN(20) // some heavy keys
+			}
+			w := weight()
+			tk.AddN(k, w)
+			truth[k] += w
+			if i%997 == 0 {
+				checkBuckets(t, tk)
+			}
+		}
+		checkHitters(t, tk, truth)
+	}
+	units, weighted := newTestHitters[int](50), newTestHitters[int](50)
+	for i := range 5_000 {
+		k, w := i%50, weight()
+		units.Add(k, w)
+		weighted.AddN(k, w)
+	}
+	for i := range units.slots {
+		u, w := units.slots[i], weighted.slots[i]
+		if u.key != w.key || u.weight != w.weight || u.err != 0 || w.err != 0 {
+			t.Fatalf("slot %d: adds %+v, addN %+v", i, u, w)
+		}
+	}
 }
 
 func TestHittersExact(t *testing.T) {
@@ -219,6 +299,9 @@ func (h *hitters[K, V]) Add(k K, w int64) {
 		h.add(s)
 	}
 }
+
+// AddN is slot-then-addN.
+func (h *hitters[K, V]) AddN(k K, w int64) { h.addN(h.slot(k), w) }
 
 func (h *hitters[K, V]) Items(cmpKey func(a, b K) int) []*hitter[K, V] { return h.sorted(cmpKey) }
 
