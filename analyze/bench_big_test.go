@@ -79,7 +79,8 @@ func genBenchEnv(name, def string) string {
 // read from the file (the page cache after the first run):
 //
 //   - stage=pass: the decoding pass alone, as BenchmarkAnalyze, without the
-//     hash or the Summary;
+//     hash or the Summary, on one goroutine that reads the file itself in
+//     File's read size (chunkSize);
 //   - stage=file: File, which hashes on a second goroutine while decoding
 //     and then builds the Summary: what a user waits for;
 //   - stage=sha256: hashing the file alone, the floor File cannot beat on
@@ -112,7 +113,7 @@ func BenchmarkGenerated(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				src, err := openSource(bufio.NewReaderSize(f, readBufferSize))
+				src, err := openSource(bufio.NewReaderSize(f, chunkSize))
 				if err != nil {
 					b.Fatal(err)
 				}
