@@ -31,16 +31,17 @@ type convCount struct {
 // flowCount is a transport flow's traffic and what its content told.
 type flowCount struct {
 	convCount
-	// app is the application recognised from the flow's content, sticky
-	// once found so that a flow's bare ACKs count with it.
-	app app
-	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
-	dir [2]dirState
 	// flushed is the part of convCount already counted for the flow's
 	// addresses and IP pair (analyzer.flush).
 	flushed flowFlushed
+	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
+	dir [2]dirState
 	// cache holds where the flow's addresses and pair were last found.
 	cache flowCache
+	// app is the application recognised from the flow's content, sticky
+	// once found so that a flow's bare ACKs count with it. (Last, in the
+	// padding after cache: 20,000 flows are kept.)
+	app app
 }
 
 // flowCache is where a flow's keys were last found in the address and

@@ -47,13 +47,6 @@ type hitters[K comparable, V any] struct {
 	onEvict func(*K, *V)
 }
 
-// Slots grow by doubling up to bigHitters, then to capacity, or
-// growHitters if capacity is larger, at once (insert).
-const (
-	bigHitters  = 1024
-	growHitters = 1 << 15
-)
-
 // hitter is one tracked key.
 type hitter[K comparable, V any] struct {
 	key    K
@@ -90,12 +83,12 @@ func (h *hitters[K, V]) slot(k K) int32 {
 func (h *hitters[K, V]) insert(k K) int32 {
 	if len(h.slots) < h.capacity {
 		s := int32(len(h.slots))
-		if len(h.slots) == cap(h.slots) && len(h.slots) >= bigHitters {
-			// Past bigHitters keys, make room for capacity keys (up to
-			// growHitters) at once: growing by doubling copies the slots
-			// again and again into fresh memory, and fresh pages cost a
-			// fault each.
-			h.slots = slices.Grow(h.slots, min(h.capacity, max(2*len(h.slots), growHitters))-len(h.slots))
+		if len(h.slots) == cap(h.slots) {
+			// Double the slots, up to capacity. Past 256 elements append
+			// grows a slice by about a quarter at a time, copying every slot
+			// into fresh memory each time (for 20,000 flows, four times
+			// their size), and a fresh page costs a fault each.
+			h.slots = slices.Grow(h.slots, min(h.capacity, max(2*len(h.slots), 8))-len(h.slots))
 		}
 		h.slots = append(h.slots, hitter[K, V]{key: k})
 		h.index[k] = s

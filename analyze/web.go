@@ -23,8 +23,8 @@ const (
 // request or response or a TLS ClientHello at the start of its segments.
 type dirState struct {
 	buf      *streamBuf // a message that spans segments, being assembled
-	bufTLS   bool       // buf holds a ClientHello (else an HTTP request)
 	last     uint32     // sequence number of the last message found
+	bufTLS   bool       // buf holds a ClientHello (else an HTTP request)
 	seenLast bool
 	helloed  bool // a ClientHello was found: nothing more to look for
 }
