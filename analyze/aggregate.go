@@ -45,9 +45,10 @@ type analyzer struct {
 	src, dst hitters[netip.Addr, int64]
 	maxLen   int64 // the longest IP packet, to bound byte errors
 
-	dns      dnsCounter
-	timeline timeline
-	conv     conversations
+	dns        dnsCounter
+	timeline   timeline
+	conv       conversations
+	flushEvery int64 // the constant flushEvery, unless a test changes it
 	// settled has a bit (1 sources, 2 destinations, 4 IP pairs) for each
 	// list that has filled up and made every flow flush (settle).
 	settled uint8
@@ -83,10 +84,15 @@ func newAnalyzer(opts Options) *analyzer {
 	if keys <= 0 {
 		keys = DefaultKeys
 	}
+	batch := opts.flushEvery
+	if batch <= 0 {
+		batch = flushEvery
+	}
 	a := &analyzer{
 		interval:     int64(iv),
 		links:        map[layers.LinkType]*linkDecoder{},
 		errorReasons: map[string]int64{},
+		flushEvery:   batch,
 		src:          newHitters[netip.Addr, int64](keys),
 		dst:          newHitters[netip.Addr, int64](keys),
 		dns:          newDNSCounter(keys),
@@ -106,7 +112,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.conv.flows.onEvict = func(k *flowKey, c *flowCount) {
 		// A flow that loses its place counts what it has not yet passed
 		// on, and gives back its stream buffers.
-		a.flush(k, c)
+		a.flush(k, c, c.first, c.last)
 		for i := range c.dir {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
@@ -213,8 +219,14 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
 	f := &a.conv.flows.slots[fs]
 	c := &f.val
-	if total := c.packetsAB + c.packetsBA; total == 1 || total-c.flushed.packetsAB-c.flushed.packetsBA >= flushEvery {
-		a.flush(&f.key, c)
+	// Every packet once a list is full, with its own time for the pair;
+	// else the first packet each way and every flushEvery packets (see
+	// flushEvery).
+	if a.settled != 0 {
+		a.flush(&f.key, c, ts, ts)
+	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd ||
+		c.packetsAB+c.packetsBA-c.flushed.packetsAB-c.flushed.packetsBA >= a.flushEvery {
+		a.flush(&f.key, c, c.first, c.last)
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
@@ -222,17 +234,28 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 // flushEvery is how many packets a flow counts before it passes them on to
 // its source, destination and IP pair. A TCP or UDP packet is counted in
 // its flow, one slot that a burst of the flow's packets keeps in cache,
-// and its addresses and pair learn of it in batches: the first packet of
-// a flow at once (so that an address is tracked from its first packet
-// when its list becomes a heavy-hitter summary), then every flushEvery
-// packets, when the flow loses its slot, and at the end (flushFlows).
-// Counting each packet in all four places took a quarter of the decoding
-// pass, for the cache misses to reach them.
+// and its addresses and pair learn of it in batches: the flow's first
+// packet each way at once (so that every address and pair takes its slot
+// at its first packet, in the same order as without batches), then every
+// flushEvery packets, when the flow loses its slot, and at the end
+// (flushFlows). Counting each packet in all four places took a quarter of
+// the decoding pass, for the cache misses to reach them.
+//
+// Batches change no exact count. A heavy-hitter summary, though, would
+// see a key with packets still in its flows as lighter than it is, and
+// might evict it for a lighter one. So once the source, destination or
+// pair list is full (settle), every packet is passed on at once, and the
+// summaries see the packets one by one, in order, as if never batched.
 const flushEvery = 32
 
 // flush passes on to the flow's addresses and IP pair the packets and
-// bytes it counted since it last did.
-func (a *analyzer) flush(k *flowKey, c *flowCount) {
+// bytes it counted since it last did. first and last are the times of
+// those packets for the pair: the flow's own first and last serve while
+// the pair list is exact (the pair's times are the earliest and latest of
+// its flows'); once it is full, packets are passed on one at a time with
+// their own time, so that a pair that takes a slot starts from its first
+// packet counted, as its counts do.
+func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 	a.settle()
 	cc, fl := &c.convCount, &c.flushed
 	pAB, bAB := cc.packetsAB-fl.packetsAB, cc.bytesAB-fl.bytesAB
@@ -269,24 +292,21 @@ func (a *analyzer) flush(k *flowKey, c *flowCount) {
 		p.packetsBA += pBA
 		p.bytesBA += bBA
 	}
-	if !cc.first.IsZero() {
-		if p.first.IsZero() || cc.first.Before(p.first) {
-			p.first = cc.first
+	if !first.IsZero() {
+		if p.first.IsZero() || first.Before(p.first) {
+			p.first = first
 		}
-		if cc.last.After(p.last) {
-			p.last = cc.last
+		if last.After(p.last) {
+			p.last = last
 		}
 	}
 	a.conv.pairs.addN(ps, pAB+pBA)
 }
 
 // settle flushes every flow when the source, destination or IP pair list
-// has just become full, once for each: the list's first eviction, which
-// makes it an estimate, then evicts the key that is the lightest by every
-// packet so far. Later evictions may see counts behind by up to
-// flushEvery-1 packets per flow; the Space-Saving bounds hold all the
-// same, for any order and batching of the updates, once the last flush
-// has brought every count in.
+// has just become full, once for each, before the list's first eviction:
+// from then on flowPacket passes every packet on at once, so the lists
+// see the same updates, in the same order, as with no batching at all.
 func (a *analyzer) settle() {
 	var full uint8
 	if len(a.src.slots) >= a.src.capacity {
@@ -308,7 +328,7 @@ func (a *analyzer) settle() {
 func (a *analyzer) flushFlows() {
 	for i := range a.conv.flows.slots {
 		e := &a.conv.flows.slots[i]
-		a.flush(&e.key, &e.val)
+		a.flush(&e.key, &e.val, e.val.first, e.val.last)
 	}
 }
 

@@ -27,6 +27,9 @@ type Options struct {
 	// key's possible error (see Summary.Estimates). Memory stays bounded
 	// however many keys a flood brings, and the heavy keys stay listed.
 	Keys int
+
+	// flushEvery, when set, replaces the constant flushEvery (tests).
+	flushEvery int64
 }
 
 // DefaultKeys is Options.Keys when it is zero. Each kept key costs 100 to
