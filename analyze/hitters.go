@@ -84,11 +84,15 @@ func (h *hitters[K, V]) insert(k K) int32 {
 	if len(h.slots) < h.capacity {
 		s := int32(len(h.slots))
 		if len(h.slots) == cap(h.slots) {
-			// Double the slots, up to capacity. Past 256 elements append
-			// grows a slice by about a quarter at a time, copying every slot
-			// into fresh memory each time (for 20,000 flows, four times
-			// their size), and a fresh page costs a fault each.
-			h.slots = slices.Grow(h.slots, min(h.capacity, max(2*len(h.slots), 8))-len(h.slots))
+			// Grow the slots by half, up to capacity. Past 256 elements
+			// append grows a slice by about a quarter at a time, copying
+			// every slot into fresh memory each time (for 20,000 flows, four
+			// times their size), and a fresh page costs a fault each.
+			// Doubling was 3-5% faster still, but its room for keys that
+			// never come (8,192 slots for 5,000 hosts) is zeroed, so
+			// touched, when the memory is reused: the 10 GB report then
+			// peaked 0.7 MB higher, at 64.2 MiB in 1 of 16 runs.
+			h.slots = slices.Grow(h.slots, min(h.capacity, max(len(h.slots)+len(h.slots)/2, 8))-len(h.slots))
 		}
 		h.slots = append(h.slots, hitter[K, V]{key: k})
 		h.index[k] = s
