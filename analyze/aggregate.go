@@ -324,7 +324,8 @@ func (a *analyzer) settle() {
 	}
 }
 
-// flushFlows flushes every flow, at the end of the pass.
+// flushFlows flushes every flow: at the end of the pass, and when a list
+// fills up (settle).
 func (a *analyzer) flushFlows() {
 	for i := range a.conv.flows.slots {
 		e := &a.conv.flows.slots[i]
