@@ -263,25 +263,20 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 	if pAB+pBA == 0 {
 		return
 	}
-	*fl = flowFlushed{cc.packetsAB, cc.bytesAB, cc.packetsBA, cc.bytesBA}
+	*fl = cc.counts
 	ca := &c.cache
 	if pAB > 0 {
-		countEndpoint(&a.src, &ca.src[0], k.a, pAB, bAB)
-		countEndpoint(&a.dst, &ca.dst[0], k.b, pAB, bAB)
+		addEndpoint(&a.src, a.src.cachedSlot(&ca.src[0], k.a), pAB, bAB)
+		addEndpoint(&a.dst, a.dst.cachedSlot(&ca.dst[0], k.b), pAB, bAB)
 	}
 	if pBA > 0 {
-		countEndpoint(&a.src, &ca.src[1], k.b, pBA, bBA)
-		countEndpoint(&a.dst, &ca.dst[1], k.a, pBA, bBA)
+		addEndpoint(&a.src, a.src.cachedSlot(&ca.src[1], k.b), pBA, bBA)
+		addEndpoint(&a.dst, a.dst.cachedSlot(&ca.dst[1], k.a), pBA, bBA)
 	}
 	// The flow's ends are in the pair's order (the lower address first),
 	// and a pair of an address with itself counts every packet from A to B,
 	// as orderedPair does.
-	pk := pairKey{k.a, k.b}
-	ps := ca.pair
-	if ps < 0 || int(ps) >= len(a.conv.pairs.slots) || a.conv.pairs.slots[ps].key != pk {
-		ps = a.conv.pairs.slot(pk)
-		ca.pair = ps
-	}
+	ps := a.conv.pairs.cachedSlot(&ca.pair, pairKey{k.a, k.b})
 	p := &a.conv.pairs.slots[ps].val
 	if k.a == k.b {
 		p.packetsAB += pAB + pBA
@@ -292,14 +287,7 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 		p.packetsBA += pBA
 		p.bytesBA += bBA
 	}
-	if !first.IsZero() {
-		if p.first.IsZero() || first.Before(p.first) {
-			p.first = first
-		}
-		if last.After(p.last) {
-			p.last = last
-		}
-	}
+	p.widen(first, last)
 	a.conv.pairs.addN(ps, pAB+pBA)
 }
 
@@ -338,8 +326,8 @@ func (a *analyzer) flushFlows() {
 func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
 	a.settle()
 	n := h.length
-	addEndpoint(&a.src, a.src.slot(h.src), n)
-	addEndpoint(&a.dst, a.dst.slot(h.dst), n)
+	addEndpoint(&a.src, a.src.slot(h.src), 1, n)
+	addEndpoint(&a.dst, a.dst.slot(h.dst), 1, n)
 	k, ab := orderedPair(h.src, h.dst)
 	a.conv.addIP(a.conv.pairs.slot(k), ab, n, ts)
 }
@@ -403,20 +391,8 @@ func (a *analyzer) classify(counter *int64) {
 // already listed keep exact counts.
 const maxKeys = 100_000
 
-// addEndpoint counts a packet of n bytes for slot s.
-func addEndpoint(h *hitters[netip.Addr, int64], s int32, n int64) {
-	h.slots[s].val += n
-	h.add(s)
-}
-
-// countEndpoint counts packets and bytes for ip in h, trying the slot in
-// *cache first and remembering the slot there.
-func countEndpoint(h *hitters[netip.Addr, int64], cache *int32, ip netip.Addr, packets, bytes int64) {
-	s := *cache
-	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != ip {
-		s = h.slot(ip)
-		*cache = s
-	}
+// addEndpoint counts packets and bytes for the address in slot s.
+func addEndpoint(h *hitters[netip.Addr, int64], s int32, packets, bytes int64) {
 	h.slots[s].val += bytes
 	h.addN(s, packets)
 }

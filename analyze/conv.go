@@ -22,10 +22,13 @@ type flowKey struct {
 	pad          [3]byte
 }
 
+// counts is packets and bytes each way between the two ends of a key.
+type counts struct{ packetsAB, bytesAB, packetsBA, bytesBA int64 }
+
 // convCount is traffic between the two ends of a key, each way.
 type convCount struct {
-	packetsAB, bytesAB, packetsBA, bytesBA int64
-	first, last                            time.Time // zero before a timed packet
+	counts
+	first, last time.Time // zero before a timed packet
 }
 
 // flowCount is a transport flow's traffic and what its content told.
@@ -33,7 +36,7 @@ type flowCount struct {
 	convCount
 	// flushed is the part of convCount already counted for the flow's
 	// addresses and IP pair (analyzer.flush).
-	flushed flowFlushed
+	flushed counts
 	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
 	dir [2]dirState
 	// cache holds where the flow's addresses and pair were last found.
@@ -53,9 +56,6 @@ type flowCache struct {
 	pair     int32
 }
 
-// flowFlushed is what a flow has passed on to its addresses and pair.
-type flowFlushed struct{ packetsAB, bytesAB, packetsBA, bytesBA int64 }
-
 func (c *convCount) add(forward bool, n int64, ts time.Time) {
 	if forward {
 		c.packetsAB++
@@ -64,13 +64,20 @@ func (c *convCount) add(forward bool, n int64, ts time.Time) {
 		c.packetsBA++
 		c.bytesBA += n
 	}
-	if !ts.IsZero() {
-		if c.first.IsZero() || ts.Before(c.first) {
-			c.first = ts
-		}
-		if ts.After(c.last) {
-			c.last = ts
-		}
+	c.widen(ts, ts)
+}
+
+// widen stretches c's first and last times to cover first and last, unless
+// first is zero (untimed packets).
+func (c *convCount) widen(first, last time.Time) {
+	if first.IsZero() {
+		return
+	}
+	if c.first.IsZero() || first.Before(c.first) {
+		c.first = first
+	}
+	if last.After(c.last) {
+		c.last = last
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 // queries for DNS names) and grows by one per add, or by w per addN; V
 // holds what the caller counts besides. Weighted updates keep the
 // guarantees below (a new key with weight w takes the lightest slot's
-// weight as its error and adds w to it). For a tracked key, the weight counted since it took its
-// slot is exact, and its true weight is at most err more. No key that lost
+// weight as its error and adds w to it). For a tracked key, the weight
+// counted since it took its slot is exact, and its true weight is at most
+// err more. No key that lost
 // or never got a slot weighs more than maxError(), so every key heavier
 // than that is tracked: the top of the list stays right. The weights
 // always add up to the number of adds.
@@ -130,13 +131,7 @@ func (h *hitters[K, V]) insert(k K) int32 {
 }
 
 // add adds one to the weight of slot s.
-func (h *hitters[K, V]) add(s int32) {
-	e := &h.slots[s]
-	e.weight++
-	if h.buckets != nil {
-		h.move(s, e)
-	}
-}
+func (h *hitters[K, V]) add(s int32) { h.addN(s, 1) }
 
 // addN adds w to the weight of slot s; w <= 0 adds nothing.
 func (h *hitters[K, V]) addN(s int32, w int64) {
@@ -148,6 +143,18 @@ func (h *hitters[K, V]) addN(s int32, w int64) {
 	if h.buckets != nil {
 		h.move(s, e)
 	}
+}
+
+// cachedSlot returns the slot of k, trying *cache first and remembering
+// the slot there. Any value of *cache is safe: the slot is checked
+// against k, as an eviction may have given it to another key.
+func (h *hitters[K, V]) cachedSlot(cache *int32, k K) int32 {
+	s := *cache
+	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != k {
+		s = h.slot(k)
+		*cache = s
+	}
+	return s
 }
 
 // exact reports whether every key ever added still has its slot.

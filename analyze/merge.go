@@ -509,12 +509,7 @@ func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation, e
 	if err != nil {
 		return err
 	}
-	if cc.first.IsZero() || first.Before(cc.first) {
-		cc.first = first
-	}
-	if last.After(cc.last) {
-		cc.last = last
-	}
+	cc.widen(first, last)
 	return nil
 }
 
