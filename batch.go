@@ -321,9 +321,8 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 	}
 	defer f.Close()
 	// analyze.Read rather than analyze.File, so that the progress bar can
-	// count the bytes as they are read. Read hashes them on the way, in
-	// this worker, instead of on another core: in a batch the other
-	// workers keep every core busy anyway.
+	// count the bytes as they are read. Read, like File, reads them once
+	// and hashes them on a second goroutine.
 	sum, err := analyze.Read(c.path, prog.reader(f), cfg.analysis)
 	if err != nil {
 		return nil, false, err
