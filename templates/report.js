@@ -812,9 +812,10 @@
   // paint costs 30 to 50 ms (headless Chromium, the 1 GB capture's report),
   // as much as one or two charts take to draw, so the others are drawn
   // without a pause: scrolling goes on meanwhile (the browser scrolls on
-  // its own), and the page answers clicks a few tenths of a second later. Then every table gets
-  // its controls and is laid out: until then report.css shows a table's
-  // first rows without controls and skips the tables out of sight (they
+  // its own), and the page answers clicks a few tenths of a second later.
+  // Then every table gets its controls and is laid out: until then
+  // report.css shows a table's first rows without controls and skips the
+  // tables out of sight (they
   // are laid out when they come near the window), which lets the first
   // screen and the charts show sooner; after, the page's text can all be
   // selected and copied. Each batch is a task posted on a MessageChannel,
