@@ -217,7 +217,7 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	}
 	fs, fwd := a.conv.flowSlot(h.proto, h.src, h.dst, sport, dport)
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
-	f := &a.conv.flows.slots[fs]
+	f := a.conv.flows.at(fs)
 	c := &f.val
 	// Every packet once a list is full, with its own time for the pair;
 	// else the first packet each way and every flushEvery packets (see
@@ -277,7 +277,7 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 	// and a pair of an address with itself counts every packet from A to B,
 	// as orderedPair does.
 	ps := a.conv.pairs.cachedSlot(&ca.pair, pairKey{k.a, k.b})
-	p := &a.conv.pairs.slots[ps].val
+	p := &a.conv.pairs.at(ps).val
 	if k.a == k.b {
 		p.packetsAB += pAB + pBA
 		p.bytesAB += bAB + bBA
@@ -297,13 +297,13 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 // see the same updates, in the same order, as with no batching at all.
 func (a *analyzer) settle() {
 	var full uint8
-	if len(a.src.slots) >= a.src.capacity {
+	if a.src.len() >= a.src.capacity {
 		full |= 1
 	}
-	if len(a.dst.slots) >= a.dst.capacity {
+	if a.dst.len() >= a.dst.capacity {
 		full |= 2
 	}
-	if len(a.conv.pairs.slots) >= a.conv.pairs.capacity {
+	if a.conv.pairs.len() >= a.conv.pairs.capacity {
 		full |= 4
 	}
 	if full&^a.settled != 0 {
@@ -315,8 +315,8 @@ func (a *analyzer) settle() {
 // flushFlows flushes every flow: at the end of the pass, and when a list
 // fills up (settle).
 func (a *analyzer) flushFlows() {
-	for i := range a.conv.flows.slots {
-		e := &a.conv.flows.slots[i]
+	for i := range int32(a.conv.flows.len()) {
+		e := a.conv.flows.at(i)
 		a.flush(&e.key, &e.val, e.val.first, e.val.last)
 	}
 }
@@ -393,7 +393,7 @@ const maxKeys = 100_000
 
 // addEndpoint counts packets and bytes for the address in slot s.
 func addEndpoint(h *hitters[netip.Addr, int64], s int32, packets, bytes int64) {
-	h.slots[s].val += bytes
+	h.at(s).val += bytes
 	h.addN(s, packets)
 }
 
@@ -569,7 +569,7 @@ func estimateWarning(e Estimate) string {
 
 // endpointList lists the addresses of h, by packets desc, then by address.
 func endpointList(h *hitters[netip.Addr, int64], maxLen int64) []Endpoint {
-	out := make([]Endpoint, 0, len(h.slots))
+	out := make([]Endpoint, 0, h.len())
 	for _, e := range h.sorted(netip.Addr.Compare) {
 		out = append(out, Endpoint{IP: e.key.String(), Packets: e.lower(), Bytes: e.val, PacketsError: e.err, BytesError: e.err * maxLen})
 	}

@@ -146,7 +146,7 @@ func orderedPair(src, dst netip.Addr) (pairKey, bool) {
 // addIP counts an IP packet of the pair in slot s, from A to B when ab.
 // ts is zero for untimed packets.
 func (c *conversations) addIP(s int32, ab bool, n int64, ts time.Time) {
-	c.pairs.slots[s].val.add(ab, n, ts)
+	c.pairs.at(s).val.add(ab, n, ts)
 	c.pairs.add(s)
 }
 
@@ -159,7 +159,7 @@ func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport 
 	}
 	// Packets come in bursts of one flow: try the last flow first. (The
 	// slot is checked, since an eviction may have given it to another key.)
-	if s := c.lastFlow; int(s) < len(c.flows.slots) && c.flows.slots[s].key == k {
+	if s := c.lastFlow; int(s) < c.flows.len() && c.flows.at(s).key == k {
 		return s, fwd
 	}
 	s := c.flows.slot(k)
@@ -172,7 +172,7 @@ func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport 
 // ever was, else by port) and the state of the packet's direction of the
 // flow.
 func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dport uint16, n int64, ts time.Time, payload []byte) (app, *dirState) {
-	cc := &c.flows.slots[s].val
+	cc := &c.flows.at(s).val
 	cc.add(fwd, n, ts)
 	c.flows.add(s)
 	if cc.app == appNone {
@@ -209,14 +209,14 @@ type convRow[K any] struct {
 }
 
 func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports) {
-	pairs := make([]convRow[pairKey], len(c.pairs.slots))
-	for i := range c.pairs.slots {
-		e := &c.pairs.slots[i]
+	pairs := make([]convRow[pairKey], c.pairs.len())
+	for i := range int32(c.pairs.len()) {
+		e := c.pairs.at(i)
 		pairs[i] = convRow[pairKey]{e.key, &e.val, e.err, e.err * maxLen}
 	}
-	flows := make([]convRow[flowKey], len(c.flows.slots))
-	for i := range c.flows.slots {
-		e := &c.flows.slots[i]
+	flows := make([]convRow[flowKey], c.flows.len())
+	for i := range int32(c.flows.len()) {
+		e := c.flows.at(i)
 		flows[i] = convRow[flowKey]{e.key, &e.val.convCount, e.err, e.err * maxLen}
 	}
 	out := conversationLists(pairs, flows, digits)

@@ -167,9 +167,9 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 	s, ok := d.names.index[string(b)]
 	if !ok {
 		s = d.names.insert(string(b))
-		d.names.slots[s].val.few, d.spare = d.spare, nil
+		d.names.at(s).val.few, d.spare = d.spare, nil
 	}
-	d.names.slots[s].val.add(client)
+	d.names.at(s).val.add(client)
 	d.names.add(s)
 }
 
@@ -280,9 +280,9 @@ func appendRRData(b []byte, rr *layers.DNSResourceRecord) []byte {
 
 func (d *dnsCounter) summary() DNS {
 	out := DNS{TotalQueries: d.queries, Responses: d.responses}
-	out.Queries = make([]NamedCount, 0, len(d.names.slots))
-	for i := range d.names.slots {
-		e := &d.names.slots[i]
+	out.Queries = make([]NamedCount, 0, d.names.len())
+	for i := range int32(d.names.len()) {
+		e := d.names.at(i)
 		c := &e.val
 		out.Queries = append(out.Queries, NamedCount{Name: e.key, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal, CountError: e.err})
 	}

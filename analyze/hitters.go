@@ -28,12 +28,14 @@ import (
 // eviction each cost a few index updates, whatever the number of slots.
 //
 // The caller gets a slot with slot, adds to its V and calls add. Slots are
-// indices: they stay valid until the key is evicted, which the caller can
-// check by comparing the slot's key.
+// indices (at gives the slot itself): they stay valid until the key is
+// evicted, which the caller can check by comparing the slot's key.
 type hitters[K comparable, V any] struct {
 	capacity int
 	index    map[K]int32 // key -> slot
-	slots    []hitter[K, V]
+	// pages hold the slots, pageLen to a page (see pageLen); n are in use.
+	pages [][]hitter[K, V]
+	n     int32
 	// evictions counts keys that took the slot of another; churn, those
 	// since the index was last rebuilt.
 	evictions, churn int64
@@ -80,22 +82,46 @@ func (h *hitters[K, V]) slot(k K) int32 {
 	return h.insert(k)
 }
 
+// pageLen is how many slots a page holds. The slots are kept in pages so
+// that they never move: one growing slice of 20,000 flow slots (256 bytes
+// each) was copied about three times over into fresh memory as it grew,
+// each fresh page of memory costing a fault, 4-5% of the decoding pass of
+// a 1 GB capture. The first page grows by half up to pageLen, so that a
+// list of a few keys stays small; later pages are made whole, and their
+// memory is touched only as their slots are taken (or when it is zeroed
+// for reuse: one page at most stands unused).
+const (
+	pageBits = 10
+	pageLen  = 1 << pageBits
+)
+
+// at returns slot s.
+func (h *hitters[K, V]) at(s int32) *hitter[K, V] {
+	return &h.pages[s>>pageBits][s&(pageLen-1)]
+}
+
+// len returns the number of slots in use.
+func (h *hitters[K, V]) len() int { return int(h.n) }
+
 // insert gives k, which has no slot, one, with a zero value.
 func (h *hitters[K, V]) insert(k K) int32 {
-	if len(h.slots) < h.capacity {
-		s := int32(len(h.slots))
-		if len(h.slots) == cap(h.slots) {
-			// Grow the slots by half, up to capacity. Past 256 elements
-			// append grows a slice by about a quarter at a time, copying
-			// every slot into fresh memory each time (for 20,000 flows, four
-			// times their size), and a fresh page costs a fault each.
-			// Doubling was 3-5% faster still, but its room for keys that
-			// never come (8,192 slots for 5,000 hosts) is zeroed, so
-			// touched, when the memory is reused: the 10 GB report then
-			// peaked 0.7 MB higher, at 64.2 MiB in 1 of 16 runs.
-			h.slots = slices.Grow(h.slots, min(h.capacity, max(len(h.slots)+len(h.slots)/2, 8))-len(h.slots))
+	if h.len() < h.capacity {
+		s := h.n
+		p := int(s >> pageBits)
+		room := min(pageLen, h.capacity-p*pageLen) // the most page p ever holds
+		if p == len(h.pages) {
+			n := room
+			if p == 0 {
+				n = min(room, 8)
+			}
+			h.pages = append(h.pages, make([]hitter[K, V], 0, n))
 		}
-		h.slots = append(h.slots, hitter[K, V]{key: k})
+		page := &h.pages[p]
+		if len(*page) == cap(*page) {
+			*page = slices.Grow(*page, min(room, len(*page)+len(*page)/2)-len(*page))
+		}
+		*page = append(*page, hitter[K, V]{key: k})
+		h.n++
 		h.index[k] = s
 		return s
 	}
@@ -104,7 +130,7 @@ func (h *hitters[K, V]) insert(k K) int32 {
 	}
 	h.evictions++
 	s := h.buckets[h.minBucket].head
-	e := &h.slots[s]
+	e := h.at(s)
 	if h.onEvict != nil {
 		h.onEvict(&e.key, &e.val)
 	}
@@ -115,10 +141,10 @@ func (h *hitters[K, V]) insert(k K) int32 {
 		// in map probes). A fresh index every capacity evictions costs
 		// O(1) per eviction.
 		h.churn = 0
-		h.index = make(map[K]int32, len(h.slots))
-		for i := range h.slots {
-			if int32(i) != s {
-				h.index[h.slots[i].key] = int32(i)
+		h.index = make(map[K]int32, h.len())
+		for i := range h.n {
+			if i != s {
+				h.index[h.at(i).key] = i
 			}
 		}
 	} else {
@@ -138,7 +164,7 @@ func (h *hitters[K, V]) addN(s int32, w int64) {
 	if w <= 0 {
 		return
 	}
-	e := &h.slots[s]
+	e := h.at(s)
 	e.weight += w
 	if h.buckets != nil {
 		h.move(s, e)
@@ -150,7 +176,7 @@ func (h *hitters[K, V]) addN(s int32, w int64) {
 // against k, as an eviction may have given it to another key.
 func (h *hitters[K, V]) cachedSlot(cache *int32, k K) int32 {
 	s := *cache
-	if s < 0 || int(s) >= len(h.slots) || h.slots[s].key != k {
+	if s < 0 || int(s) >= h.len() || h.at(s).key != k {
 		s = h.slot(k)
 		*cache = s
 	}
@@ -178,9 +204,9 @@ func (e *hitter[K, V]) lower() int64 { return e.weight - e.err }
 // descending, then by error ascending, then by key with cmpKey (when
 // nil, in slot order).
 func (h *hitters[K, V]) sorted(cmpKey func(a, b K) int) []*hitter[K, V] {
-	out := make([]*hitter[K, V], len(h.slots))
-	for i := range h.slots {
-		out[i] = &h.slots[i]
+	out := make([]*hitter[K, V], h.n)
+	for i := range h.n {
+		out[i] = h.at(i)
 	}
 	slices.SortStableFunc(out, func(x, y *hitter[K, V]) int {
 		if c := cmp.Compare(y.lower(), x.lower()); c != 0 {
@@ -201,15 +227,15 @@ func (h *hitters[K, V]) sorted(cmpKey func(a, b K) int) []*hitter[K, V] {
 
 // buildSummary puts every slot in the bucket of its weight.
 func (h *hitters[K, V]) buildSummary() {
-	order := make([]int32, len(h.slots))
+	order := make([]int32, h.len())
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(h.slots[a].weight, h.slots[b].weight) })
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(h.at(a).weight, h.at(b).weight) })
 	h.buckets = make([]bucket, 0, 64)
 	last := int32(-1)
 	for _, s := range order {
-		w := h.slots[s].weight
+		w := h.at(s).weight
 		if last < 0 || h.buckets[last].weight != w {
 			last = h.newBucket(w, last)
 		}
@@ -241,11 +267,11 @@ func (h *hitters[K, V]) newBucket(w int64, after int32) int32 {
 
 // push adds slot s to bucket b.
 func (h *hitters[K, V]) push(b, s int32) {
-	e := &h.slots[s]
+	e := h.at(s)
 	head := h.buckets[b].head
 	e.bucket, e.prev, e.next = b, -1, head
 	if head >= 0 {
-		h.slots[head].prev = s
+		h.at(head).prev = s
 	}
 	h.buckets[b].head = s
 }
@@ -257,12 +283,12 @@ func (h *hitters[K, V]) move(s int32, e *hitter[K, V]) {
 	b := e.bucket
 	// Take s out of b.
 	if e.prev >= 0 {
-		h.slots[e.prev].next = e.next
+		h.at(e.prev).next = e.next
 	} else {
 		h.buckets[b].head = e.next
 	}
 	if e.next >= 0 {
-		h.slots[e.next].prev = e.prev
+		h.at(e.next).prev = e.prev
 	}
 	after, nb := b, h.buckets[b].next
 	for nb >= 0 && h.buckets[nb].weight < e.weight {

@@ -20,8 +20,8 @@ func checkHitters[K comparable](tb testing.TB, t *hitters[K, struct{}], truth ma
 		total += w
 	}
 	items := t.Items(nil)
-	if len(items) != len(t.slots) {
-		tb.Fatalf("%d items, Len %d", len(items), len(t.slots))
+	if len(items) != t.len() {
+		tb.Fatalf("%d items, Len %d", len(items), t.len())
 	}
 	tracked := map[K]bool{}
 	for i, e := range items {
@@ -71,20 +71,20 @@ func checkBuckets[K comparable, V any](tb testing.TB, h *hitters[K, V]) {
 			tb.Fatalf("bucket %d: %+v after bucket %d of weight %d", b, bk, prevB, prevW)
 		}
 		prevS := int32(-1)
-		for s := bk.head; s >= 0; s = h.slots[s].next {
-			e := &h.slots[s]
+		for s := bk.head; s >= 0; s = h.at(s).next {
+			e := h.at(s)
 			if e.bucket != b || e.weight != bk.weight || e.prev != prevS {
 				tb.Fatalf("slot %d (weight %d, bucket %d, prev %d) in bucket %d of weight %d after slot %d", s, e.weight, e.bucket, e.prev, b, bk.weight, prevS)
 			}
 			prevS = s
-			if seen++; seen > len(h.slots) {
-				tb.Fatalf("more slots in buckets than %d", len(h.slots))
+			if seen++; seen > h.len() {
+				tb.Fatalf("more slots in buckets than %d", h.len())
 			}
 		}
 		prevB, prevW = b, bk.weight
 	}
-	if seen != len(h.slots) {
-		tb.Fatalf("%d slots in buckets, %d slots", seen, len(h.slots))
+	if seen != h.len() {
+		tb.Fatalf("%d slots in buckets, %d slots", seen, h.len())
 	}
 }
 
@@ -126,8 +126,8 @@ func TestHittersWeighted(t *testing.T) {
 		units.Add(k, w)
 		weighted.AddN(k, w)
 	}
-	for i := range units.slots {
-		u, w := units.slots[i], weighted.slots[i]
+	for i := range int32(units.len()) {
+		u, w := units.at(i), weighted.at(i)
 		if u.key != w.key || u.weight != w.weight || u.err != 0 || w.err != 0 {
 			t.Fatalf("slot %d: adds %+v, addN %+v", i, u, w)
 		}
@@ -317,8 +317,8 @@ func TestThousands(t *testing.T) {
 // to the number of adds.
 func (h *hitters[K, V]) Total() int64 {
 	var sum int64
-	for i := range h.slots {
-		sum += h.slots[i].weight
+	for i := range int32(h.len()) {
+		sum += h.at(i).weight
 	}
 	return sum
 }
