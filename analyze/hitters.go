@@ -83,13 +83,14 @@ func (h *hitters[K, V]) slot(k K) int32 {
 }
 
 // pageLen is how many slots a page holds. The slots are kept in pages so
-// that they never move: one growing slice of 20,000 flow slots (256 bytes
-// each) was copied about three times over into fresh memory as it grew,
-// each fresh page of memory costing a fault, 4-5% of the decoding pass of
-// a 1 GB capture. The first page grows by half up to pageLen, so that a
-// list of a few keys stays small; later pages are made whole, and their
-// memory is touched only as their slots are taken (or when it is zeroed
-// for reuse: one page at most stands unused).
+// that, once the first page is full, they never move: one growing slice
+// of 20,000 flow slots (256 bytes each) was copied about three times over
+// into fresh memory as it grew, each fresh page of memory costing a
+// fault, 4-5% of the decoding pass of a 1 GB capture. The first page
+// grows by half up to pageLen, so that a list of a few keys stays small;
+// later pages are made whole, and their memory is touched only as their
+// slots are taken (or when it is zeroed for reuse: one page at most
+// stands unused).
 const (
 	pageBits = 10
 	pageLen  = 1 << pageBits

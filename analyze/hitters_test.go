@@ -161,6 +161,44 @@ func TestHittersExact(t *testing.T) {
 	}
 }
 
+// TestHittersSlotsStay checks the pages the slots are kept in: once the
+// first page is full, no slot moves again while the list grows to its
+// capacity (across pages, the last one partial), each keeps its key and
+// value, and a key past capacity takes an evicted key's slot.
+func TestHittersSlotsStay(t *testing.T) {
+	const capacity = 3*pageLen + 5
+	h := newHitters[int, int](capacity)
+	var at []*hitter[int, int]
+	for k := range capacity {
+		s := h.slot(k)
+		if int(s) != k {
+			t.Fatalf("key %d got slot %d", k, s)
+		}
+		h.at(s).val = -k
+		h.add(s)
+		if k == pageLen-1 {
+			for i := range k {
+				at = append(at, h.at(int32(i)))
+			}
+		}
+		if k >= pageLen-1 {
+			at = append(at, h.at(s))
+		}
+	}
+	if h.len() != capacity || len(h.pages) != 4 || cap(h.pages[3]) != 5 {
+		t.Fatalf("%d slots in %d pages (last of %d), want %d in 4 (last of 5)", h.len(), len(h.pages), cap(h.pages[len(h.pages)-1]), capacity)
+	}
+	for k, e := range at {
+		if got := h.at(int32(k)); got != e || got.key != k || got.val != -k || got.weight != 1 {
+			t.Fatalf("slot %d moved or changed: at %p %+v, was at %p", k, got, *got, e)
+		}
+	}
+	s := h.slot(capacity)
+	if h.len() != capacity || h.at(s) != at[s] || h.at(s).key != capacity || h.at(s).val != 0 {
+		t.Fatalf("a key past capacity: slot %d, %d slots, %+v", s, h.len(), *h.at(s))
+	}
+}
+
 // TestHittersZipf counts a Zipf stream of 10 million keys (1 million under
 // -short) in 10,000 slots: the top 20 must be the true top 20, in order,
 // each count within its error.
