@@ -315,8 +315,7 @@ func (a *analyzer) settle() {
 // flushFlows flushes every flow: at the end of the pass, and when a list
 // fills up (settle).
 func (a *analyzer) flushFlows() {
-	for i := range int32(a.conv.flows.len()) {
-		e := a.conv.flows.at(i)
+	for _, e := range a.conv.flows.all() {
 		a.flush(&e.key, &e.val, e.val.first, e.val.last)
 	}
 }

@@ -210,13 +210,11 @@ type convRow[K any] struct {
 
 func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports) {
 	pairs := make([]convRow[pairKey], c.pairs.len())
-	for i := range int32(c.pairs.len()) {
-		e := c.pairs.at(i)
+	for i, e := range c.pairs.all() {
 		pairs[i] = convRow[pairKey]{e.key, &e.val, e.err, e.err * maxLen}
 	}
 	flows := make([]convRow[flowKey], c.flows.len())
-	for i := range int32(c.flows.len()) {
-		e := c.flows.at(i)
+	for i, e := range c.flows.all() {
 		flows[i] = convRow[flowKey]{e.key, &e.val.convCount, e.err, e.err * maxLen}
 	}
 	out := conversationLists(pairs, flows, digits)

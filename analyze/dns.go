@@ -281,8 +281,7 @@ func appendRRData(b []byte, rr *layers.DNSResourceRecord) []byte {
 func (d *dnsCounter) summary() DNS {
 	out := DNS{TotalQueries: d.queries, Responses: d.responses}
 	out.Queries = make([]NamedCount, 0, d.names.len())
-	for i := range int32(d.names.len()) {
-		e := d.names.at(i)
+	for _, e := range d.names.all() {
 		c := &e.val
 		out.Queries = append(out.Queries, NamedCount{Name: e.key, Count: c.count, Clients: c.clientList(), ClientsTotal: c.clientsTotal, CountError: e.err})
 	}

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 )
 
@@ -104,6 +105,17 @@ func (h *hitters[K, V]) at(s int32) *hitter[K, V] {
 // len returns the number of slots in use.
 func (h *hitters[K, V]) len() int { return int(h.n) }
 
+// all yields every slot in use, and its index, in slot order.
+func (h *hitters[K, V]) all() iter.Seq2[int32, *hitter[K, V]] {
+	return func(yield func(int32, *hitter[K, V]) bool) {
+		for s := range h.n {
+			if !yield(s, h.at(s)) {
+				return
+			}
+		}
+	}
+}
+
 // insert gives k, which has no slot, one, with a zero value.
 func (h *hitters[K, V]) insert(k K) int32 {
 	if h.len() < h.capacity {
@@ -143,9 +155,9 @@ func (h *hitters[K, V]) insert(k K) int32 {
 		// O(1) per eviction.
 		h.churn = 0
 		h.index = make(map[K]int32, h.len())
-		for i := range h.n {
+		for i, e := range h.all() {
 			if i != s {
-				h.index[h.at(i).key] = i
+				h.index[e.key] = i
 			}
 		}
 	} else {
@@ -206,8 +218,8 @@ func (e *hitter[K, V]) lower() int64 { return e.weight - e.err }
 // nil, in slot order).
 func (h *hitters[K, V]) sorted(cmpKey func(a, b K) int) []*hitter[K, V] {
 	out := make([]*hitter[K, V], h.n)
-	for i := range h.n {
-		out[i] = h.at(i)
+	for i, e := range h.all() {
+		out[i] = e
 	}
 	slices.SortStableFunc(out, func(x, y *hitter[K, V]) int {
 		if c := cmp.Compare(y.lower(), x.lower()); c != 0 {

@@ -355,8 +355,8 @@ func TestThousands(t *testing.T) {
 // to the number of adds.
 func (h *hitters[K, V]) Total() int64 {
 	var sum int64
-	for i := range int32(h.len()) {
-		sum += h.at(i).weight
+	for _, e := range h.all() {
+		sum += e.weight
 	}
 	return sum
 }
