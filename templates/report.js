@@ -815,13 +815,12 @@
   // its own), and the page answers clicks a few tenths of a second later.
   // Then every table gets its controls and is laid out: until then
   // report.css shows a table's first rows without controls and skips the
-  // tables out of sight (they
-  // are laid out when they come near the window), which lets the first
-  // screen and the charts show sooner; after, the page's text can all be
-  // selected and copied. Each batch is a task posted on a MessageChannel,
-  // which, unlike requestAnimationFrame and timers, also runs in a
-  // background tab, so every chart is drawn soon whether it is ever seen
-  // or not.
+  // tables out of sight (they are laid out when they come near the
+  // window), which lets the first screen and the charts show sooner;
+  // after, the page's text can all be selected and copied. Each batch is a
+  // task posted on a MessageChannel, which, unlike requestAnimationFrame
+  // and timers, also runs in a background tab, so every chart is drawn
+  // soon whether it is ever seen or not.
   var FIRST_MS = 100;
   var queue = []; // charts not drawn yet, in page order
   var wraps = slice.call(doc.querySelectorAll(".table-wrap")); // tables not laid out yet
