@@ -84,9 +84,16 @@ func genBenchEnv(name, def string) string {
 //   - stage=file: File, which hashes on a second goroutine while decoding
 //     and then builds the Summary: what a user waits for;
 //   - stage=sha256: hashing the file alone, the floor File cannot beat on
-//     one core.
+//     one core;
+//   - stage=read and stage=records: the floor under stage=pass, what any
+//     decoder built on pcapgo pays before it looks at a packet. read is
+//     the file's read(2) calls alone, in the pass's read size; records
+//     adds pcapgo's zero-copy reads of every record (each one copied out
+//     of the read buffer) and the Ethernet fast path that finds the IP
+//     header.
 //
-// Each reports MB/s of capture; the first two also ns/packet and packets/s.
+// Each reports MB/s of capture; pass and file also ns/packet and
+// packets/s, records ns/packet.
 func BenchmarkGenerated(b *testing.B) {
 	size := genBenchEnv("PCAPREPORT_BENCH_SIZE", "64MB")
 	for _, run := range generatedRuns() {
@@ -139,6 +146,63 @@ func BenchmarkGenerated(b *testing.B) {
 				packets += s.Capture.Packets
 			}
 			perPacket(b, packets)
+		})
+		b.Run("stage=read"+suffix, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			buf := make([]byte, chunkSize)
+			for i := 0; i < b.N; i++ {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var n int64
+				for {
+					m, err := f.Read(buf)
+					n += int64(m)
+					if err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+				f.Close()
+				if n != st.Size() {
+					b.Fatalf("read %d bytes of %d", n, st.Size())
+				}
+			}
+		})
+		b.Run("stage=records"+suffix, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			var packets, ip int64
+			for i := 0; i < b.N; i++ {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				src, err := openSource(bufio.NewReaderSize(f, chunkSize))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					data, _, _, err := src.next()
+					if err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+					packets++
+					if lr, ok := fastEthernet(data); ok && lr.ip != nil {
+						ip++
+					}
+				}
+				f.Close()
+			}
+			if ip == 0 {
+				b.Fatal("the fast path found no IP packet")
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(packets), "ns/packet")
 		})
 		b.Run("stage=sha256"+suffix, func(b *testing.B) {
 			b.SetBytes(st.Size())
