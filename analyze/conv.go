@@ -159,6 +159,9 @@ func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport 
 	}
 	// Packets come in bursts of one flow: try the last flow first. (The
 	// slot is checked, since an eviction may have given it to another key.)
+	// This is hitters.cachedSlot written out: the generic one is too
+	// costly for the compiler to inline, and through it the pass was 3%
+	// slower with trains (1 of 6 alternating pairs faster).
 	if s := c.lastFlow; int(s) < c.flows.len() && c.flows.at(s).key == k {
 		return s, fwd
 	}
