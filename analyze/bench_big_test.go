@@ -116,14 +116,7 @@ func BenchmarkGenerated(b *testing.B) {
 			b.ReportAllocs()
 			var packets int64
 			for i := 0; i < b.N; i++ {
-				f, err := os.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				src, err := openSource(bufio.NewReaderSize(f, chunkSize))
-				if err != nil {
-					b.Fatal(err)
-				}
+				f, src := openPassSource(b, path)
 				a := newAnalyzer(Options{})
 				a.run(src)
 				f.Close()
@@ -177,14 +170,7 @@ func BenchmarkGenerated(b *testing.B) {
 			b.ReportAllocs()
 			var packets, ip int64
 			for i := 0; i < b.N; i++ {
-				f, err := os.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				src, err := openSource(bufio.NewReaderSize(f, chunkSize))
-				if err != nil {
-					b.Fatal(err)
-				}
+				f, src := openPassSource(b, path)
 				for {
 					data, _, _, err := src.next()
 					if err == io.EOF {
@@ -214,6 +200,22 @@ func BenchmarkGenerated(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openPassSource opens the capture at path as stage=pass reads it: from
+// the file directly, in File's read size, no hashing. The caller closes f.
+func openPassSource(b *testing.B, path string) (*os.File, packetSource) {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := openSource(bufio.NewReaderSize(f, chunkSize))
+	if err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return f, src
 }
 
 // sha256File returns the SHA-256 of the file, hashed as fast as Go's
