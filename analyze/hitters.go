@@ -19,10 +19,9 @@ import (
 // guarantees below (a new key with weight w takes the lightest slot's
 // weight as its error and adds w to it). For a tracked key, the weight
 // counted since it took its slot is exact, and its true weight is at most
-// err more. No key that lost
-// or never got a slot weighs more than maxError(), so every key heavier
-// than that is tracked: the top of the list stays right. The weights
-// always add up to the number of adds.
+// err more. No key that lost or never got a slot weighs more than
+// maxError(), so every key heavier than that is tracked: the top of the
+// list stays right. The weights always add up to the number of adds.
 //
 // Past capacity the slots are kept in the paper's Stream-Summary: buckets
 // of slots with equal weight, in a list by weight, so that an add and an
