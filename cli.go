@@ -220,7 +220,12 @@ func checkNotInput(in, out string) error {
 
 // writeFileAtomic writes a file through a temporary file in the same
 // directory, renamed into place only when complete, so that an
-// interrupted run never leaves a partial report.
+// interrupted run never leaves a partial report. The temporary file is
+// flushed to disk (fsync) before the rename: without it, a crash or power
+// cut soon after the run can leave the new name on an empty or partial
+// file on file systems that write the rename first (ext4's delayed
+// allocation, XFS), and on NFS or a full quota a write error may only
+// show at the flush, which must fail the run rather than be lost.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -236,6 +241,9 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
 	if err = tmp.Chmod(0o644); err != nil {
 		return fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
@@ -245,7 +253,21 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
+	syncDir(dir)
 	return nil
+}
+
+// syncDir flushes dir, making a rename in it durable where the system
+// allows: Linux and the BSDs flush a directory with fsync, Windows cannot
+// open one for it, and some file systems refuse. The file is complete and
+// in place either way, so a failure here is not the run's.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
 }
 
 func unwrapPath(err error) error {

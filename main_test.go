@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -193,10 +194,7 @@ func TestMainExitStatus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "pcapreport")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildCommand(t)
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.pcap")
 	os.WriteFile(junk, []byte("GIF89a....."), 0o644)
@@ -223,6 +221,77 @@ func TestMainExitStatus(t *testing.T) {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil || !strings.Contains(string(out), version) {
 		t.Errorf("--version: %q %v", out, err)
+	}
+}
+
+// buildCommand builds the program into a temporary directory and returns
+// the binary's path.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pcapreport")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestReportIsFlushedBeforeRename traces the real binary's system calls:
+// the report's temporary file is flushed to disk (fsync) before it is
+// renamed to the report's name, and the directory after, so that a crash
+// just after the run cannot leave the name on an empty file.
+func TestReportIsFlushedBeforeRename(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("strace is Linux's")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("no strace (Debian package strace)")
+	}
+	bin := buildCommand(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.html")
+	log := filepath.Join(t.TempDir(), "strace.log")
+	cmd := exec.Command(strace, "-f", "-y", "-o", log, "-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
+		bin, "report", abs(t, "testdata/http_espn_browsing.pcapng"), "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("strace %v: %v\n%s", cmd.Args, err, b)
+	}
+	trace, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lines read "PID fsync(5</dir/.out.html.123.tmp>) = 0" and
+	// "PID renameat(AT_FDCWD</...>, "/dir/.out.html.123.tmp", AT_FDCWD</...>, "/dir/out.html") = 0".
+	var tmp string
+	syncedTmp, renamed, syncedDir := -1, -1, -1
+	lines := strings.Split(string(trace), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "rename") && strings.HasSuffix(l, fmt.Sprintf("%q) = 0", out)) {
+			renamed = i
+			if f := strings.Split(l, `"`); len(f) > 1 {
+				tmp = f[1]
+			}
+		}
+	}
+	if renamed < 0 || !strings.HasPrefix(filepath.Base(tmp), ".out.html.") {
+		t.Fatalf("no rename of a temporary file to %s in the trace:\n%s", out, trace)
+	}
+	for i, l := range lines {
+		switch {
+		case strings.Contains(l, "sync(") && strings.Contains(l, "<"+tmp+">) = 0") && i < renamed:
+			syncedTmp = i
+		case strings.Contains(l, "sync(") && strings.Contains(l, "<"+dir+">) = 0") && i > renamed:
+			syncedDir = i
+		}
+	}
+	if syncedTmp < 0 {
+		t.Errorf("%s was not flushed before the rename:\n%s", tmp, trace)
+	}
+	if syncedDir < 0 {
+		t.Errorf("%s was not flushed after the rename:\n%s", dir, trace)
 	}
 }
 
