@@ -12,11 +12,10 @@ import (
 )
 
 // TestFlowsFlushToAddresses: packets counted in their flow reach the
-// sources, destinations and IP pairs in batches (at a flow's first packet,
-// every flushEvery packets, at the end); the lists must equal a count of
-// every packet. The flows cross flushEvery, share a pair in both
-// directions, and one pair is an address with itself (one flow, both
-// ways).
+// sources, destinations and IP pairs in batches (at a flow's first packet
+// each way, at the end); the lists must equal a count of every packet. The
+// flows run to about a hundred packets, share a pair in both directions,
+// and one pair is an address with itself (one flow, both ways).
 func TestFlowsFlushToAddresses(t *testing.T) {
 	type pkt struct {
 		src, dst     string
@@ -24,7 +23,7 @@ func TestFlowsFlushToAddresses(t *testing.T) {
 		early        bool // out of time order: a second before the first
 	}
 	var stream []pkt
-	for i := range 3*flushEvery + 5 {
+	for i := range 101 {
 		stream = append(stream, pkt{"10.0.0.1", "10.0.0.2", 5000, 53, false})
 		if i%3 == 0 {
 			stream = append(stream, pkt{"10.0.0.2", "10.0.0.1", 53, 5000, false})
@@ -32,7 +31,7 @@ func TestFlowsFlushToAddresses(t *testing.T) {
 		if i%20 == 0 {
 			stream = append(stream, pkt{"10.0.0.2", "10.0.0.1", 6000, 7000, false})
 		}
-		if i < flushEvery+9 {
+		if i < 41 {
 			stream = append(stream, pkt{"10.0.0.3", "10.0.0.3", 1, 2, false})
 		}
 		if i%9 == 0 {
@@ -116,7 +115,7 @@ func TestFlowsFlushToAddresses(t *testing.T) {
 	}
 }
 
-// TestBatchesChangeNothing: counting in batches (flushEvery) gives the same
+// TestBatchesChangeNothing: counting in batches (flowPacket) gives the same
 // Summary, byte for byte in JSON, as passing every packet on at once, for
 // exact lists and for heavy-hitter estimates alike (lists of 4 and 64
 // keys on the testdata captures; 5,000 keys on a generated flood of
@@ -142,8 +141,8 @@ func TestBatchesChangeNothing(t *testing.T) {
 	estimated := 0
 	for _, r := range runs {
 		var out [2]bytes.Buffer
-		for i, every := range []int64{0, 1} {
-			s, err := File(r.path, Options{Keys: r.keys, flushEvery: every})
+		for i, unbatched := range []bool{false, true} {
+			s, err := File(r.path, Options{Keys: r.keys, unbatched: unbatched})
 			if err != nil { // not a capture at all: nothing to compare
 				fmt.Fprint(&out[i], err)
 				continue

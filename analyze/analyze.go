@@ -28,8 +28,9 @@ type Options struct {
 	// however many keys a flood brings, and the heavy keys stay listed.
 	Keys int
 
-	// flushEvery, when set, replaces the constant flushEvery (tests).
-	flushEvery int64
+	// unbatched passes every TCP or UDP packet on from its flow at once
+	// (tests: see flowPacket).
+	unbatched bool
 }
 
 // DefaultKeys is Options.Keys when it is zero. Each kept key costs 100 to
