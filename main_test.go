@@ -254,7 +254,7 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.html")
 	log := filepath.Join(t.TempDir(), "strace.log")
-	cmd := exec.Command(strace, "-f", "-y", "-o", log, "-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
+	cmd := exec.Command(strace, "-f", "-y", "-o", log, "-e", "signal=none", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
 		bin, "report", abs(t, "testdata/http_espn_browsing.pcapng"), "-o", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("strace %v: %v\n%s", cmd.Args, err, b)
@@ -263,13 +263,17 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Lines read "PID fsync(5</dir/.out.html.123.tmp>) = 0" and
-	// "PID renameat(AT_FDCWD</...>, "/dir/.out.html.123.tmp", AT_FDCWD</...>, "/dir/out.html") = 0".
+	// Calls read "PID fsync(5</dir/.out.html.123.tmp>) = 0" and
+	// "PID renameat(AT_FDCWD</...>, "/dir/.out.html.123.tmp", AT_FDCWD</...>, "/dir/out.html") = 0",
+	// the result sometimes padded with spaces before the "=".
 	var tmp string
 	syncedTmp, renamed, syncedDir := -1, -1, -1
-	lines := strings.Split(string(trace), "\n")
+	lines := joinResumed(strings.Split(string(trace), "\n"))
+	succeeded := func(l, arg string) bool {
+		return strings.Contains(l, arg) && strings.HasSuffix(strings.TrimSpace(l), "= 0")
+	}
 	for i, l := range lines {
-		if strings.Contains(l, "rename") && strings.HasSuffix(l, fmt.Sprintf("%q) = 0", out)) {
+		if strings.Contains(l, "rename") && succeeded(l, fmt.Sprintf("%q)", out)) {
 			renamed = i
 			if f := strings.Split(l, `"`); len(f) > 1 {
 				tmp = f[1]
@@ -281,9 +285,9 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 	}
 	for i, l := range lines {
 		switch {
-		case strings.Contains(l, "sync(") && strings.Contains(l, "<"+tmp+">) = 0") && i < renamed:
+		case strings.Contains(l, "sync(") && succeeded(l, "<"+tmp+">)") && i < renamed:
 			syncedTmp = i
-		case strings.Contains(l, "sync(") && strings.Contains(l, "<"+dir+">) = 0") && i > renamed:
+		case strings.Contains(l, "sync(") && succeeded(l, "<"+dir+">)") && i > renamed:
 			syncedDir = i
 		}
 	}
@@ -293,6 +297,31 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 	if syncedDir < 0 {
 		t.Errorf("%s was not flushed after the rename:\n%s", dir, trace)
 	}
+}
+
+// joinResumed joins the calls that strace -f splits when another thread's
+// output comes in between ("PID fsync(5</d> <unfinished ...>", later
+// "PID <... fsync resumed>) = 0"), each at the place where the call began.
+func joinResumed(lines []string) []string {
+	var out []string
+	pending := map[string]int{} // PID -> its unfinished call in out
+	for _, l := range lines {
+		pid, _, _ := strings.Cut(l, " ")
+		if call, ok := strings.CutSuffix(l, " <unfinished ...>"); ok {
+			pending[pid] = len(out)
+			out = append(out, call)
+			continue
+		}
+		if i, ok := pending[pid]; ok {
+			if _, rest, ok := strings.Cut(l, " resumed>"); ok {
+				out[i] += rest
+				delete(pending, pid)
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 func TestSummaryCommand(t *testing.T) {
