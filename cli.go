@@ -241,10 +241,10 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err = tmp.Sync(); err != nil {
+	if err = tmp.Chmod(0o644); err != nil {
 		return fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
 	if err = tmp.Close(); err != nil {

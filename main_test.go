@@ -251,7 +251,12 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 		t.Skip("no strace (Debian package strace)")
 	}
 	bin := buildCommand(t)
-	dir := t.TempDir()
+	// strace names a file descriptor by its resolved path (-y), and a
+	// call's arguments as given: give them without links, so they match.
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "out.html")
 	log := filepath.Join(t.TempDir(), "strace.log")
 	cmd := exec.Command(strace, "-f", "-y", "-o", log, "-e", "signal=none", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
