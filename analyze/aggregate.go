@@ -84,6 +84,10 @@ func newAnalyzer(opts Options) *analyzer {
 	if keys <= 0 {
 		keys = DefaultKeys
 	}
+	hintBits := flowHintBits(keys)
+	if opts.flowHintBits != 0 {
+		hintBits = uint8(max(opts.flowHintBits, 0))
+	}
 	a := &analyzer{
 		interval:     int64(iv),
 		links:        map[layers.LinkType]*linkDecoder{},
@@ -93,7 +97,7 @@ func newAnalyzer(opts Options) *analyzer {
 		dst:          newHitters[netip.Addr, int64](keys),
 		dns:          newDNSCounter(keys),
 		timeline:     newTimeline(int64(iv)),
-		conv:         newConversations(keys),
+		conv:         newConversations(keys, hintBits),
 		arp:          newARPCounter(),
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),

@@ -121,6 +121,24 @@ func TestFlowsFlushToAddresses(t *testing.T) {
 // keys on the testdata captures; 5,000 keys on a generated flood of
 // 103,059 spoofed sources, unless -short).
 func TestBatchesChangeNothing(t *testing.T) {
+	sameSummaries(t, func(o *Options) { o.unbatched = true })
+}
+
+// TestFlowHintChangesNothing: finding flows through the hint table
+// (flowSlot) gives the same Summary as looking each up in the map, with the
+// default table and with one of 2 entries, which the flows keep taking
+// from one another, and whose slots evictions give to other keys.
+func TestFlowHintChangesNothing(t *testing.T) {
+	sameSummaries(t, func(o *Options) { o.flowHintBits = -1 }, func(o *Options) { o.flowHintBits = 1 })
+}
+
+// sameSummaries checks that each variant of the options gives the Summary,
+// byte for byte in JSON, that the default options give, on every testdata
+// capture (and the shared corpus's, when there) with lists of 4, 64 and the
+// default number of keys, and on a generated flood with 5,000 keys unless
+// -short.
+func sameSummaries(t *testing.T, variants ...func(*Options)) {
+	t.Helper()
 	type run struct {
 		path string
 		keys int
@@ -138,24 +156,32 @@ func TestBatchesChangeNothing(t *testing.T) {
 	if !testing.Short() {
 		runs = append(runs, run{generatedCapture(t, "20MB", "high", "1"), 5000})
 	}
+	// summary returns the JSON of the capture's Summary, and whether it
+	// has estimates.
+	summary := func(path string, opts Options) ([]byte, bool) {
+		var out bytes.Buffer
+		s, err := File(path, opts)
+		if err != nil { // not a capture at all: nothing to compare
+			fmt.Fprint(&out, err)
+			return out.Bytes(), false
+		}
+		if err := WriteJSON(&out, s); err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes(), len(s.Estimates) > 0
+	}
 	estimated := 0
 	for _, r := range runs {
-		var out [2]bytes.Buffer
-		for i, unbatched := range []bool{false, true} {
-			s, err := File(r.path, Options{Keys: r.keys, unbatched: unbatched})
-			if err != nil { // not a capture at all: nothing to compare
-				fmt.Fprint(&out[i], err)
-				continue
-			}
-			if i == 0 && len(s.Estimates) > 0 {
-				estimated++
-			}
-			if err := WriteJSON(&out[i], s); err != nil {
-				t.Fatal(err)
-			}
+		want, est := summary(r.path, Options{Keys: r.keys})
+		if est {
+			estimated++
 		}
-		if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
-			t.Errorf("%s, %d keys: the Summary in batches differs from the one packet by packet", r.path, r.keys)
+		for i, v := range variants {
+			opts := Options{Keys: r.keys}
+			v(&opts)
+			if got, _ := summary(r.path, opts); !bytes.Equal(got, want) {
+				t.Errorf("%s, %d keys: variant %d of the options changes the Summary", r.path, r.keys, i)
+			}
 		}
 	}
 	// Most captures have few hosts; 36 of the 430 runs with the shared

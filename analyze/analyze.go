@@ -31,6 +31,9 @@ type Options struct {
 	// unbatched passes every TCP or UDP packet on from its flow at once
 	// (tests: see flowPacket).
 	unbatched bool
+	// flowHintBits, when not 0, sizes the flows' hint table to
+	// 1<<flowHintBits entries, or to none when -1 (tests: see flowSlot).
+	flowHintBits int
 }
 
 // DefaultKeys is Options.Keys when it is zero. Each kept key costs 100 to

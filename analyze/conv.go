@@ -2,9 +2,11 @@ package analyze
 
 import (
 	"cmp"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // pairKey is an unordered IP pair: a is the lower address.
@@ -87,6 +89,12 @@ type conversations struct {
 	pairs    hitters[pairKey, convCount]
 	flows    hitters[flowKey, flowCount]
 	lastFlow int32 // slot of the last flow looked up
+	// hint maps a hash of a flow's key (hintIndex) to the slot where the
+	// flow was last found, plus one (0: none); see flowSlot. It is made
+	// once the flows fill their first page of slots, with 1<<hintBits
+	// entries (none when hintBits is 0).
+	hint     []int32
+	hintBits uint8
 	tcpPorts portTable
 	udpPorts portTable
 }
@@ -127,12 +135,47 @@ func (t *portTable) list(proto string) []Port {
 	return out
 }
 
-func newConversations(capacity int) conversations {
+// newConversations keeps capacity keys per list. The flows' hint table
+// will have 1<<hintBits entries, none when hintBits is 0.
+func newConversations(capacity int, hintBits uint8) conversations {
 	return conversations{
-		pairs: newHitters[pairKey, convCount](capacity),
-		flows: newHitters[flowKey, flowCount](capacity),
+		pairs:    newHitters[pairKey, convCount](capacity),
+		flows:    newHitters[flowKey, flowCount](capacity),
+		hintBits: hintBits,
 	}
 }
+
+// flowHintBits sizes the flows' hint table for a capacity of keys: about
+// three entries per key, so that few live flows share one, and at most
+// 65,536 (256 KiB).
+func flowHintBits(capacity int) uint8 {
+	return uint8(min(bits.Len(uint(max(capacity, 1)*3)), 16))
+}
+
+// hintIndex hashes a flow's key to an index of a hint table of 1<<shift
+// entries (shift > 0), read from the hash's top bits. It reads the key's
+// memory as words: the addresses' 128 bits each, then the ports and
+// protocol (the addresses' zone handles, which only tell IPv4 from IPv6,
+// are left out). Going through netip's As4 and As16 instead cost the pass
+// more than the table saved. The hash needs no seed: keys that an
+// attacker makes collide only share entries, and each of them is then
+// found through the map, which is seeded.
+func hintIndex(k *flowKey, shift uint8) uint32 {
+	w := (*[flowKeyWords]uint64)(unsafe.Pointer(k))
+	h := w[0]*0x9e3779b97f4a7c15 ^ w[1]*0xc2b2ae3d27d4eb4f ^ w[3]*0x165667b19e3779f9 ^
+		w[4]*0x27d4eb2f165667c5 ^ w[6]*0xff51afd7ed558ccd
+	h ^= h >> 29
+	return uint32((h * 0xd6e8feb86659fd93) >> (64 - shift))
+}
+
+// flowKeyWords is the size of a flowKey in words, which hintIndex reads
+// (the arrays below fail to compile if the size is otherwise).
+const flowKeyWords = 7
+
+var (
+	_ [unsafe.Sizeof(flowKey{}) - flowKeyWords*8]byte
+	_ [flowKeyWords*8 - unsafe.Sizeof(flowKey{})]byte
+)
 
 // orderedPair returns the key of the pair of src and dst, and whether the
 // packet goes from the pair's A to its B.
@@ -165,7 +208,27 @@ func (c *conversations) flowSlot(proto uint8, src, dst netip.Addr, sport, dport 
 	if s := c.lastFlow; int(s) < c.flows.len() && c.flows.at(s).key == k {
 		return s, fwd
 	}
+	// Then the hint table: one load from a table of 256 KiB that stays in
+	// the caches, against the map's two cache misses (its control word and
+	// then the key's slot) among 20,000 flows. Any entry is safe, as the
+	// slot is checked against the key; a flow not found through its entry
+	// is looked up in the map, and its entry updated.
+	var e *int32
+	if c.hint != nil {
+		e = &c.hint[hintIndex(&k, c.hintBits)]
+		if s := *e - 1; s >= 0 && int(s) < c.flows.len() && c.flows.at(s).key == k {
+			c.lastFlow = s
+			return s, fwd
+		}
+	} else if c.hintBits > 0 && c.flows.len() >= min(pageLen, c.flows.capacity) {
+		// Until then the flows' map is small enough to stay in the caches
+		// (and a short list gets its table early, for the tests).
+		c.hint = make([]int32, 1<<c.hintBits)
+	}
 	s := c.flows.slot(k)
+	if e != nil {
+		*e = s + 1
+	}
 	c.lastFlow = s
 	return s, fwd
 }
