@@ -152,31 +152,35 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 
 	ld.frames.add(int64(ci.Length))
 
-	lr := ld.decode(data)
-	switch {
-	case lr.err != nil:
-		a.classify(&a.undecodable)
-		if lr.err == errUnsupportedLink {
-			a.decodeError(offset, lr.errLayer, "")
-		} else {
-			a.decodeError(offset, lr.errLayer, lr.err.Error())
+	ip, version, ok := ld.fast(data)
+	if !ok {
+		lr := ld.decode(data)
+		switch {
+		case lr.err != nil:
+			a.classify(&a.undecodable)
+			if lr.err == errUnsupportedLink {
+				a.decodeError(offset, lr.errLayer, "")
+			} else {
+				a.decodeError(offset, lr.errLayer, lr.err.Error())
+			}
+			return
+		case lr.ip == nil:
+			a.classify(&a.otherPackets)
+			p := a.network[lr.other]
+			if p == nil {
+				p = &protoCount{}
+				a.network[lr.other] = p
+			}
+			p.add(int64(ci.Length))
+			if lr.arp && !a.arp.packet(lr.payload) {
+				a.decodeError(offset, "ARP: not an Ethernet/IPv4 ARP message", "")
+			}
+			return
 		}
-		return
-	case lr.ip == nil:
-		a.classify(&a.otherPackets)
-		p := a.network[lr.other]
-		if p == nil {
-			p = &protoCount{}
-			a.network[lr.other] = p
-		}
-		p.add(int64(ci.Length))
-		if lr.arp && !a.arp.packet(lr.payload) {
-			a.decodeError(offset, "ARP: not an Ethernet/IPv4 ARP message", "")
-		}
-		return
+		ip, version = lr.ip, lr.version
 	}
 
-	h, ok, reason := parseIP(lr.ip, lr.version)
+	h, ok, reason := parseIP(ip, version)
 	if !ok {
 		a.classify(&a.undecodable)
 		a.decodeError(offset, reason, "")

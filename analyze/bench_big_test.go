@@ -176,7 +176,7 @@ func BenchmarkGenerated(b *testing.B) {
 		b.Run("stage=records"+suffix, func(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
-			var packets, ip int64
+			var packets, ipPackets int64
 			for i := 0; i < b.N; i++ {
 				f, src := openPassSource(b, path)
 				for {
@@ -187,13 +187,13 @@ func BenchmarkGenerated(b *testing.B) {
 						b.Fatal(err)
 					}
 					packets++
-					if lr, ok := fastEthernet(data); ok && lr.ip != nil {
-						ip++
+					if ip, _, ok := fastEthernet(data); ok && ip != nil {
+						ipPackets++
 					}
 				}
 				f.Close()
 			}
-			if ip == 0 {
+			if ipPackets == 0 {
 				b.Fatal("the fast path found no IP packet")
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(packets), "ns/packet")

@@ -82,7 +82,7 @@ func TestFastEthernetCaptures(t *testing.T) {
 			return
 		}
 		frames++
-		got, ok := fastEthernet(data)
+		got, ok := fastLinkResult(data)
 		want := ld.decode(data)
 		if !ok {
 			return
@@ -143,7 +143,7 @@ func ethFrame(etype uint16, payload ...byte) []byte {
 func TestFastEthernetCrafted(t *testing.T) {
 	ld := newLinkDecoder(layers.LinkTypeEthernet)
 	for _, c := range fastEthernetCases {
-		got, ok := fastEthernet(c.frame)
+		got, ok := fastLinkResult(c.frame)
 		want := ld.decode(c.frame)
 		if ok != c.fast {
 			t.Errorf("%s: fast path ok=%v, want %v (parser: %s)", c.name, ok, c.fast, describeLinkResult(want))
@@ -169,7 +169,7 @@ func FuzzFastEthernet(f *testing.F) {
 	})
 	ld := newLinkDecoder(layers.LinkTypeEthernet)
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		got, ok := fastEthernet(frame)
+		got, ok := fastLinkResult(frame)
 		want := ld.decode(frame)
 		if ok && !sameLinkResult(got, want) {
 			t.Fatalf("fast path %s, parser %s", describeLinkResult(got), describeLinkResult(want))
@@ -231,7 +231,7 @@ func BenchmarkLinkDecode(b *testing.B) {
 	}
 	fast := 0
 	for _, fr := range frames {
-		if _, ok := fastEthernet(fr); ok {
+		if _, _, ok := fastEthernet(fr); ok {
 			fast++
 		}
 	}
@@ -257,8 +257,8 @@ func BenchmarkLinkDecode(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			for _, fr := range frames {
-				lr, _ := fastEthernet(fr)
-				sink += len(lr.ip)
+				ip, _, _ := fastEthernet(fr)
+				sink += len(ip)
 			}
 		}
 		perFrame(b)
@@ -267,14 +267,20 @@ func BenchmarkLinkDecode(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			for _, fr := range frames {
-				lr, ok := fastEthernet(fr)
+				ip, _, ok := fastEthernet(fr)
 				if !ok {
-					lr = ld.decode(fr)
+					ip = ld.decode(fr).ip
 				}
-				sink += len(lr.ip)
+				sink += len(ip)
 			}
 		}
 		perFrame(b)
 	})
 	_ = sink
+}
+
+// fastLinkResult is fastEthernet's result as decode's linkResult.
+func fastLinkResult(frame []byte) (linkResult, bool) {
+	ip, version, ok := fastEthernet(frame)
+	return linkResult{ip: ip, version: version}, ok
 }

@@ -174,6 +174,15 @@ type linkResult struct {
 
 var errNoIPPayload = errors.New("no bytes after the link header")
 
+// fast finds the IP header of the commonest frames, as decode would, or
+// returns ok=false for the caller to call decode.
+func (d *linkDecoder) fast(data []byte) (ip []byte, version uint8, ok bool) {
+	if d.kind == linkParsed && d.linkType == layers.LinkTypeEthernet {
+		return fastEthernet(data)
+	}
+	return nil, 0, false
+}
+
 // decode finds the outermost IP header in data.
 func (d *linkDecoder) decode(data []byte) linkResult {
 	switch d.kind {
@@ -194,8 +203,8 @@ func (d *linkDecoder) decode(data []byte) linkResult {
 	if d.linkType == layers.LinkTypeEthernet {
 		// Most frames are Ethernet, perhaps VLAN-tagged, carrying IP: read
 		// those directly (fastpath.go); the parser takes everything else.
-		if lr, ok := fastEthernet(data); ok {
-			return lr
+		if ip, version, ok := fastEthernet(data); ok {
+			return linkResult{ip: ip, version: version}
 		}
 	}
 	err := d.parser.DecodeLayers(data, &d.decoded)
