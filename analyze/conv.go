@@ -44,9 +44,10 @@ type flowCount struct {
 	// cache holds where the flow's addresses and pair were last found.
 	cache flowCache
 	// app is the application recognised from the flow's content, sticky
-	// once found so that a flow's bare ACKs count with it. (Last, in the
-	// padding after cache: 20,000 flows are kept.)
-	app app
+	// once found so that a flow's bare ACKs count with it; portApp is the
+	// one its ports name (appByPort, two map lookups), found at its first
+	// packet. (Last, in the padding after cache: 20,000 flows are kept.)
+	app, portApp app
 }
 
 // flowCache is where a flow's keys were last found in the address and
@@ -246,7 +247,10 @@ func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dpor
 	}
 	kind := cc.app
 	if kind == appNone {
-		kind = appByPort(proto, sport, dport)
+		if cc.portApp == appNone {
+			cc.portApp = appByPort(proto, sport, dport)
+		}
+		kind = cc.portApp
 	}
 
 	ports := &c.udpPorts
