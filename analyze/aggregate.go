@@ -209,12 +209,12 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 }
 
 // flowPacket counts a TCP or UDP packet in its flow (one map lookup, none
-// when the flow is the last one's), which passes it on to its addresses
-// and address pair in batches (flush).
+// when the flow is the last one's), which passes it on to its addresses,
+// address pair and ports in batches (flush).
 //
 // A TCP or UDP packet is counted in its flow, one slot that a burst of the
-// flow's packets keeps in cache, and its addresses and pair learn of it in
-// batches: the flow's first packet each way at once (so that every address
+// flow's packets keeps in cache, and its addresses, pair and ports learn of
+// it in batches: the flow's first packet each way at once (so that every address
 // and pair takes its slot at its first packet, in the same order as
 // without batches), then the rest when the flow loses its slot, when a
 // list fills up (settle) and at the end (flushFlows): the only times the
@@ -252,8 +252,8 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
 
-// flush passes on to the flow's addresses and IP pair the packets and
-// bytes it counted since it last did. first and last are the times of
+// flush passes on to the flow's addresses, IP pair and ports the packets
+// and bytes it counted since it last did. first and last are the times of
 // those packets for the pair: the flow's own first and last serve while
 // the pair list is exact (the pair's times are the earliest and latest of
 // its flows'); once it is full, packets are passed on one at a time with
@@ -268,6 +268,7 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 		return
 	}
 	*fl = cc.counts
+	a.conv.addPorts(k, pAB, bAB, pBA, bBA)
 	ca := &c.cache
 	if pAB > 0 {
 		addEndpoint(&a.src, a.src.cachedSlot(&ca.src[0], k.a), pAB, bAB)
