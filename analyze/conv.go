@@ -115,6 +115,20 @@ func (t *portTable) at(port uint16) *portCount {
 	return &p[port&0xff]
 }
 
+// add counts packets and bytes sent from port from to port to; none when
+// packets is 0.
+func (t *portTable) add(from, to uint16, packets, bytes int64) {
+	if packets <= 0 {
+		return
+	}
+	p := t.at(from)
+	p.srcPackets += packets
+	p.srcBytes += bytes
+	p = t.at(to)
+	p.dstPackets += packets
+	p.dstBytes += bytes
+}
+
 // list returns the ports seen, as sortedPorts orders them.
 func (t *portTable) list(proto string) []Port {
 	out := []Port{}
@@ -268,22 +282,8 @@ func (c *conversations) addPorts(k *flowKey, pAB, bAB, pBA, bBA int64) {
 	if k.proto == protoTCP {
 		ports = &c.tcpPorts
 	}
-	if pAB > 0 {
-		p := ports.at(k.aPort)
-		p.srcPackets += pAB
-		p.srcBytes += bAB
-		p = ports.at(k.bPort)
-		p.dstPackets += pAB
-		p.dstBytes += bAB
-	}
-	if pBA > 0 {
-		p := ports.at(k.bPort)
-		p.srcPackets += pBA
-		p.srcBytes += bBA
-		p = ports.at(k.aPort)
-		p.dstPackets += pBA
-		p.dstBytes += bBA
-	}
+	ports.add(k.aPort, k.bPort, pAB, bAB)
+	ports.add(k.bPort, k.aPort, pBA, bBA)
 }
 
 // convRow is a conversation with its key and, in an estimated list, how
