@@ -214,9 +214,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 //
 // A TCP or UDP packet is counted in its flow, one slot that a burst of the
 // flow's packets keeps in cache, and its addresses, pair and ports learn of
-// it in batches: the flow's first packet each way at once (so that every address
-// and pair takes its slot at its first packet, in the same order as
-// without batches), then the rest when the flow loses its slot, when a
+// it in batches: the flow's first packet each way at once (so that every
+// address and pair takes its slot at its first packet, in the same order
+// as without batches), then the rest when the flow loses its slot, when a
 // list fills up (settle) and at the end (flushFlows): the only times the
 // address and pair counts are read or compete for slots. Counting each
 // packet in all four places took a quarter of the decoding pass, for the
