@@ -208,9 +208,10 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	}
 }
 
-// flowPacket counts a TCP or UDP packet in its flow (one map lookup, none
-// when the flow is the last one's), which passes it on to its addresses,
-// address pair and ports in batches (flush).
+// flowPacket counts a TCP or UDP packet in its flow (found through the
+// hint table or the map, at once when it is the last packet's flow; see
+// flowSlot), which passes it on to its addresses, address pair and ports
+// in batches (flush).
 //
 // A TCP or UDP packet is counted in its flow, one slot that a burst of the
 // flow's packets keeps in cache, and its addresses, pair and ports learn of
