@@ -888,7 +888,7 @@ func TestBrowserHostileWeb(t *testing.T) {
 	file, _, page := writeReport(t, t.TempDir(), wc.path)
 	wantCharts := strings.Count(string(page), " data-chart=")
 	ctx, run := openPage(t, bctx, file, "light")
-	if err := waitCharts(ctx, 10*time.Second); err != nil {
+	if err := waitCharts(ctx, renderWait); err != nil {
 		t.Errorf("charts did not render: %v", err)
 	}
 	checkChartsDrew(t, ctx, wantCharts)

