@@ -274,6 +274,10 @@ func TestBatchConvertsAFolder(t *testing.T) {
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatal(err)
 		}
+		if got.Format != analyze.FormatVersion {
+			t.Errorf("%s: the batch's JSON has format %d, want %d", p, got.Format, analyze.FormatVersion)
+		}
+		got.Format = want[p].Format // analyze.File's Summary has not been written yet
 		w, _ := json.Marshal(want[p])
 		g, _ := json.Marshal(&got)
 		if !bytes.Equal(g, w) {

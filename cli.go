@@ -32,7 +32,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{reportCommand(), summaryCommand()},
+		Commands:        []*cli.Command{reportCommand(), summaryCommand(), mergeCommand()},
 		// Errors are printed once, by main, with the program name.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {

@@ -62,7 +62,11 @@ func goldenJSON(rel string) ([]byte, error) {
 	if err != nil {
 		v = map[string]string{"error": strings.ReplaceAll(err.Error(), "../"+rel, rel)}
 	} else {
+		// What --json writes.
 		s.Capture.Path = rel
+		var buf bytes.Buffer
+		err := analyze.WriteJSON(&buf, s)
+		return buf.Bytes(), err
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

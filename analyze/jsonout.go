@@ -14,9 +14,13 @@ import (
 // are made. The Encoder builds the whole document in memory first, which
 // for a flood's Summary (five lists of DefaultKeys keys) is over 100 MB on
 // top of the Summary itself; here only one list entry is held at a time.
+//
+// The document's "format" is always FormatVersion, whatever s.Format holds.
 func WriteJSON(w io.Writer, s *Summary) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := streamJSON(bw, reflect.ValueOf(s).Elem(), ""); err != nil {
+	v := *s // a shallow copy: the lists are shared, not copied
+	v.Format = FormatVersion
+	if err := streamJSON(bw, reflect.ValueOf(&v).Elem(), ""); err != nil {
 		return err
 	}
 	if err := bw.WriteByte('\n'); err != nil {

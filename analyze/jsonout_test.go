@@ -39,7 +39,9 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 			var want, got bytes.Buffer
 			enc := json.NewEncoder(&want)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(s); err != nil {
+			v := *s
+			v.Format = FormatVersion // WriteJSON always writes it
+			if err := enc.Encode(&v); err != nil {
 				t.Fatal(err)
 			}
 			if err := WriteJSON(&got, s); err != nil {

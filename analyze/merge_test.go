@@ -383,7 +383,7 @@ func TestMergeIntoZero(t *testing.T) {
 // to merge it, then add it here.
 func TestMergeKnowsEveryField(t *testing.T) {
 	known := strings.Fields(`
-Capture Capture.Path Capture.Size Capture.SHA256 Capture.Format Capture.Compression Capture.LinkTypes
+Format Capture Capture.Path Capture.Size Capture.SHA256 Capture.Format Capture.Compression Capture.LinkTypes
 Capture.Packets Capture.IPPackets Capture.OtherPackets Capture.UndecodablePackets Capture.IPBytes
 Capture.First Capture.Last Capture.DurationSeconds Capture.DecodeErrors Capture.DecodeErrorReasons
 Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeErrorExamples

@@ -10,6 +10,10 @@ package analyze
 
 // Summary is the result of analysing one capture.
 type Summary struct {
+	// Format is the version of the JSON format that the Summary was read
+	// from or is written in: WriteJSON writes FormatVersion, and ReadJSON
+	// refuses any other.
+	Format       int        `json:"format"`
 	Capture      Capture    `json:"capture"`
 	Sources      []Endpoint `json:"sources"`      // IP source addresses, packets desc then IP asc
 	Destinations []Endpoint `json:"destinations"` // IP destination addresses, same order
