@@ -427,6 +427,7 @@ func (a *analyzer) summary() *Summary {
 	a.flushFlows()
 	s := &Summary{}
 	c := &s.Capture
+	c.Captures = 1
 	c.LinkTypes = []string{}
 	for _, lt := range a.linkSeen {
 		c.LinkTypes = append(c.LinkTypes, linkTypeName(lt))

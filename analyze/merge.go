@@ -156,6 +156,9 @@ func Merge(dst, src *Summary) error {
 func (o *Overview) Add(s *Summary) error {
 	c := &s.Capture
 	fail := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", c.Path, what, err) }
+	if c.Captures < 0 || c.Captures == 0 && (c.Path != "" || c.Packets != 0) {
+		return fmt.Errorf("%s: says it covers %d captures", c.Path, c.Captures)
+	}
 	var iv int64
 	if s.Timeline.IntervalSeconds != 0 {
 		f := s.Timeline.IntervalSeconds * float64(time.Second)
@@ -274,7 +277,7 @@ func (o *Overview) addCapture(s *Summary) error {
 
 	// A capture's warnings and packet numbers mean nothing in an overview
 	// without its name.
-	single := c.SHA256 != ""
+	single := !c.Overview
 	for _, w := range c.Warnings {
 		if single {
 			w = c.Path + ": " + w
@@ -596,6 +599,8 @@ func (o *Overview) Summary() *Summary {
 	s := &Summary{}
 	c := &s.Capture
 	c.Path = capturesName(o.captures)
+	c.Captures = o.captures
+	c.Overview = true
 	c.Size = o.size
 	c.Format = strings.Join(sortedSet(o.formats), ", ")
 	c.LinkTypes = sortedSet(o.linkTypes)
@@ -662,22 +667,10 @@ func (o *Overview) namesSummary() []Name {
 	return out
 }
 
-// capturesIn is how many captures s covers: 1 for the Summary of one
-// capture (which always has a SHA-256), N for an overview of N captures,
-// and 0 for a zero Summary.
+// capturesIn is how many captures s covers: Capture.Captures, or 0 for a
+// zero Summary.
 func capturesIn(s *Summary) int {
-	c := &s.Capture
-	switch {
-	case c.SHA256 != "":
-		return 1
-	case c.Path == "" && c.Packets == 0:
-		return 0
-	}
-	num, word, ok := strings.Cut(c.Path, " ")
-	if n, err := strconv.Atoi(num); ok && err == nil && n >= 0 && (word == "captures" || word == "capture" && n == 1) {
-		return n
-	}
-	return 1
+	return s.Capture.Captures
 }
 
 func capturesName(n int) string {

@@ -144,7 +144,7 @@ func TestMergeEqualsConcatenation(t *testing.T) {
 			if err := analyze.Merge(&got, b); err != nil {
 				t.Fatal(err)
 			}
-			if got.Capture.Path != "2 captures" || got.Capture.SHA256 != "" || got.Capture.Size != a.Capture.Size+b.Capture.Size {
+			if got.Capture.Path != "2 captures" || got.Capture.Captures != 2 || !got.Capture.Overview || got.Capture.SHA256 != "" || got.Capture.Size != a.Capture.Size+b.Capture.Size {
 				t.Errorf("merged capture: path %q, sha256 %q, size %d (want the sum %d)",
 					got.Capture.Path, got.Capture.SHA256, got.Capture.Size, a.Capture.Size+b.Capture.Size)
 			}
@@ -162,6 +162,7 @@ func TestMergeEqualsConcatenation(t *testing.T) {
 			want := *ab
 			for _, s := range []*analyze.Summary{&got, &want} {
 				s.Capture.Path, s.Capture.Size, s.Capture.SHA256 = "", 0, ""
+				s.Capture.Captures, s.Capture.Overview = 0, false
 				s.Capture.DecodeErrorExamples = nil
 			}
 			mergeDiff(t, "Merge(a, b) vs analysis of a+b", mergeJSON(t, &got), mergeJSON(t, &want))
@@ -270,7 +271,7 @@ func TestMergeOrderDoesNotMatter(t *testing.T) {
 func TestMergeTimelineDensity(t *testing.T) {
 	summary := func(path string, bins ...analyze.Bin) *analyze.Summary {
 		s := &analyze.Summary{
-			Capture:  analyze.Capture{Path: path, SHA256: strings.Repeat("0", 64), Packets: 0},
+			Capture:  analyze.Capture{Path: path, SHA256: strings.Repeat("0", 64), Captures: 1},
 			Timeline: analyze.Timeline{IntervalSeconds: 2, Bins: bins, Series: []analyze.Series{}},
 		}
 		for _, b := range bins {
@@ -357,8 +358,9 @@ func TestMergeIntoZero(t *testing.T) {
 		if err := analyze.Merge(&got, s); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if got.Capture.Path != "1 capture" || got.Capture.SHA256 != "" {
-			t.Errorf("%s: path %q sha256 %q", p, got.Capture.Path, got.Capture.SHA256)
+		if got.Capture.Path != "1 capture" || got.Capture.SHA256 != "" || got.Capture.Captures != 1 || !got.Capture.Overview || s.Capture.Overview {
+			t.Errorf("%s: path %q sha256 %q, %d captures, overview %v (the capture's: %v)", p, got.Capture.Path, got.Capture.SHA256,
+				got.Capture.Captures, got.Capture.Overview, s.Capture.Overview)
 		}
 		want := *s
 		for _, x := range []*analyze.Summary{&got, &want} {
@@ -366,6 +368,7 @@ func TestMergeIntoZero(t *testing.T) {
 			// the order of link types, and the capture's name added to
 			// its warnings and examples.
 			x.Capture.Path, x.Capture.SHA256, x.Capture.Compression = "", "", ""
+			x.Capture.Overview = false
 			x.Capture.LinkTypes = slices.Sorted(slices.Values(x.Capture.LinkTypes))
 			x.Capture.Warnings = nil
 			examples := append([]analyze.PacketError{}, x.Capture.DecodeErrorExamples...)
@@ -383,7 +386,7 @@ func TestMergeIntoZero(t *testing.T) {
 // to merge it, then add it here.
 func TestMergeKnowsEveryField(t *testing.T) {
 	known := strings.Fields(`
-Format Capture Capture.Path Capture.Size Capture.SHA256 Capture.Format Capture.Compression Capture.LinkTypes
+Format Capture Capture.Path Capture.Size Capture.SHA256 Capture.Captures Capture.Overview Capture.Format Capture.Compression Capture.LinkTypes
 Capture.Packets Capture.IPPackets Capture.OtherPackets Capture.UndecodablePackets Capture.IPBytes
 Capture.First Capture.Last Capture.DurationSeconds Capture.DecodeErrors Capture.DecodeErrorReasons
 Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeErrorExamples

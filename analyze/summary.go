@@ -70,6 +70,13 @@ type Capture struct {
 	Size int64 `json:"size"`
 	// SHA256 is the hex SHA-256 of the bytes of the file as stored.
 	SHA256 string `json:"sha256"`
+	// Captures is how many captures the Summary covers: 1 for one
+	// capture's, N for an overview of N captures.
+	Captures int `json:"captures"`
+	// Overview is true for a merge of Summaries (a batch's overview,
+	// pcapreport merge): its Path is "N captures" and it has no SHA-256,
+	// and its warnings and decode-error examples name their capture.
+	Overview bool `json:"overview"`
 	// Format is "pcap" or "pcapng".
 	Format string `json:"format"`
 	// Compression is "gzip", "zstd", "xz" or "bzip2" when the capture was compressed, else empty.
