@@ -43,6 +43,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 // tests can call it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	app := newApp(stdin, stdout, stderr)
+	cleaned.Clear() // each run looks for stale temporary files anew
 	// An unknown command ("pcapreport bogus", "pcapreport help bogus")
 	// reaches the help command's lookup, which calls CommandNotFound and
 	// then ends without an error: the error is kept here and returned.
