@@ -82,9 +82,9 @@ func newBatchFolder(t *testing.T) *batchFolder {
 		f.captures[c.dst] = c.name
 	}
 	for p, content := range map[string]string{
-		"caps/notes.txt":          "notes from the incident\n",
-		"caps/sensor1/page.html":  "<!DOCTYPE html><html><body>not a capture</body></html>\n",
-		"caps/sensor3/empty":      "", // an empty file named as a capture fails: TestBatchClaimedCaptures
+		"caps/notes.txt":         "notes from the incident\n",
+		"caps/sensor1/page.html": "<!DOCTYPE html><html><body>not a capture</body></html>\n",
+		"caps/sensor3/empty":     "", // an empty file named as a capture fails: TestBatchClaimedCaptures
 	} {
 		if err := os.WriteFile(filepath.Join(dir, p), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
