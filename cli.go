@@ -165,7 +165,7 @@ func reportCommand() *cli.Command {
 			"found (recursively; recognised by content) gets OUTDIR/<its path below the folder>.html\n" +
 			"and .json, and OUTDIR/index.html lists them all, with OUTDIR/overview.html merging them.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`, a file, a character device or a FIFO such as /dev/stdout (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
 			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
 			intervalFlag("width of the time-line bins, e.g. 1s, 500ms, 1m"),

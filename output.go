@@ -239,7 +239,7 @@ func resolvedPath(p string) string {
 	return filepath.Join(dir, filepath.Base(p))
 }
 
-// isFile reports whether st is the same regular file or FIFO as o's.
+// is reports whether st is the same regular file or FIFO as o's.
 func (o *output) is(st fs.FileInfo) bool {
 	return o.info != nil && st != nil && os.SameFile(o.info, st) && o.info.Mode()&fs.ModeCharDevice == 0
 }

@@ -304,6 +304,18 @@ func TestOutputFolderNotWritable(t *testing.T) {
 			t.Errorf("%v: %d bytes of the capture were read before the folder was found unwritable", args, stdin.n)
 		}
 	}
+	// Batch mode: the output folder itself, and one to be made in it.
+	caps := filepath.Join(t.TempDir(), "caps")
+	batchCopy(t, outputCapture, filepath.Join(caps, "a.pcapng"), false)
+	for _, c := range []struct{ out, want string }{
+		{folder, filepath.Join(folder, indexName) + ": cannot write in the folder " + folder + ": " + reason},
+		{filepath.Join(folder, "out"), filepath.Join(folder, "out") + ": " + reason},
+	} {
+		_, stderr, err := runCLI(t, t.TempDir(), nil, "report", caps, "-o", c.out)
+		if err == nil || err.Error() != c.want || stderr != "" {
+			t.Errorf("batch -o %s: %v, stderr %q; want %q alone", c.out, err, stderr, c.want)
+		}
+	}
 }
 
 // startBlocked starts the program on a capture given on standard input
