@@ -55,7 +55,11 @@ func handleSignals(stderr io.Writer) {
 		for name := range temps.files {
 			os.Remove(name)
 		}
-		fmt.Fprintf(stderr, "pcapreport: stopped by %v; no file was left half-written\n", sig)
+		name := "SIGTERM"
+		if sig == os.Interrupt {
+			name = "SIGINT"
+		}
+		fmt.Fprintf(stderr, "pcapreport: stopped by %s; its temporary files are removed, no output is half-written\n", name)
 		code := 1
 		if s, ok := sig.(syscall.Signal); ok {
 			code = 128 + int(s)

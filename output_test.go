@@ -371,7 +371,8 @@ func TestSignalsRemoveTemporaryFiles(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); code != c.code {
 			t.Errorf("%v: exit status %d, want %d", c.sig, code, c.code)
 		}
-		if !strings.HasPrefix(stderr.String(), "pcapreport: stopped by ") {
+		name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[c.sig]
+		if stderr.String() != "pcapreport: stopped by "+name+"; its temporary files are removed, no output is half-written\n" {
 			t.Errorf("%v: stderr %q", c.sig, stderr.String())
 		}
 		if names := entriesOf(t, dir); len(names) != 0 {
@@ -475,5 +476,76 @@ func TestReportAndJSONRenamedTogether(t *testing.T) {
 	checkJSONOf(t, "r.json", j)
 	if h, _ := os.ReadFile(filepath.Join(dir, "r.html")); !isReportOf(h) {
 		t.Error("r.html is not the report of the same capture")
+	}
+}
+
+// TestPairWaitsForFolderLock: a run renames its JSON and report only while
+// it holds the folder's flock, so two runs writing the same names cannot
+// interleave their renames. The test holds the lock, sees the program wait
+// for it (the kernel's wait channel of one of its threads) with neither
+// file renamed yet, and lets it go.
+func TestPairWaitsForFolderLock(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skip("no /proc here")
+	}
+	dir := t.TempDir()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		t.Skip("no flock here:", err)
+	}
+	cmd := program(t, dir, "report", abs(t, outputCapture), "-o", "r.html", "--json", "r.json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// waiting: one of the program's threads waits on a lock. visible: a
+	// thread showed a wait channel at all (a running thread shows "0",
+	// and so do all where the kernel hides them).
+	waiting := func() (waiting, visible bool) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
+		for _, p := range tasks {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(string(b), "lock") {
+				return true, true
+			}
+			visible = visible || (len(b) > 0 && string(b) != "0")
+		}
+		return false, visible
+	}
+	seen, visible := false, false
+	// Not a time limit on the program: a guard against a hung test.
+	for polls, deadline := 0, time.Now().Add(2*time.Minute); !seen && time.Now().Before(deadline); polls++ {
+		for _, name := range []string{"r.html", "r.json"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				t.Fatalf("%s was renamed into place while the folder was locked", name)
+			}
+		}
+		w, v := waiting()
+		seen, visible = w, visible || v
+		if !visible && polls > 1000 {
+			break // wait channels hidden by this kernel
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if seen {
+		names := entriesOf(t, dir)
+		if len(names) != 2 || !strings.HasPrefix(names[0], ".r.") || !strings.HasPrefix(names[1], ".r.") {
+			t.Errorf("while the folder is locked, it holds %v; want only the two temporary files", names)
+		}
+	}
+	syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if !seen {
+		t.Skip("could not see the program wait for the lock (wait channels not shown)")
+	}
+	if names := entriesOf(t, dir); strings.Join(names, " ") != "r.html r.json" {
+		t.Errorf("after the lock: %v", names)
 	}
 }
