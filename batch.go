@@ -2,7 +2,7 @@ package main
 
 // Batch mode: "pcapreport report DIR_OR_FILE... -o OUTDIR" writes a report
 // of every capture found, an index of them all and an overview that merges
-// them. See docs/batch.md for the manual.
+// them. See README.md, "A folder of captures in one command", for the manual.
 
 import (
 	"bufio"
