@@ -47,7 +47,13 @@ func flagsFirst(app *cli.App, args []string) []string {
 		default:
 			out = append(out, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && j+1 < len(rest) {
+			if !strings.Contains(name, "=") && takesValue[name] {
+				if j+1 == len(rest) {
+					// The last argument is a flag without its value: left
+					// last, so that the flag parser says so ("-o needs a
+					// value"), rather than take "--" for the value.
+					return out
+				}
 				j++
 				out = append(out, rest[j])
 			}

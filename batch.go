@@ -2,7 +2,7 @@ package main
 
 // Batch mode: "pcapreport report DIR_OR_FILE... -o OUTDIR" writes a report
 // of every capture found, an index of them all and an overview that merges
-// them. See docs/batch.md for the manual.
+// them. See README.md, "A folder of captures in one command", for the manual.
 
 import (
 	"bufio"
@@ -70,24 +70,24 @@ func batchAction(c *cli.Context, opts analyze.Options, rep report.Options) error
 		if len(args) == 1 {
 			return fmt.Errorf("%s: is a directory: give -o OUTDIR to write a report of every capture in it", args[0])
 		}
-		return usageError{"report takes exactly one CAPTURE argument, or several captures and folders with -o OUTDIR (see pcapreport report --help)"}
+		return usagef(c, "several inputs need -o OUTDIR, the folder for their reports (a single capture needs no -o)")
 	}
 	if slices.Contains(args, analyze.Stdin) {
-		return usageError{"standard input (-) cannot be read in batch mode: name files or folders"}
+		return usagef(c, "standard input (-) cannot be read in batch mode: name files or folders")
 	}
 	if c.Int("jobs") < 1 {
-		return usageError{"--jobs must be 1 or more"}
+		return usagef(c, "--jobs must be 1 or more")
 	}
 	if st, err := os.Stat(out); err == nil && !st.IsDir() {
-		return usageError{fmt.Sprintf("-o %s: in batch mode -o names a folder, and %s is a file", out, out)}
+		return usagef(c, "-o %s: in batch mode -o names a folder, and %s is a file", out, out)
 	} else if err == nil {
 		for _, in := range args {
 			if ist, err := os.Stat(in); err == nil && os.SameFile(ist, st) {
-				return usageError{fmt.Sprintf("-o %s: the output folder cannot be an input folder (use a folder inside it, or elsewhere)", out)}
+				return usagef(c, "-o %s: the output folder cannot be an input folder (use a folder inside it, or elsewhere)", out)
 			}
 		}
 	} else if err != nil && strings.EqualFold(filepath.Ext(out), ".html") {
-		return usageError{fmt.Sprintf("-o %s: in batch mode -o names a folder for the reports, not an .html file", out)}
+		return usagef(c, "-o %s: in batch mode -o names a folder for the reports, not an .html file", out)
 	}
 	cfg := &batchConfig{
 		inputs: args, outDir: out, jsonOut: c.String("json"),
@@ -109,8 +109,14 @@ type batchCapture struct {
 	arg  int // the input argument it came from
 	// rel is the path below a folder argument, by segment; for a file
 	// argument, its base name.
-	rel     []string
-	inDir   bool // found in a folder argument (else named as a file)
+	rel   []string
+	inDir bool // found in a folder argument (else named as a file)
+	// folder: a folder that could not be read (err is set). It is listed
+	// with the failures but is not counted as a capture.
+	folder bool
+	// link: reached through a symbolic link; when the same file is also
+	// reached directly, that path is kept.
+	link    bool
 	size    int64
 	modTime time.Time
 	// name is where its report goes: OUTDIR/name.html and OUTDIR/name.json,
@@ -142,8 +148,15 @@ func runBatch(cfg *batchConfig) error {
 	}
 	found := discover(cfg.inputs, outInfo)
 	caps := found.captures
+	// The batch's own pages are opened before any analysis: an output
+	// folder that cannot be written is reported at once.
+	pages, err := openBatchPages(cfg, found)
+	if err != nil {
+		return err
+	}
+	defer pages.discard()
 	for _, s := range found.skipped {
-		fmt.Fprintf(cfg.stderr, "pcapreport: %s: skipped: %s\n", s.Path, s.Reason)
+		printLine(cfg.stderr, "pcapreport: %s: skipped: %s", s.Path, s.Reason)
 	}
 	assignNames(caps, cfg.inputs)
 
@@ -209,18 +222,27 @@ func runBatch(cfg *batchConfig) error {
 
 	// Per-capture messages, in path order, then the failures, as gofmt does.
 	var failed []*batchCapture
+	failedCaptures, failedFolders, captures := 0, 0, 0
 	for i, c := range caps {
+		if !c.folder {
+			captures++
+		}
 		if c.err != nil {
 			failed = append(failed, c)
+			if c.folder {
+				failedFolders++
+			} else {
+				failedCaptures++
+			}
 			entries[i] = report.IndexEntry{Path: c.path, Size: c.size, Error: captureError(c)}
 			continue
 		}
 		e := &entries[i]
 		for _, w := range e.Warnings {
-			fmt.Fprintf(cfg.stderr, "pcapreport: %s: warning: %s\n", c.path, analyze.Printable(w, 500))
+			printLine(cfg.stderr, "pcapreport: %s: warning: %s", c.path, analyze.Printable(w, 500))
 		}
 		if e.DecodeErrors > 0 {
-			fmt.Fprintf(cfg.stderr, "pcapreport: %s: %d packets had decode errors (see the report's last section)\n", c.path, e.DecodeErrors)
+			printLine(cfg.stderr, "pcapreport: %s: %s had decode errors (see the report's last section)", c.path, plural(e.DecodeErrors, "packet"))
 		}
 	}
 
@@ -229,22 +251,36 @@ func runBatch(cfg *batchConfig) error {
 		sum.Capture.Warnings = append(sum.Capture.Warnings, c.path+": not included: "+captureError(c))
 	}
 	for _, c := range failed {
-		fmt.Fprintf(cfg.stderr, "pcapreport: %s: %s\n", c.path, captureError(c))
+		printLine(cfg.stderr, "pcapreport: %s: %s", c.path, captureError(c))
 	}
-	if err := writeBatchPages(cfg, found, entries, sum); err != nil {
-		return err
-	}
-	if cfg.progress {
-		fmt.Fprintf(cfg.stderr, "pcapreport: %d captures (%d reused, %d failed), %d files skipped: %s\n",
-			len(caps), reused, len(failed), len(found.skipped), filepath.Join(cfg.outDir, indexName))
+	indexErr := writeBatchPages(cfg, pages, found, entries, sum)
+	index := filepath.Join(cfg.outDir, indexName)
+	if cfg.progress && indexErr == nil {
+		printLine(cfg.stderr, "pcapreport: %s (%d reused, %d failed), %s skipped: %s",
+			plural(int64(captures), "capture"), reused, failedCaptures, plural(int64(len(found.skipped)), "file"), index)
 	}
 	if len(caps) == 0 {
-		fmt.Fprintf(cfg.stderr, "pcapreport: no captures found in %s\n", strings.Join(cfg.inputs, ", "))
+		printLine(cfg.stderr, "pcapreport: no captures found in %s", strings.Join(cfg.inputs, ", "))
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d captures failed (listed above and in %s)", len(failed), len(caps), filepath.Join(cfg.outDir, indexName))
+	// The last line says what failed, and whether the index could be
+	// written; a full disk, say, fails the reports and the overview, yet
+	// the small index usually still fits.
+	var problems []string
+	if failedCaptures > 0 || failedFolders > 0 || indexErr != nil || pages.failed {
+		problems = append(problems, fmt.Sprintf("%d of %s failed", failedCaptures, plural(int64(captures), "capture")))
 	}
-	return nil
+	if failedFolders > 0 {
+		problems = append(problems, fmt.Sprintf("%s could not be read", plural(int64(failedFolders), "folder")))
+	}
+	switch {
+	case problems == nil:
+		return nil
+	case indexErr != nil:
+		return fmt.Errorf("%s (listed above); the index could not be written either: %v", strings.Join(problems, ", "), indexErr)
+	case pages.failed:
+		return fmt.Errorf("%s; the overview could not be written (above); the index is %s", strings.Join(problems, ", "), index)
+	}
+	return fmt.Errorf("%s (listed above and in %s)", strings.Join(problems, ", "), index)
 }
 
 // captureError is a failed capture's error without the path it starts with.
@@ -252,45 +288,82 @@ func captureError(c *batchCapture) string {
 	return strings.TrimPrefix(c.err.Error(), c.path+": ")
 }
 
-// writeBatchPages writes the overview (report and JSON) and the index.
-func writeBatchPages(cfg *batchConfig, found *discovery, entries []report.IndexEntry, sum *analyze.Summary) error {
-	path := func(name string) (string, error) {
-		p := filepath.Join(cfg.outDir, name)
-		return p, found.checkOutput("", p)
+// batchPages are the batch's own outputs: the overview's report and JSON,
+// --json FILE, and the index.
+type batchPages struct {
+	overview, overviewJSON, json, index *output
+	failed                              bool // a page other than the index could not be written
+}
+
+// openBatchPages opens the batch's own outputs, refusing any that would
+// overwrite a file named as an input.
+func openBatchPages(cfg *batchConfig, found *discovery) (*batchPages, error) {
+	p := &batchPages{}
+	open := func(path string) (*output, error) {
+		if err := found.checkOutput("", path); err != nil {
+			return nil, err
+		}
+		return openOutput(path, nil)
 	}
-	p, err := path(overviewName)
-	if err != nil {
-		return err
+	var err error
+	for _, o := range []struct {
+		out  **output
+		path string
+	}{
+		{&p.index, filepath.Join(cfg.outDir, indexName)},
+		{&p.overview, filepath.Join(cfg.outDir, overviewName)},
+		{&p.overviewJSON, filepath.Join(cfg.outDir, overviewJSONName)},
+	} {
+		if *o.out, err = open(o.path); err != nil {
+			p.discard()
+			return nil, err
+		}
 	}
-	if err := writeFileAtomic(p, func(w io.Writer) error { return report.Write(w, sum, cfg.report) }); err != nil {
-		return err
+	if cfg.jsonOut != "" && cfg.jsonOut != "-" {
+		if p.json, err = open(cfg.jsonOut); err != nil {
+			p.discard()
+			return nil, err
+		}
+		for _, o := range []*output{p.index, p.overview, p.overviewJSON} {
+			if o.sameFile(p.json) {
+				p.discard()
+				return nil, fmt.Errorf("--json %s: is the batch's own %s", cfg.jsonOut, o.name)
+			}
+		}
 	}
-	if p, err = path(overviewJSONName); err != nil {
-		return err
+	return p, nil
+}
+
+func (p *batchPages) discard() {
+	for _, o := range []*output{p.overview, p.overviewJSON, p.json, p.index} {
+		o.discard()
 	}
-	if err := writeFileAtomic(p, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
-		return err
+}
+
+// writeBatchPages writes the overview (JSON and report), --json and, last,
+// the index. A page that cannot be written does not stop the others: its
+// error is printed, and the index's is returned.
+func writeBatchPages(cfg *batchConfig, p *batchPages, found *discovery, entries []report.IndexEntry, sum *analyze.Summary) error {
+	page := func(o *output, fill func(io.Writer) error) {
+		if err := writeFile(o, fill); err != nil {
+			p.failed = true
+			printLine(cfg.stderr, "pcapreport: %v", err)
+		}
 	}
-	switch cfg.jsonOut {
-	case "":
-	case "-":
+	page(p.overviewJSON, func(w io.Writer) error { return encodeSummary(w, sum) })
+	page(p.overview, func(w io.Writer) error { return report.Write(w, sum, cfg.report) })
+	switch {
+	case cfg.jsonOut == "-":
 		if err := encodeSummary(cfg.stdout, sum); err != nil {
-			return err
+			p.failed = true
+			printLine(cfg.stderr, "pcapreport: standard output: %v", err)
 		}
-	default:
-		if err := found.checkOutput("", cfg.jsonOut); err != nil {
-			return err
-		}
-		if err := writeFileAtomic(cfg.jsonOut, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
-			return err
-		}
+	case p.json != nil:
+		page(p.json, func(w io.Writer) error { return encodeSummary(w, sum) })
 	}
 	idx := &report.Index{Entries: entries, Skipped: found.skipped, Overview: sum,
 		OverviewReport: overviewName, OverviewJSON: overviewJSONName}
-	if p, err = path(indexName); err != nil {
-		return err
-	}
-	return writeFileAtomic(p, func(w io.Writer) error { return report.WriteIndex(w, idx, cfg.report) })
+	return writeFile(p.index, func(w io.Writer) error { return report.WriteIndex(w, idx, cfg.report) })
 }
 
 // processCapture writes the JSON and the report of one capture and returns
@@ -299,6 +372,11 @@ func writeBatchPages(cfg *batchConfig, found *discovery, entries []report.IndexE
 func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog *batchProgress) (*analyze.Summary, bool, error) {
 	base := filepath.Join(cfg.outDir, filepath.FromSlash(c.name))
 	htmlOut, jsonOut := base+".html", base+".json"
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", filepath.Dir(base), unwrapPath(err))
+	}
+	// Also when the report is reused: a killed run's temporary files go.
+	removeStaleTemps(filepath.Dir(base))
 	if cfg.skipExisting {
 		if s := reuseSummary(cfg, c, htmlOut, jsonOut); s != nil {
 			return s, true, nil
@@ -312,9 +390,16 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 			return nil, false, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", filepath.Dir(base), unwrapPath(err))
+	jsonFile, err := openOutput(jsonOut, nil)
+	if err != nil {
+		return nil, false, err
 	}
+	defer jsonFile.discard()
+	htmlFile, err := openOutput(htmlOut, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	defer htmlFile.discard()
 	f, err := os.Open(c.path)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.path, unwrapPath(err))
@@ -328,10 +413,13 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 		return nil, false, err
 	}
 	// The JSON first: --skip-existing reuses a report only with its JSON.
-	if err := writeFileAtomic(jsonOut, func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
+	if err := jsonFile.write(func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
 		return nil, false, err
 	}
-	if err := writeFileAtomic(htmlOut, func(w io.Writer) error { return report.Write(w, sum, cfg.report) }); err != nil {
+	if err := htmlFile.write(func(w io.Writer) error { return report.Write(w, sum, cfg.report) }); err != nil {
+		return nil, false, err
+	}
+	if err := commit(jsonFile, htmlFile); err != nil {
 		return nil, false, err
 	}
 	return sum, false, nil
@@ -388,12 +476,37 @@ type discovery struct {
 // folders are not.
 func discover(inputs []string, out os.FileInfo) *discovery {
 	d := &discovery{}
-	seen := map[string]bool{}
+	seen := map[string]bool{}            // by path, for what could not be read
+	byFile := map[string]*batchCapture{} // by device and inode
 	add := func(c *batchCapture) {
-		if !seen[c.path] { // the same file named twice, or found under two arguments
-			seen[c.path] = true
-			d.captures = append(d.captures, c)
+		if seen[c.path] { // the same path named twice, or found under two arguments
+			return
 		}
+		seen[c.path] = true
+		d.captures = append(d.captures, c)
+	}
+	// addFile adds a capture that is a file: the same file reached by two
+	// paths (a symbolic link and the file) is one capture, under the path
+	// that is not a link (else the first found).
+	addFile := func(c *batchCapture, st os.FileInfo) {
+		if seen[c.path] {
+			return
+		}
+		key := fileKey(st, c.path)
+		if prev := byFile[key]; prev != nil {
+			seen[c.path] = true
+			if prev.link && !c.link {
+				delete(seen, prev.path)
+				*prev = *c
+			}
+			return
+		}
+		byFile[key] = c
+		add(c)
+	}
+	isLink := func(p string) bool {
+		lst, err := os.Lstat(p)
+		return err == nil && lst.Mode()&fs.ModeSymlink != 0
 	}
 	for i, in := range inputs {
 		st, err := os.Stat(in)
@@ -403,15 +516,22 @@ func discover(inputs []string, out os.FileInfo) *discovery {
 			continue
 		case !st.IsDir():
 			d.named = append(d.named, st)
-			add(&batchCapture{path: filepath.Clean(in), arg: i, rel: []string{filepath.Base(in)},
-				size: st.Size(), modTime: st.ModTime()})
+			addFile(&batchCapture{path: filepath.Clean(in), arg: i, rel: []string{filepath.Base(in)},
+				link: isLink(in), size: st.Size(), modTime: st.ModTime()}, st)
 			continue
 		}
 		root := in
 		filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
 				// An unreadable folder or file: a failure, since it may hold captures.
-				add(&batchCapture{path: p, arg: i, err: fmt.Errorf("%s: %w", p, unwrapPath(err))})
+				c := &batchCapture{path: p, arg: i, err: fmt.Errorf("%s: %w", p, unwrapPath(err))}
+				if e != nil && e.IsDir() {
+					c.folder = true
+					c.err = fmt.Errorf("%s: a folder that could not be read: %w", p, unwrapPath(err))
+				} else if st, serr := os.Stat(p); serr == nil {
+					c.size = st.Size()
+				}
+				add(c)
 				if e != nil && e.IsDir() {
 					return fs.SkipDir
 				}
@@ -435,16 +555,23 @@ func discover(inputs []string, out os.FileInfo) *discovery {
 				d.skipped = append(d.skipped, report.SkippedFile{Path: p, Reason: "not a regular file"})
 				return nil
 			}
+			c := &batchCapture{path: p, arg: i, link: e.Type()&fs.ModeSymlink != 0, size: st.Size(), modTime: st.ModTime()}
 			why, err := sniff(p)
 			switch {
 			case err != nil:
-				add(&batchCapture{path: p, arg: i, err: err})
+				c.err = err
+				add(c)
+			case why != "" && claimsCapture(p):
+				// Its name says capture: for evidence, a failure that a
+				// script must see, not a file quietly skipped.
+				c.err = fmt.Errorf("%s: %s, though its name says it is a capture", p, why)
+				add(c)
 			case why != "":
 				d.skipped = append(d.skipped, report.SkippedFile{Path: p, Reason: why})
 			default:
 				rel, _ := filepath.Rel(root, p)
-				add(&batchCapture{path: p, arg: i, rel: strings.Split(filepath.ToSlash(rel), "/"), inDir: true,
-					size: st.Size(), modTime: st.ModTime()})
+				c.rel, c.inDir = strings.Split(filepath.ToSlash(rel), "/"), true
+				addFile(c, st)
 			}
 			return nil
 		})
@@ -453,6 +580,25 @@ func discover(inputs []string, out os.FileInfo) *discovery {
 	slices.SortStableFunc(d.captures, func(a, b *batchCapture) int { return strings.Compare(a.path, b.path) })
 	slices.SortStableFunc(d.skipped, func(a, b report.SkippedFile) int { return strings.Compare(a.Path, b.Path) })
 	return d
+}
+
+// claimsCapture reports whether a file's name says it is a capture: it
+// ends in .pcap, .pcapng or .cap, possibly followed by a compression
+// extension.
+func claimsCapture(path string) bool {
+	name := strings.ToLower(filepath.Base(path))
+	for _, z := range []string{".gz", ".gzip", ".zst", ".zstd", ".xz", ".bz2"} {
+		if n, ok := strings.CutSuffix(name, z); ok {
+			name = n
+			break
+		}
+	}
+	for _, ext := range []string{".pcap", ".pcapng", ".cap"} {
+		if len(name) > len(ext) && strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOutput refuses to write out over any file named as an argument.

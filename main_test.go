@@ -116,11 +116,11 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", notCapture}, "notes.pcap: not a pcap or pcapng file (starts with 3c 68 74 6d)", false},
 		{[]string{"report", filepath.Join(dir, "missing.pcap")}, "missing.pcap: no such file or directory", false},
 		{[]string{"report", dir}, "is a directory", false},
-		{[]string{"report"}, "exactly one CAPTURE", true},
-		{[]string{"report", "a.pcap", "b.pcap"}, "exactly one CAPTURE", true},
+		{[]string{"report"}, "report needs a CAPTURE to read (or, in batch mode, several captures and folders with -o OUTDIR) (see pcapreport report --help)", true},
+		{[]string{"report", "a.pcap", "b.pcap"}, "several inputs need -o OUTDIR", true},
 		{[]string{"report", "a.pcap", "--top", "-1"}, "--top", true},
 		{[]string{"report", "a.pcap", "--tz", "Mars/Olympus"}, "not a time zone", true},
-		{[]string{"report", "a.pcap", "--nonsense"}, "nonsense", true},
+		{[]string{"report", "a.pcap", "--nonsense"}, "unknown flag --nonsense (see pcapreport report --help)", true},
 	}
 	for _, c := range cases {
 		_, _, err := runCLI(t, dir, nil, c.args...)
@@ -204,7 +204,7 @@ func TestMainExitStatus(t *testing.T) {
 		want string
 	}{
 		{[]string{"report", junk, "-o", filepath.Join(dir, "j.html")}, 1, "pcapreport: " + junk + ": not a pcap or pcapng file (starts with 47 49 46 38)\n"},
-		{[]string{"report"}, 2, "pcapreport: report takes exactly one CAPTURE argument (see pcapreport report --help)\n"},
+		{[]string{"report"}, 2, "pcapreport: report needs a CAPTURE to read (or, in batch mode, several captures and folders with -o OUTDIR) (see pcapreport report --help)\n"},
 	} {
 		cmd := exec.Command(bin, c.args...)
 		var stderr bytes.Buffer
@@ -268,8 +268,8 @@ func TestReportIsFlushedBeforeRename(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Calls read "PID fsync(5</dir/.out.html.123.tmp>) = 0" and
-	// "PID renameat(AT_FDCWD</...>, "/dir/.out.html.123.tmp", AT_FDCWD</...>, "/dir/out.html") = 0",
+	// Calls read "PID fsync(5</dir/.out.html.pcapreport-9-123.tmp>) = 0" and
+	// "PID renameat(AT_FDCWD</...>, "/dir/.out.html.pcapreport-9-123.tmp", AT_FDCWD</...>, "/dir/out.html") = 0",
 	// the result sometimes padded with spaces before the "=".
 	var tmp string
 	syncedTmp, renamed, syncedDir := -1, -1, -1

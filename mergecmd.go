@@ -34,10 +34,8 @@ func mergeCommand() *cli.Command {
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
 			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
 		},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
-		Action: mergeAction,
+		OnUsageError: onUsageError,
+		Action:       mergeAction,
 	}
 }
 
@@ -49,18 +47,18 @@ type summaryFile struct {
 
 func mergeAction(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageError{"merge needs at least one Summary file or folder (see pcapreport merge --help)"}
+		return usagef(c, "merge needs at least one Summary file or folder")
 	}
 	out := c.String("output")
 	if out == "" {
-		return usageError{"merge needs -o OVERVIEW.html (see pcapreport merge --help)"}
+		return usagef(c, "merge needs -o OVERVIEW.html")
 	}
 	if c.Int("top") < 0 {
-		return usageError{"--top must be 0 or more"}
+		return usagef(c, "--top must be 0 or more")
 	}
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
-		return usageError{err.Error()}
+		return usagef(c, "%v", err)
 	}
 	jsonOut := c.String("json")
 	files := findSummaries(c.Args().Slice())
@@ -73,24 +71,35 @@ func mergeAction(c *cli.Context) error {
 			}
 		}
 	}
+	// The outputs are checked, and their temporary files made, before
+	// anything is read, as report does.
+	htmlFile, jsonFile, err := openOutputs(c, "", out, jsonOut)
+	if err != nil {
+		return err
+	}
+	defer htmlFile.discard()
+	defer jsonFile.discard()
+
 	sum, failed, err := mergeSummaries(files, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
-	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
+	writeJSON := func(w io.Writer) error { return analyze.WriteJSON(w, sum) }
+	if jsonOut == "-" {
+		if err := writeJSON(c.App.Writer); err != nil {
+			return err
+		}
+	} else if jsonFile != nil {
+		if err := jsonFile.write(writeJSON); err != nil {
+			return err
+		}
+	}
+	if err := htmlFile.write(func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
 		return err
 	}
-	switch jsonOut {
-	case "":
-	case "-":
-		if err := analyze.WriteJSON(c.App.Writer, sum); err != nil {
-			return err
-		}
-	default:
-		if err := writeFileAtomic(jsonOut, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
-			return err
-		}
+	if err := commit(jsonFile, htmlFile); err != nil {
+		return err
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d Summary files could not be merged (listed above)", failed, len(files))
@@ -149,7 +158,7 @@ func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, in
 	merged := map[string]string{} // capture SHA-256 -> the file it came from
 	fail := func(path string, err error) {
 		failed++
-		fmt.Fprintf(stderr, "pcapreport: %s: %s\n", analyze.Printable(path, 500), analyze.Printable(err.Error(), 500))
+		printLine(stderr, "pcapreport: %s: %s", path, err)
 	}
 	for _, f := range files {
 		if f.err != nil {
@@ -163,8 +172,7 @@ func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, in
 		}
 		if sha := s.Capture.SHA256; sha != "" {
 			if first, ok := merged[sha]; ok {
-				fmt.Fprintf(stderr, "pcapreport: %s: warning: the same capture (SHA-256 %s) as %s, merged once\n",
-					analyze.Printable(f.path, 500), sha, analyze.Printable(first, 500))
+				printLine(stderr, "pcapreport: %s: warning: the same capture (SHA-256 %s) as %s, merged once", f.path, sha, first)
 				continue
 			}
 		}

@@ -23,15 +23,13 @@ func summaryCommand() *cli.Command {
 			"standard input). Nothing is written to disk.",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "show at most `N` rows per table (0: all)"},
-			&cli.DurationFlag{Name: "interval", Value: analyze.DefaultInterval, Usage: "width of the time-line bins (for the busiest-bin line)"},
+			intervalFlag("width of the time-line bins (for the busiest-bin line)"),
 			keysFlag(),
 		},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
+		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usageError{"summary takes exactly one CAPTURE argument (see pcapreport summary --help)"}
+				return usagef(c, "summary takes exactly one CAPTURE argument")
 			}
 			opts, err := analysisOptions(c)
 			if err != nil {
@@ -42,7 +40,7 @@ func summaryCommand() *cli.Command {
 				return err
 			}
 			for _, w := range s.Capture.Warnings {
-				fmt.Fprintf(c.App.ErrWriter, "pcapreport: %s: warning: %s\n", s.Capture.Path, analyze.Printable(w, 500))
+				printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", s.Capture.Path, analyze.Printable(w, 500))
 			}
 			return writeSummary(c.App.Writer, s, c.Int("top"))
 		},
