@@ -49,7 +49,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// then ends without an error: the error is kept here and returned.
 	var notFound error
 	app.CommandNotFound = func(c *cli.Context, name string) {
-		notFound = usageError{fmt.Sprintf("%q is not a command: the commands are report and summary (see pcapreport --help)", name)}
+		notFound = usageError{fmt.Sprintf("%q is not a command: the commands are report, summary and merge (see pcapreport --help)", name)}
 	}
 	err := app.Run(flagsFirst(app, args))
 	if err == nil {

@@ -31,8 +31,8 @@ func TestCommandLineMistakes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `"bogus" is not a command: the commands are report and summary (see pcapreport --help)`},
-		{[]string{"help", "bogus"}, `"bogus" is not a command: the commands are report and summary (see pcapreport --help)`},
+		{[]string{"bogus"}, `"bogus" is not a command: the commands are report, summary and merge (see pcapreport --help)`},
+		{[]string{"help", "bogus"}, `"bogus" is not a command: the commands are report, summary and merge (see pcapreport --help)`},
 		{[]string{"--frobnicate"}, "unknown flag --frobnicate (see pcapreport --help)"},
 		{[]string{"report", capture, "--frobnicate"}, "unknown flag --frobnicate (see pcapreport report --help)"},
 		{[]string{"report", capture, "-x"}, "unknown flag -x (see pcapreport report --help)"},
