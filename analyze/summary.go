@@ -183,9 +183,14 @@ type DNSAnswer struct {
 
 // Timeline is IP traffic over time in fixed bins.
 type Timeline struct {
+	// IntervalSeconds is the bin width asked for (Options.Interval).
 	IntervalSeconds float64 `json:"interval_seconds"`
+	// BinSeconds is the bin width used: IntervalSeconds, or a coarser
+	// width (a whole multiple of it) when the IP packets would otherwise
+	// fill more than MaxBins bins.
+	BinSeconds float64 `json:"bin_seconds"`
 	// Sparse is true when the span from the first to the last IP packet needs
-	// more than MaxDenseBins bins; Bins then lists only the non-empty ones.
+	// more than MaxBins bins; Bins then lists only the non-empty ones.
 	// Otherwise every bin of the span is listed, empty ones as zero.
 	Sparse bool  `json:"sparse"`
 	Bins   []Bin `json:"bins"`
@@ -201,16 +206,19 @@ type Series struct {
 }
 
 // Bin is one interval of the timeline. Start is a whole multiple of the
-// interval since the Unix epoch, RFC 3339 in UTC.
+// bin width since the Unix epoch, RFC 3339 in UTC (ParseTime reads it).
 type Bin struct {
 	Start   string `json:"start"`
 	Packets int64  `json:"packets"` // IP packets
 	Bytes   int64  `json:"bytes"`   // sum of IP total lengths
 }
 
-// MaxDenseBins is the largest number of bins a timeline lists when it
-// includes empty bins.
-const MaxDenseBins = 1_000_000
+// MaxBins is the most bins a timeline keeps and lists, so that its memory
+// and output grow with neither the time a capture spans nor its packets.
+// Past it, bins are merged into coarser ones: from the default 2 s to 10 s,
+// 30 s, 1 min, 2 min, 10 min, 30 min, 1 h, 2 h, 6 h, 12 h, 1 day, then
+// doubling; each width a whole multiple of the one before.
+const MaxBins = 4000
 
 // Conversations are IP pairs and transport 5-tuples, one row per pair in
 // either direction. A is the lower address (and port), B the higher.

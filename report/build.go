@@ -279,16 +279,20 @@ const maxTimelineRows = 1000
 
 func timelineSection(tl analyze.Timeline, loc *time.Location, top int) section {
 	ch, notes := timelineChart(tl, loc)
+	width := binWidthText(binSeconds(tl))
 	sec := section{
 		ID: "timeline", Title: "Traffic over time",
-		Intro: fmt.Sprintf("IP packets and bytes in %s-second bins, from the bin of the first IP packet to the bin of the last.",
-			trimFloat(tl.IntervalSeconds)),
+		Intro:  fmt.Sprintf("IP packets and bytes in %s bins, from the bin of the first IP packet to the bin of the last.", width),
 		Charts: []chart{ch},
 		Notes:  notes,
 	}
+	if binSeconds(tl) != tl.IntervalSeconds && tl.IntervalSeconds > 0 {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("The bins asked for were %s; at that width the IP packets would fill more than %s bins, "+
+			"so they are merged into %s bins.", binWidthText(tl.IntervalSeconds), thousands(analyze.MaxBins), width))
+	}
 	if tl.Sparse {
 		sec.Notes = append(sec.Notes, fmt.Sprintf("The capture's IP packets span more than %s bins, so only the %s non-empty bins are listed; "+
-			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxDenseBins), thousands(int64(len(tl.Bins)))))
+			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxBins), thousands(int64(len(tl.Bins)))))
 	}
 	t := &table{
 		Caption: "IP traffic per bin",
@@ -427,20 +431,22 @@ func humanDuration(sec float64) string {
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// showTime converts an RFC 3339 time from the Summary to loc for display,
-// keeping its fractional digits.
+// showTime converts a time from the Summary to loc for display, keeping
+// its fractional digits. Years past 9999 (corrupt timestamps) are shown
+// as they are; a time that is not a Summary's is shown as given.
 func showTime(s string, loc *time.Location) string {
 	if s == "" {
 		return "–"
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := analyze.ParseTime(s)
 	if err != nil {
 		return s
 	}
-	digits := 0
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		digits = len(strings.TrimRight(s[i+1:], "Z"))
-	}
+	return formatShown(t, analyze.FracDigits(s), loc)
+}
+
+// formatShown writes t in loc with digits fractional digits and the zone.
+func formatShown(t time.Time, digits int, loc *time.Location) string {
 	layout := "2006-01-02 15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)

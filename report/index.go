@@ -236,17 +236,18 @@ func relHref(rel string) string {
 	return "./" + strings.Join(segs, "/")
 }
 
-// timeKey is an RFC 3339 time from a Summary as text that sorts in time
-// order: Unix seconds, offset to be positive, and nanoseconds, fixed width.
+// timeKey is a time from a Summary as text that sorts in time order:
+// Unix seconds, shifted to be unsigned, and nanoseconds, fixed width. It
+// sorts every year a Summary can hold, 586524 included.
 func timeKey(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := analyze.ParseTime(s)
 	if err != nil {
 		if s == "" {
 			return ""
 		}
-		return "~" + s // a year past 9999: after all others
+		return "~" + s // not a Summary's time: after all others
 	}
-	return fmt.Sprintf("%017d.%09d", t.Unix()+1e16, t.Nanosecond())
+	return fmt.Sprintf("%020d.%09d", uint64(t.Unix())^1<<63, t.Nanosecond())
 }
 
 // addrKey is an IP address as text that sorts as analyze orders addresses:
