@@ -42,6 +42,11 @@ type Overview struct {
 
 	first, last   time.Time
 	firstS, lastS string // as the Summaries wrote them
+	// bulk is the earliest and latest Capture.Bulk times, and outlying
+	// the packets outside each capture's bulk.
+	bulkFirst, bulkLast   time.Time
+	bulkFirstS, bulkLastS string
+	outlying              int64
 
 	formats, linkTypes           map[string]bool
 	errorReasons, otherProtocols map[string]int64
@@ -258,7 +263,27 @@ func (o *Overview) addCapture(s *Summary) error {
 			o.last, o.lastS = last, c.Last
 		}
 		o.digits = max(o.digits, FracDigits(c.First))
+		// A Summary written before Capture.Bulk existed: all of it is bulk.
+		bfS, blS := c.Bulk.First, c.Bulk.Last
+		if bfS == "" {
+			bfS, blS = c.First, c.Last
+		}
+		bf, err := ParseTime(bfS)
+		if err != nil {
+			return fmt.Errorf("%s: bulk first time: %w", c.Path, err)
+		}
+		bl, err := ParseTime(blS)
+		if err != nil {
+			return fmt.Errorf("%s: bulk last time: %w", c.Path, err)
+		}
+		if o.bulkFirstS == "" || bf.Before(o.bulkFirst) || bf.Equal(o.bulkFirst) && bfS < o.bulkFirstS {
+			o.bulkFirst, o.bulkFirstS = bf, bfS
+		}
+		if o.bulkLastS == "" || bl.After(o.bulkLast) || bl.Equal(o.bulkLast) && blS < o.bulkLastS {
+			o.bulkLast, o.bulkLastS = bl, blS
+		}
 	}
+	o.outlying += c.Bulk.OutlyingPackets
 	o.captures += capturesIn(s)
 	o.size += c.Size
 	o.packets += c.Packets
@@ -617,6 +642,10 @@ func (o *Overview) Summary() *Summary {
 	c.First, c.Last = o.firstS, o.lastS
 	if o.firstS != "" {
 		c.DurationSeconds = seconds(o.first, o.last)
+	}
+	c.Bulk = Bulk{First: o.bulkFirstS, Last: o.bulkLastS, OutlyingPackets: o.outlying, OutlyingExamples: []int64{}}
+	if o.bulkFirstS != "" {
+		c.Bulk.DurationSeconds = seconds(o.bulkFirst, o.bulkLast)
 	}
 	c.DecodeErrors = o.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(o.errorReasons)

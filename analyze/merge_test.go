@@ -158,11 +158,13 @@ func TestMergeEqualsConcatenation(t *testing.T) {
 				t.Errorf("halves: %d bins (sparse %v), want %d dense", len(got.Timeline.Bins), got.Timeline.Sparse, len(ab.Timeline.Bins))
 			}
 			// The file's own facts differ by design; packet numbers of
-			// examples are per capture.
+			// examples are per capture. An overview's bulk spans its
+			// captures' bulks, checked in TestMergeBulk.
 			want := *ab
 			for _, s := range []*analyze.Summary{&got, &want} {
 				s.Capture.Path, s.Capture.Size, s.Capture.SHA256 = "", 0, ""
 				s.Capture.DecodeErrorExamples = nil
+				s.Capture.Bulk = analyze.Bulk{}
 			}
 			mergeDiff(t, "Merge(a, b) vs analysis of a+b", mergeJSON(t, &got), mergeJSON(t, &want))
 		})
@@ -373,6 +375,7 @@ func TestMergeIntoZero(t *testing.T) {
 				examples[i].Detail = ""
 			}
 			x.Capture.DecodeErrorExamples = examples
+			x.Capture.Bulk.OutlyingExamples = nil // packet numbers are per capture
 		}
 		mergeDiff(t, "Merge(zero, "+p+") vs "+p, mergeJSON(t, &got), mergeJSON(t, &want))
 	}
@@ -385,7 +388,7 @@ func TestMergeKnowsEveryField(t *testing.T) {
 	known := strings.Fields(`
 Capture Capture.Path Capture.Size Capture.SHA256 Capture.Format Capture.Compression Capture.LinkTypes
 Capture.Packets Capture.IPPackets Capture.OtherPackets Capture.UndecodablePackets Capture.IPBytes
-Capture.First Capture.Last Capture.DurationSeconds Capture.DecodeErrors Capture.DecodeErrorReasons
+Capture.First Capture.Last Capture.DurationSeconds Capture.Bulk Capture.Bulk.First Capture.Bulk.Last Capture.Bulk.DurationSeconds Capture.Bulk.OutlyingPackets Capture.Bulk.OutlyingExamples Capture.DecodeErrors Capture.DecodeErrorReasons
 Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeErrorExamples
 Capture.DecodeErrorExamples.Packet Capture.DecodeErrorExamples.Offset Capture.DecodeErrorExamples.Reason
 Capture.DecodeErrorExamples.Detail Capture.OtherProtocols Capture.OtherProtocols.Name

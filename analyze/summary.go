@@ -92,6 +92,10 @@ type Capture struct {
 	Last  string `json:"last"`
 	// DurationSeconds is Last minus First.
 	DurationSeconds float64 `json:"duration_seconds"`
+	// Bulk is the span of the bulk of the packets' timestamps, without
+	// those far outside it (a packet stamped 1970, or the year 586524),
+	// which it names. Without such packets it is First to Last.
+	Bulk Bulk `json:"bulk"`
 	// DecodeErrors is the number of packets in which some layer failed to decode.
 	// A packet counts once, however many of its layers failed.
 	DecodeErrors int64 `json:"decode_errors"`
@@ -104,6 +108,24 @@ type Capture struct {
 	// Warnings are problems with the capture as a whole, such as a file cut short.
 	// The summary then covers what was read before the problem.
 	Warnings []string `json:"warnings"`
+}
+
+// Bulk is the span of most of a capture's timestamps: the largest cluster
+// of them between 1970 and 2262 and any other cluster at least a quarter
+// its size, clusters being cut by 30 days without a packet. Packets
+// outside it are outlying.
+type Bulk struct {
+	// First and Last are the bulk's earliest and latest timestamps, written
+	// as Capture.First; empty when the capture has no timed packets.
+	First string `json:"first"`
+	Last  string `json:"last"`
+	// DurationSeconds is Last minus First.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// OutlyingPackets counts the timed packets outside First to Last.
+	OutlyingPackets int64 `json:"outlying_packets"`
+	// OutlyingExamples are the 1-based numbers of the first (at most 10)
+	// outlying packets. Empty in an overview: numbers are per capture.
+	OutlyingExamples []int64 `json:"outlying_examples"`
 }
 
 // Endpoint is one IP address with the IP packets and bytes it sent (Sources)
