@@ -126,8 +126,8 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		prev = t
 	}
 	if len(unread) > 0 {
-		notes = append(notes, fmt.Sprintf("%d bins are not drawn because their start is not a time: %s.",
-			len(unread), strings.Join(unread[:min(len(unread), 5)], ", ")))
+		notes = append(notes, fmt.Sprintf("Not drawn, because the start of the bin is not a time (%s): %s.",
+			plural(int64(len(unread)), "bin"), strings.Join(unread[:min(len(unread), 5)], ", ")))
 	}
 	ms := func(t time.Time) int64 {
 		_, off := t.In(loc).Zone()
