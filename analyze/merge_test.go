@@ -267,7 +267,7 @@ func TestMergeOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
-// TestMergeTimelineDensity checks the MaxDenseBins rule on merged bins:
+// TestMergeTimelineDensity checks the MaxBins rule on merged bins:
 // bins 18 seconds apart fill in densely, years apart stay sparse.
 func TestMergeTimelineDensity(t *testing.T) {
 	summary := func(path string, bins ...analyze.Bin) *analyze.Summary {
