@@ -42,11 +42,12 @@ type Overview struct {
 
 	first, last   time.Time
 	firstS, lastS string // as the Summaries wrote them
-	// bulk is the earliest and latest Capture.Bulk times, and outlying
-	// the packets outside each capture's bulk.
-	bulkFirst, bulkLast   time.Time
-	bulkFirstS, bulkLastS string
-	outlying              int64
+	// The overview's bulk spans the captures' bulks that lie between 1971
+	// and 2262 (bulkPlausible), or all of them when none does (bulkAll).
+	// outlying counts the packets outside each capture's bulk, and
+	// implausible the packets in the bulks left out of bulkPlausible.
+	bulkAll, bulkPlausible spanUnion
+	outlying, implausible  int64
 
 	formats, linkTypes           map[string]bool
 	errorReasons, otherProtocols map[string]int64
@@ -276,11 +277,11 @@ func (o *Overview) addCapture(s *Summary) error {
 		if err != nil {
 			return fmt.Errorf("%s: bulk last time: %w", c.Path, err)
 		}
-		if o.bulkFirstS == "" || bf.Before(o.bulkFirst) || bf.Equal(o.bulkFirst) && bfS < o.bulkFirstS {
-			o.bulkFirst, o.bulkFirstS = bf, bfS
-		}
-		if o.bulkLastS == "" || bl.After(o.bulkLast) || bl.Equal(o.bulkLast) && blS < o.bulkLastS {
-			o.bulkLast, o.bulkLastS = bl, blS
+		o.bulkAll.add(bf, bfS, bl, blS)
+		if plausibleSpan(bf, bl) {
+			o.bulkPlausible.add(bf, bfS, bl, blS)
+		} else {
+			o.implausible += c.Packets - c.Bulk.OutlyingPackets
 		}
 	}
 	o.outlying += c.Bulk.OutlyingPackets
@@ -643,9 +644,13 @@ func (o *Overview) Summary() *Summary {
 	if o.firstS != "" {
 		c.DurationSeconds = seconds(o.first, o.last)
 	}
-	c.Bulk = Bulk{First: o.bulkFirstS, Last: o.bulkLastS, OutlyingPackets: o.outlying, OutlyingExamples: []int64{}}
-	if o.bulkFirstS != "" {
-		c.Bulk.DurationSeconds = seconds(o.bulkFirst, o.bulkLast)
+	bulk, outlying := o.bulkAll, o.outlying
+	if o.bulkPlausible.firstS != "" {
+		bulk, outlying = o.bulkPlausible, o.outlying+o.implausible
+	}
+	c.Bulk = Bulk{First: bulk.firstS, Last: bulk.lastS, OutlyingPackets: outlying, OutlyingExamples: []int64{}}
+	if bulk.firstS != "" {
+		c.Bulk.DurationSeconds = seconds(bulk.first, bulk.last)
 	}
 	c.DecodeErrors = o.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(o.errorReasons)
@@ -812,4 +817,21 @@ func sortedSet(m map[string]bool) []string {
 func comparePacketErrors(a, b PacketError) int {
 	return cmp.Or(cmp.Compare(a.Packet, b.Packet), cmp.Compare(a.Offset, b.Offset),
 		strings.Compare(a.Reason, b.Reason), strings.Compare(a.Detail, b.Detail))
+}
+
+// spanUnion is the earliest first and latest last time of several spans,
+// with the strings the Summaries wrote them as; on a tie the smaller
+// string wins, whatever the order of adding.
+type spanUnion struct {
+	first, last   time.Time
+	firstS, lastS string
+}
+
+func (u *spanUnion) add(first time.Time, firstS string, last time.Time, lastS string) {
+	if u.firstS == "" || first.Before(u.first) || first.Equal(u.first) && firstS < u.firstS {
+		u.first, u.firstS = first, firstS
+	}
+	if u.lastS == "" || last.After(u.last) || last.Equal(u.last) && lastS < u.lastS {
+		u.last, u.lastS = last, lastS
+	}
 }

@@ -105,3 +105,45 @@ func TestMergeBulk(t *testing.T) {
 		t.Errorf("bulk duration %g s, want about two years", d)
 	}
 }
+
+// TestMergeBulkLeavesOut1970: a capture stamped wholly in 1970 (a clock
+// never set) is its own bulk, but an overview with captures of real dates
+// leaves it out of its span and counts its packets as outlying, in any
+// grouping of the merges.
+func TestMergeBulkLeavesOut1970(t *testing.T) {
+	var sums []*analyze.Summary
+	for _, p := range []string{"../testdata/pcapng_two_linktypes_eth_sll.pcapng", "../testdata/ppp_quic_retry.pcap", "../testdata/dns_lab_ptr_nxdomain.pcapng"} {
+		s, err := analyze.File(p, analyze.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, s)
+	}
+	a, q, b := sums[0], sums[1], sums[2]
+	if !strings.HasPrefix(q.Capture.Bulk.First, "1970-01-01") || q.Capture.Bulk.OutlyingPackets != 0 {
+		t.Fatalf("ppp_quic_retry.pcap: bulk %+v, want all of it in 1970", q.Capture.Bulk)
+	}
+	merge := func(xs ...*analyze.Summary) *analyze.Summary {
+		var o analyze.Summary
+		for _, x := range xs {
+			if err := analyze.Merge(&o, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return &o
+	}
+	left := merge(merge(a, q), b)
+	right := merge(a, merge(q, b))
+	for _, got := range []*analyze.Summary{left, right} {
+		bulk := got.Capture.Bulk
+		if bulk.First != a.Capture.Bulk.First || bulk.Last != b.Capture.Bulk.Last || bulk.OutlyingPackets != 101+q.Capture.Packets {
+			t.Errorf("bulk %+v; want %s to %s with %d outlying", bulk, a.Capture.Bulk.First, b.Capture.Bulk.Last, 101+q.Capture.Packets)
+		}
+	}
+	if l, r := mergeJSON(t, left), mergeJSON(t, right); l != r {
+		mergeDiff(t, "(a+q)+b vs a+(q+b)", l, r)
+	}
+	if only := merge(q, q); only.Capture.Bulk.First != q.Capture.Bulk.First || only.Capture.Bulk.OutlyingPackets != 0 {
+		t.Errorf("two 1970 captures: bulk %+v, want theirs", only.Capture.Bulk)
+	}
+}

@@ -17,9 +17,10 @@ import (
 //     histogram's memory is bounded whatever the timestamps;
 //   - the bins are cut into clusters wherever no packet falls for more than
 //     spanGap (30 days);
-//   - a cluster is plausible when it lies between 1970 and 2262 (the times
-//     an int64 of nanoseconds since 1970 holds; no real capture is stamped
-//     outside them). The bulk runs from the start of the earliest to the end
+//   - a cluster is plausible when it lies between 1971 and 2262: earlier is a
+//     clock that was never set (counting from 1970-01-01 since boot), later
+//     is past what an int64 of nanoseconds since 1970 holds, and no real
+//     capture is stamped there. The bulk runs from the start of the earliest to the end
 //     of the latest of the main clusters: the plausible cluster with the
 //     most packets (the earliest on a tie), and every other plausible cluster
 //     with at least a quarter as many. With no plausible cluster, the same
@@ -150,9 +151,7 @@ func (h *spanHist) bulk() bulkSpan {
 		}
 		cs = append(cs, cluster{b.first, b.last, b.packets})
 	}
-	plausible := func(c cluster) bool {
-		return c.first.Unix() >= 0 && c.last.Unix() < nanoSafeSeconds
-	}
+	plausible := func(c cluster) bool { return plausibleSpan(c.first, c.last) }
 	anyPlausible := slices.ContainsFunc(cs, plausible)
 	main := func(c cluster) bool { return !anyPlausible || plausible(c) }
 	var top int64
@@ -180,4 +179,13 @@ func (h *spanHist) bulk() bulkSpan {
 	slices.Sort(out.examples)
 	out.examples = out.examples[:min(len(out.examples), maxOutlierExamples)]
 	return out
+}
+
+// plausibleFrom is 1971-01-01: earlier times are a clock never set.
+const plausibleFrom = 365 * 86400
+
+// plausibleSpan reports whether first to last lies between 1971 and 2262,
+// where real capture times lie (see the top of this file).
+func plausibleSpan(first, last time.Time) bool {
+	return first.Unix() >= plausibleFrom && last.Unix() < nanoSafeSeconds
 }

@@ -111,9 +111,11 @@ type Capture struct {
 }
 
 // Bulk is the span of most of a capture's timestamps: the largest cluster
-// of them between 1970 and 2262 and any other cluster at least a quarter
-// its size, clusters being cut by 30 days without a packet. Packets
-// outside it are outlying.
+// of them between 1971 and 2262 and any other such cluster at least a
+// quarter its size, clusters being cut by 30 days without a packet (see
+// span.go). Packets outside it are outlying. An overview's bulk spans its
+// captures' bulks that lie between 1971 and 2262 (all of them if none
+// does), and the packets of the others are outlying too.
 type Bulk struct {
 	// First and Last are the bulk's earliest and latest timestamps, written
 	// as Capture.First; empty when the capture has no timed packets.

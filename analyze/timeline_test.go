@@ -160,8 +160,10 @@ func TestSpanHistBulk(t *testing.T) {
 	}{
 		{"one cluster", []int64{t0, t0 + 10, t0 + 20*day}, t0, t0 + 20*day, nil},
 		{"1970 clock", []int64{5, t0, t0 + 1, 6, t0 + 2, t0 + 3, t0 + 4, t0 + 5, t0 + 6, t0 + 7, t0 + 8, t0 + 9}, t0, t0 + 9, []int64{1, 4}},
+		// Many packets of 1970 are still a clock not set.
+		{"1970 half", []int64{5, t0, 6, t0 + 1, 7}, t0, t0 + 1, []int64{1, 3, 5}},
 		// A cluster a quarter the size of the largest is part of the bulk.
-		{"1970 quarter", []int64{5, t0, t0 + 1, 6, t0 + 2, t0 + 3, t0 + 4, t0 + 5, t0 + 6, t0 + 7}, 5, t0 + 7, nil},
+		{"quarter", []int64{t0 - 3650*day, t0, t0 + 1, t0 - 3650*day + 1, t0 + 2, t0 + 3, t0 + 4, t0 + 5, t0 + 6, t0 + 7}, t0 - 3650*day, t0 + 7, nil},
 		{"only 1970", []int64{5, 6, 7}, 5, 7, nil},
 		{"year 586524", []int64{t0, 18446744073204, t0 + 1, 18446744073205, 18446744073206}, t0, t0 + 1, []int64{2, 4, 5}},
 		// Two sessions of comparable size a year apart: both are the bulk.
