@@ -38,16 +38,29 @@ const maxOutlierExamples = 10
 
 // spanHist is the histogram of a capture's timestamps.
 type spanHist struct {
-	width  int64 // seconds
-	bins   map[int64]*spanBin
-	curKey int64
-	cur    *spanBin
+	width int64 // seconds
+	bins  map[int64]*spanBin
+	// cur is the bin of the last packet, which holds the Unix seconds
+	// curLo to curHi, both included: most packets fall in it, and need
+	// neither a division nor a map lookup.
+	cur          *spanBin
+	curLo, curHi int64
 }
+
+// stamp is a time as Unix seconds and nanoseconds, which compare faster
+// than time.Time's.
+type stamp struct {
+	sec  int64
+	nsec int32
+}
+
+func (a stamp) before(b stamp) bool { return a.sec < b.sec || a.sec == b.sec && a.nsec < b.nsec }
+func (a stamp) time() time.Time     { return time.Unix(a.sec, int64(a.nsec)) }
 
 // spanBin is one bin of the histogram.
 type spanBin struct {
 	packets     int64
-	first, last time.Time
+	first, last stamp
 	n           int                       // packet numbers kept in first
 	numbers     [maxOutlierExamples]int64 // its first packets' numbers, ascending
 }
@@ -58,16 +71,16 @@ func newSpanHist() spanHist {
 
 // add counts the packet numbered no, stamped ts.
 func (h *spanHist) add(ts time.Time, no int64) {
-	k := floorDiv(ts.Unix(), h.width)
-	if h.cur == nil || k != h.curKey {
-		h.binAt(ts)
+	st := stamp{ts.Unix(), int32(ts.Nanosecond())}
+	if h.cur == nil || st.sec < h.curLo || st.sec > h.curHi {
+		h.binAt(st.sec)
 	}
 	b := h.cur
-	if b.packets == 0 || ts.Before(b.first) {
-		b.first = ts
+	if b.packets == 0 || st.before(b.first) {
+		b.first = st
 	}
-	if b.packets == 0 || ts.After(b.last) {
-		b.last = ts
+	if b.packets == 0 || b.last.before(st) {
+		b.last = st
 	}
 	b.packets++
 	if b.n < maxOutlierExamples {
@@ -76,18 +89,18 @@ func (h *spanHist) add(ts time.Time, no int64) {
 	}
 }
 
-// binAt makes h.cur the bin of ts, merging bins when a new one would make
-// more than MaxBins.
-func (h *spanHist) binAt(ts time.Time) {
+// binAt makes h.cur the bin of Unix second sec, merging bins when a new
+// one would make more than MaxBins.
+func (h *spanHist) binAt(sec int64) {
 	for {
-		k := floorDiv(ts.Unix(), h.width)
+		k := floorDiv(sec, h.width)
 		b := h.bins[k]
 		if b == nil && (len(h.bins) < MaxBins || h.width > 1<<61) {
 			b = &spanBin{}
 			h.bins[k] = b
 		}
 		if b != nil {
-			h.cur, h.curKey = b, k
+			h.cur, h.curLo, h.curHi = b, k*h.width, k*h.width+(h.width-1)
 			return
 		}
 		h.width *= 2
@@ -107,10 +120,10 @@ func (h *spanHist) binAt(ts time.Time) {
 
 // merge adds bin o to b.
 func (b *spanBin) merge(o *spanBin) {
-	if o.first.Before(b.first) {
+	if o.first.before(b.first) {
 		b.first = o.first
 	}
-	if o.last.After(b.last) {
+	if b.last.before(o.last) {
 		b.last = o.last
 	}
 	b.packets += o.packets
@@ -144,12 +157,13 @@ func (h *spanHist) bulk() bulkSpan {
 	var cs []cluster
 	for _, k := range keys {
 		b := h.bins[k]
-		if n := len(cs); n > 0 && seconds(cs[n-1].last, b.first) <= spanGap.Seconds() {
-			cs[n-1].last = b.last
+		first, last := b.first.time(), b.last.time()
+		if n := len(cs); n > 0 && seconds(cs[n-1].last, first) <= spanGap.Seconds() {
+			cs[n-1].last = last
 			cs[n-1].packets += b.packets
 			continue
 		}
-		cs = append(cs, cluster{b.first, b.last, b.packets})
+		cs = append(cs, cluster{first, last, b.packets})
 	}
 	plausible := func(c cluster) bool { return plausibleSpan(c.first, c.last) }
 	anyPlausible := slices.ContainsFunc(cs, plausible)
@@ -170,7 +184,7 @@ func (h *spanHist) bulk() bulkSpan {
 	}
 	for _, k := range keys {
 		b := h.bins[k]
-		if !b.last.Before(out.first) && !b.first.After(out.last) {
+		if !b.last.time().Before(out.first) && !b.first.time().After(out.last) {
 			continue // clusters are whole bins: a bin is all in the bulk or all out
 		}
 		out.outlying += b.packets

@@ -218,3 +218,37 @@ func TestSpanHistBounded(t *testing.T) {
 		t.Errorf("bulk %s to %s", b.first, b.last)
 	}
 }
+
+// benchTimes are a million packet times 1 ms apart, as in a capture.
+func benchTimes() []time.Time {
+	ts := make([]time.Time, 1<<20)
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := range ts {
+		ts[i] = t0.Add(time.Duration(i) * time.Millisecond)
+	}
+	return ts
+}
+
+// BenchmarkSpanAdd is the per-packet cost of the bulk histogram: most
+// packets stay in the current hour's bin.
+func BenchmarkSpanAdd(b *testing.B) {
+	ts := benchTimes()
+	h := newSpanHist()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		h.add(ts[i&(1<<20-1)], int64(i+1))
+	}
+}
+
+// BenchmarkTimelineAdd is the per-packet cost of the time line: a new
+// 2-second bin every 2,000 packets.
+func BenchmarkTimelineAdd(b *testing.B) {
+	ts := benchTimes()
+	tl := newTimeline(int64(2 * time.Second))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		tl.add(ts[i&(1<<20-1)], 100, appDNS)
+	}
+}
