@@ -47,6 +47,7 @@ type analyzer struct {
 
 	dns       dnsCounter
 	timeline  timeline
+	span      spanHist
 	conv      conversations
 	unbatched bool // Options.unbatched
 	// settled has a bit (1 sources, 2 destinations, 4 IP pairs) for each
@@ -97,6 +98,7 @@ func newAnalyzer(opts Options) *analyzer {
 		dst:          newHitters[netip.Addr, int64](keys),
 		dns:          newDNSCounter(keys),
 		timeline:     newTimeline(int64(iv)),
+		span:         newSpanHist(),
 		conv:         newConversations(keys, hintBits),
 		arp:          newARPCounter(),
 		icmp:         map[icmpKey]int64{},
@@ -135,6 +137,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		if a.last.IsZero() || ts.After(a.last) {
 			a.last = ts
 		}
+		a.span.add(ts, a.packetNo)
 	} else {
 		a.untimed++
 	}
@@ -442,6 +445,7 @@ func (a *analyzer) summary() *Summary {
 		c.Last = formatTime(a.last, a.digits)
 		c.DurationSeconds = seconds(a.first, a.last)
 	}
+	c.Bulk = a.bulk()
 	c.DecodeErrors = a.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(a.errorReasons)
 	c.DecodeErrorExamples = append([]PacketError{}, a.errorExamples...)
@@ -580,6 +584,17 @@ func endpointList(h *hitters[netip.Addr, int64], maxLen int64) []Endpoint {
 		out = append(out, Endpoint{IP: e.key.String(), Packets: e.lower(), Bytes: e.val, PacketsError: e.err, BytesError: e.err * maxLen})
 	}
 	return out
+}
+
+// bulk is the Capture.Bulk of the packets seen.
+func (a *analyzer) bulk() Bulk {
+	sp := a.span.bulk()
+	b := Bulk{OutlyingPackets: sp.outlying, OutlyingExamples: sp.examples}
+	if !sp.first.IsZero() {
+		b.First, b.Last = formatTime(sp.first, a.digits), formatTime(sp.last, a.digits)
+		b.DurationSeconds = seconds(sp.first, sp.last)
+	}
+	return b
 }
 
 // seconds is b minus a in seconds. Unlike time.Time.Sub it does not stop

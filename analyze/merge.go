@@ -42,6 +42,12 @@ type Overview struct {
 
 	first, last   time.Time
 	firstS, lastS string // as the Summaries wrote them
+	// The overview's bulk spans the captures' bulks that lie between 1971
+	// and 2262 (bulkPlausible), or all of them when none does (bulkAll).
+	// outlying counts the packets outside each capture's bulk, and
+	// implausible the packets in the bulks left out of bulkPlausible.
+	bulkAll, bulkPlausible spanUnion
+	outlying, implausible  int64
 
 	formats, linkTypes           map[string]bool
 	errorReasons, otherProtocols map[string]int64
@@ -177,7 +183,7 @@ func (o *Overview) Add(s *Summary) error {
 		o.init(iv) // a zero Overview takes the first interval it sees
 	}
 	if o.interval == 0 && iv != 0 {
-		o.interval, o.timeline.interval = iv, iv
+		o.interval, o.timeline = iv, newTimeline(iv)
 	}
 
 	if err := o.addCapture(s); err != nil {
@@ -245,11 +251,11 @@ func (o *Overview) Add(s *Summary) error {
 func (o *Overview) addCapture(s *Summary) error {
 	c := &s.Capture
 	if c.First != "" || c.Last != "" {
-		first, err := parseStamp(c.First)
+		first, err := ParseTime(c.First)
 		if err != nil {
 			return fmt.Errorf("%s: first packet time: %w", c.Path, err)
 		}
-		last, err := parseStamp(c.Last)
+		last, err := ParseTime(c.Last)
 		if err != nil {
 			return fmt.Errorf("%s: last packet time: %w", c.Path, err)
 		}
@@ -260,8 +266,28 @@ func (o *Overview) addCapture(s *Summary) error {
 		if o.lastS == "" || last.After(o.last) || last.Equal(o.last) && c.Last < o.lastS {
 			o.last, o.lastS = last, c.Last
 		}
-		o.digits = max(o.digits, fracDigits(c.First))
+		o.digits = max(o.digits, FracDigits(c.First))
+		// A Summary written before Capture.Bulk existed: all of it is bulk.
+		bfS, blS := c.Bulk.First, c.Bulk.Last
+		if bfS == "" {
+			bfS, blS = c.First, c.Last
+		}
+		bf, err := ParseTime(bfS)
+		if err != nil {
+			return fmt.Errorf("%s: bulk first time: %w", c.Path, err)
+		}
+		bl, err := ParseTime(blS)
+		if err != nil {
+			return fmt.Errorf("%s: bulk last time: %w", c.Path, err)
+		}
+		o.bulkAll.add(bf, bfS, bl, blS)
+		if plausibleSpan(bf, bl) {
+			o.bulkPlausible.add(bf, bfS, bl, blS)
+		} else {
+			o.implausible += c.Packets - c.Bulk.OutlyingPackets
+		}
 	}
+	o.outlying += c.Bulk.OutlyingPackets
 	o.captures += capturesIn(s)
 	o.size += c.Size
 	o.packets += c.Packets
@@ -377,8 +403,24 @@ func (d *mergedDNS) summary(e *Estimate) DNS {
 
 // addTimeline adds the bins of tl, with the bytes of each charted
 // application, to the overview's timeline, whose summary then lists them
-// densely or sparsely by the same MaxDenseBins rule as one capture's.
+// densely or sparsely by the same MaxBins rule as one capture's. Bins of
+// different widths of one ladder (see coarser) merge at the coarser
+// width, and the overview coarsens further as one capture does, so its
+// width does not depend on the order of adding.
 func (o *Overview) addTimeline(tl *Timeline) error {
+	t := &o.timeline
+	if len(tl.Bins) > 0 {
+		width := tl.BinSeconds
+		if width == 0 {
+			width = tl.IntervalSeconds // written before bin_seconds existed
+		}
+		if probe := newTimeline(t.interval); !probe.widenTo(width) {
+			return fmt.Errorf("bin width %g s is not one the interval %g s coarsens to", width, time.Duration(t.interval).Seconds())
+		}
+		if width > t.binSeconds() {
+			t.widenTo(width)
+		}
+	}
 	apps := make([]app, len(tl.Series))
 	for i, se := range tl.Series {
 		a, ok := appNamed(se.Name)
@@ -390,21 +432,15 @@ func (o *Overview) addTimeline(tl *Timeline) error {
 		}
 		apps[i] = a
 	}
-	t := &o.timeline
 	for i, b := range tl.Bins {
 		if b.Packets == 0 && b.Bytes == 0 {
 			continue // an empty bin of a dense timeline; summary() puts it back
 		}
-		start, err := parseStamp(b.Start)
+		start, err := ParseTime(b.Start)
 		if err != nil {
 			return fmt.Errorf("bin %d: %w", i, err)
 		}
-		k := t.keyOf(start)
-		bc := t.bins[k]
-		if bc == nil {
-			bc = &binCount{}
-			t.bins[k] = bc
-		}
+		bc := t.binAt(start)
 		bc.packets += b.Packets
 		bc.bytes += b.Bytes
 		for j, a := range apps {
@@ -426,7 +462,7 @@ func appNamed(name string) (app, bool) {
 func (o *Overview) addConversations(cs *Conversations, bound map[string]Estimate) error {
 	for _, cv := range cs.IP {
 		// Conversation times carry the most digits of the captures merged.
-		o.digits = max(o.digits, fracDigits(cv.First))
+		o.digits = max(o.digits, FracDigits(cv.First))
 		a, b, err := parsePair(cv.A, cv.B)
 		if err != nil {
 			return err
@@ -504,11 +540,11 @@ func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation, e
 	if cv.First == "" {
 		return nil
 	}
-	first, err := parseStamp(cv.First)
+	first, err := ParseTime(cv.First)
 	if err != nil {
 		return err
 	}
-	last, err := parseStamp(cv.Last)
+	last, err := ParseTime(cv.Last)
 	if err != nil {
 		return err
 	}
@@ -588,13 +624,13 @@ func (o *Overview) addARP(a *ARP) error {
 // Summary returns the overview as a Summary, sorted as analyze sorts one
 // capture's: Path is "N captures" and SHA256 is empty. The timeline lists
 // every bin from the first to the last non-empty one, or only the non-empty
-// ones when that would be more than MaxDenseBins, as for one capture.
+// ones when that would be more than MaxBins, as for one capture.
 func (o *Overview) Summary() *Summary {
 	if o.formats == nil {
 		o.init(0)
 	}
 	if o.interval == 0 {
-		o.interval, o.timeline.interval = int64(DefaultInterval), int64(DefaultInterval)
+		o.interval, o.timeline = int64(DefaultInterval), newTimeline(int64(DefaultInterval))
 	}
 	s := &Summary{}
 	c := &s.Capture
@@ -612,6 +648,14 @@ func (o *Overview) Summary() *Summary {
 	c.First, c.Last = o.firstS, o.lastS
 	if o.firstS != "" {
 		c.DurationSeconds = seconds(o.first, o.last)
+	}
+	bulk, outlying := o.bulkAll, o.outlying
+	if o.bulkPlausible.firstS != "" {
+		bulk, outlying = o.bulkPlausible, o.outlying+o.implausible
+	}
+	c.Bulk = Bulk{First: bulk.firstS, Last: bulk.lastS, OutlyingPackets: outlying, OutlyingExamples: []int64{}}
+	if bulk.firstS != "" {
+		c.Bulk.DurationSeconds = seconds(bulk.first, bulk.last)
 	}
 	c.DecodeErrors = o.decodeErrors
 	c.DecodeErrorReasons = sortedCounts(o.errorReasons)
@@ -768,40 +812,19 @@ func comparePacketErrors(a, b PacketError) int {
 		strings.Compare(a.Reason, b.Reason), strings.Compare(a.Detail, b.Detail))
 }
 
-// fracDigits is the number of fractional second digits of a time written
-// by formatTime.
-func fracDigits(s string) int {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 {
-		return 0
-	}
-	return len(strings.TrimSuffix(s[i+1:], "Z"))
+// spanUnion is the earliest first and latest last time of several spans,
+// with the strings the Summaries wrote them as; on a tie the smaller
+// string wins, whatever the order of adding.
+type spanUnion struct {
+	first, last   time.Time
+	firstS, lastS string
 }
 
-// parseStamp parses a time as formatTime writes it: RFC 3339 in UTC, with
-// any number of fractional digits. Unlike time.Parse it also takes years
-// outside 0000-9999, which corrupt capture timestamps can have.
-func parseStamp(s string) (time.Time, error) {
-	bad := fmt.Errorf("%q is not an RFC 3339 time in UTC", s)
-	rest, neg := strings.CutPrefix(s, "-")
-	i := strings.IndexByte(rest, '-')
-	if i < 4 || !strings.HasSuffix(s, "Z") {
-		return time.Time{}, bad
+func (u *spanUnion) add(first time.Time, firstS string, last time.Time, lastS string) {
+	if u.firstS == "" || first.Before(u.first) || first.Equal(u.first) && firstS < u.firstS {
+		u.first, u.firstS = first, firstS
 	}
-	year, err := strconv.Atoi(rest[:i])
-	if err != nil || rest[0] == '+' || rest[0] == '-' {
-		return time.Time{}, bad
+	if u.lastS == "" || last.After(u.last) || last.Equal(u.last) && lastS < u.lastS {
+		u.last, u.lastS = last, lastS
 	}
-	if neg {
-		year = -year
-	}
-	// Parse the rest in a leap year, so that February 29 passes, and check
-	// that day against the real year.
-	t, err := time.Parse(time.RFC3339Nano, "2000"+rest[i:])
-	if err != nil || t.Month() == time.February && t.Day() == 29 && !isLeap(year) {
-		return time.Time{}, bad
-	}
-	return time.Date(year, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil
 }
-
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }

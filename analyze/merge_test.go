@@ -158,12 +158,14 @@ func TestMergeEqualsConcatenation(t *testing.T) {
 				t.Errorf("halves: %d bins (sparse %v), want %d dense", len(got.Timeline.Bins), got.Timeline.Sparse, len(ab.Timeline.Bins))
 			}
 			// The file's own facts differ by design; packet numbers of
-			// examples are per capture.
+			// examples are per capture. An overview's bulk spans its
+			// captures' bulks, checked in TestMergeBulk.
 			want := *ab
 			for _, s := range []*analyze.Summary{&got, &want} {
 				s.Capture.Path, s.Capture.Size, s.Capture.SHA256 = "", 0, ""
 				s.Capture.Captures, s.Capture.Overview = 0, false
 				s.Capture.DecodeErrorExamples = nil
+				s.Capture.Bulk = analyze.Bulk{}
 			}
 			mergeDiff(t, "Merge(a, b) vs analysis of a+b", mergeJSON(t, &got), mergeJSON(t, &want))
 		})
@@ -266,7 +268,7 @@ func TestMergeOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
-// TestMergeTimelineDensity checks the MaxDenseBins rule on merged bins:
+// TestMergeTimelineDensity checks the MaxBins rule on merged bins:
 // bins 18 seconds apart fill in densely, years apart stay sparse.
 func TestMergeTimelineDensity(t *testing.T) {
 	summary := func(path string, bins ...analyze.Bin) *analyze.Summary {
@@ -376,6 +378,7 @@ func TestMergeIntoZero(t *testing.T) {
 				examples[i].Detail = ""
 			}
 			x.Capture.DecodeErrorExamples = examples
+			x.Capture.Bulk.OutlyingExamples = nil // packet numbers are per capture
 		}
 		mergeDiff(t, "Merge(zero, "+p+") vs "+p, mergeJSON(t, &got), mergeJSON(t, &want))
 	}
@@ -388,7 +391,7 @@ func TestMergeKnowsEveryField(t *testing.T) {
 	known := strings.Fields(`
 Format Capture Capture.Path Capture.Size Capture.SHA256 Capture.Captures Capture.Overview Capture.Format Capture.Compression Capture.LinkTypes
 Capture.Packets Capture.IPPackets Capture.OtherPackets Capture.UndecodablePackets Capture.IPBytes
-Capture.First Capture.Last Capture.DurationSeconds Capture.DecodeErrors Capture.DecodeErrorReasons
+Capture.First Capture.Last Capture.DurationSeconds Capture.Bulk Capture.Bulk.First Capture.Bulk.Last Capture.Bulk.DurationSeconds Capture.Bulk.OutlyingPackets Capture.Bulk.OutlyingExamples Capture.DecodeErrors Capture.DecodeErrorReasons
 Capture.DecodeErrorReasons.Name Capture.DecodeErrorReasons.Count Capture.DecodeErrorExamples
 Capture.DecodeErrorExamples.Packet Capture.DecodeErrorExamples.Offset Capture.DecodeErrorExamples.Reason
 Capture.DecodeErrorExamples.Detail Capture.OtherProtocols Capture.OtherProtocols.Name
@@ -411,7 +414,7 @@ HTTP.UserAgents HTTP.UserAgents.Name HTTP.UserAgents.Count
 TLS TLS.ClientHellos TLS.ServerNames TLS.ServerNames.Name TLS.ServerNames.Count TLS.ServerNames.Clients
 TLS.ServerNames.Clients.IP TLS.ServerNames.Clients.Count TLS.ServerNames.ClientsTotal TLS.WithoutSNI
 TLS.Versions TLS.Versions.Name TLS.Versions.Count TLS.ALPN TLS.ALPN.Name TLS.ALPN.Count TLS.ECH
-Timeline Timeline.IntervalSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
+Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B
 Conversations.IP.BPort Conversations.IP.PacketsAB Conversations.IP.BytesAB Conversations.IP.PacketsBA

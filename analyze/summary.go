@@ -103,6 +103,10 @@ type Capture struct {
 	Last  string `json:"last"`
 	// DurationSeconds is Last minus First.
 	DurationSeconds float64 `json:"duration_seconds"`
+	// Bulk is the span of the bulk of the packets' timestamps, without
+	// those far outside it (a packet stamped 1970, or the year 586524),
+	// which it names. Without such packets it is First to Last.
+	Bulk Bulk `json:"bulk"`
 	// DecodeErrors is the number of packets in which some layer failed to decode.
 	// A packet counts once, however many of its layers failed.
 	DecodeErrors int64 `json:"decode_errors"`
@@ -115,6 +119,26 @@ type Capture struct {
 	// Warnings are problems with the capture as a whole, such as a file cut short.
 	// The summary then covers what was read before the problem.
 	Warnings []string `json:"warnings"`
+}
+
+// Bulk is the span of most of a capture's timestamps: the largest cluster
+// of them between 1971 and 2262 and any other such cluster at least a
+// quarter its size, clusters being cut by 30 days without a packet (see
+// span.go). Packets outside it are outlying. An overview's bulk spans its
+// captures' bulks that lie between 1971 and 2262 (all of them if none
+// does), and the packets of the others are outlying too.
+type Bulk struct {
+	// First and Last are the bulk's earliest and latest timestamps, written
+	// as Capture.First; empty when the capture has no timed packets.
+	First string `json:"first"`
+	Last  string `json:"last"`
+	// DurationSeconds is Last minus First.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// OutlyingPackets counts the timed packets outside First to Last.
+	OutlyingPackets int64 `json:"outlying_packets"`
+	// OutlyingExamples are the 1-based numbers of the first (at most 10)
+	// outlying packets. Empty in an overview: numbers are per capture.
+	OutlyingExamples []int64 `json:"outlying_examples"`
 }
 
 // Endpoint is one IP address with the IP packets and bytes it sent (Sources)
@@ -194,9 +218,14 @@ type DNSAnswer struct {
 
 // Timeline is IP traffic over time in fixed bins.
 type Timeline struct {
+	// IntervalSeconds is the bin width asked for (Options.Interval).
 	IntervalSeconds float64 `json:"interval_seconds"`
+	// BinSeconds is the bin width used: IntervalSeconds, or a coarser
+	// width (a whole multiple of it) when the IP packets would otherwise
+	// fill more than MaxBins bins.
+	BinSeconds float64 `json:"bin_seconds"`
 	// Sparse is true when the span from the first to the last IP packet needs
-	// more than MaxDenseBins bins; Bins then lists only the non-empty ones.
+	// more than MaxBins bins; Bins then lists only the non-empty ones.
 	// Otherwise every bin of the span is listed, empty ones as zero.
 	Sparse bool  `json:"sparse"`
 	Bins   []Bin `json:"bins"`
@@ -212,16 +241,19 @@ type Series struct {
 }
 
 // Bin is one interval of the timeline. Start is a whole multiple of the
-// interval since the Unix epoch, RFC 3339 in UTC.
+// bin width since the Unix epoch, RFC 3339 in UTC (ParseTime reads it).
 type Bin struct {
 	Start   string `json:"start"`
 	Packets int64  `json:"packets"` // IP packets
 	Bytes   int64  `json:"bytes"`   // sum of IP total lengths
 }
 
-// MaxDenseBins is the largest number of bins a timeline lists when it
-// includes empty bins.
-const MaxDenseBins = 1_000_000
+// MaxBins is the most bins a timeline keeps and lists, so that its memory
+// and output grow with neither the time a capture spans nor its packets.
+// Past it, bins are merged into coarser ones: from the default 2 s to 10 s,
+// 30 s, 1 min, 2 min, 10 min, 30 min, 1 h, 2 h, 6 h, 12 h, 1 day, then
+// doubling; each width a whole multiple of the one before.
+const MaxBins = 4000
 
 // Conversations are IP pairs and transport 5-tuples, one row per pair in
 // either direction. A is the lower address (and port), B the higher.

@@ -9,15 +9,26 @@ import (
 )
 
 // timeline counts IP packets and bytes per bin. Bins live in a map keyed by
-// bin number (Unix time divided by the interval), so a capture that spans
+// bin number (Unix time divided by the bin width), so a capture that spans
 // years costs a map entry per non-empty bin, never one per empty interval.
 // Packets mostly arrive in time order, so the current bin is cached and the
 // map is only touched when the bin changes.
+//
+// The map never holds more than MaxBins bins: when a packet would open one
+// more, the bins are merged into coarser ones (see coarser) until it fits.
+// Each coarser width is a whole multiple of the one before, so every bin
+// falls in exactly one coarser bin and the counts stay exact; the width in
+// the end is the finest of the ladder at which the capture's IP packets
+// fill at most MaxBins bins, whatever the order they came in.
 type timeline struct {
-	interval int64 // nanoseconds
-	bins     map[int64]*binCount
-	curKey   int64
-	cur      *binCount
+	interval int64 // the requested width, nanoseconds
+	width    int64 // the width in use, nanoseconds: interval or a coarser one
+	// group is 1, or the number of width-wide bins merged into one once the
+	// width could grow no further in an int64 of nanoseconds (292 years).
+	group  int64
+	bins   map[int64]*binCount
+	curKey int64
+	cur    *binCount
 }
 
 // binCount is one bin: IP packets and bytes, and bytes per application.
@@ -27,14 +38,122 @@ type binCount struct {
 }
 
 func newTimeline(interval int64) timeline {
-	return timeline{interval: interval, bins: map[int64]*binCount{}}
+	return timeline{interval: interval, width: interval, group: 1, bins: map[int64]*binCount{}}
 }
 
-// binKey is the number of the bin holding Unix time ns: bins start at whole
-// multiples of the interval since the epoch, also before 1970.
+// niceWidths are the bin widths that coarsening prefers, so that a
+// coarsened time line reads in round units: from 2 s it goes to 10 s, 30 s,
+// 1 min, 2 min, 10 min, 30 min, 1 h, 2 h, 6 h, 12 h, 1 day, then doubles.
+var niceWidths = [...]time.Duration{
+	time.Microsecond, 2 * time.Microsecond, 5 * time.Microsecond,
+	10 * time.Microsecond, 20 * time.Microsecond, 50 * time.Microsecond,
+	100 * time.Microsecond, 200 * time.Microsecond, 500 * time.Microsecond,
+	time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond,
+	10 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond,
+	100 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 2 * time.Second, 10 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// coarser is the next width of the ladder after w nanoseconds: the first
+// nice width at least twice w that is a multiple of w, else twice w. It
+// returns w itself when twice w would overflow.
+func coarser(w int64) int64 {
+	for _, n := range niceWidths {
+		if int64(n) >= 2*w && int64(n)%w == 0 {
+			return int64(n)
+		}
+	}
+	if w > math.MaxInt64/2 {
+		return w
+	}
+	return 2 * w
+}
+
+// coarsen merges the bins into those of the next width of the ladder.
+func (t *timeline) coarsen() {
+	f := int64(2)
+	if w := coarser(t.width); w != t.width {
+		f = w / t.width
+		t.width = w
+	} else {
+		t.group *= 2 // beyond 292 years: width is fixed, bins are grouped
+	}
+	t.regroup(f)
+}
+
+// regroup merges every f consecutive bins (aligned on multiples of f) into one.
+func (t *timeline) regroup(f int64) {
+	old := t.bins
+	t.bins = make(map[int64]*binCount, len(old)/2+1)
+	for k, b := range old {
+		nk := floorDiv(k, f)
+		if m := t.bins[nk]; m != nil {
+			m.packets += b.packets
+			m.bytes += b.bytes
+			for i, v := range b.apps {
+				m.apps[i] += v
+			}
+		} else {
+			t.bins[nk] = b
+		}
+	}
+	t.cur = nil
+}
+
+// binSeconds is the width of a bin in use, in seconds.
+func (t *timeline) binSeconds() float64 {
+	return float64(t.width) / 1e9 * float64(t.group)
+}
+
+// widenTo coarsens t until its bins are as wide as sec seconds, a width of
+// its ladder (a time line built from the same interval). It reports
+// whether sec is on the ladder.
+func (t *timeline) widenTo(sec float64) bool {
+	for {
+		d := t.binSeconds()
+		if math.Abs(d-sec) <= 1e-9*sec {
+			return true
+		}
+		if d > sec || t.group > 1<<40 {
+			return false
+		}
+		t.coarsen()
+	}
+}
+
+// binAt returns the bin of time ts, making room for it when it is new.
+func (t *timeline) binAt(ts time.Time) *binCount {
+	for {
+		k := t.keyOf(ts)
+		if b := t.bins[k]; b != nil {
+			t.cur, t.curKey = b, k
+			return b
+		}
+		if len(t.bins) < MaxBins {
+			b := &binCount{}
+			t.bins[k] = b
+			t.cur, t.curKey = b, k
+			return b
+		}
+		t.coarsen()
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// binKey is the number of the width-wide bin holding Unix time ns: bins
+// start at whole multiples of the width since the epoch, also before 1970.
 func (t *timeline) binKey(ns int64) int64 {
-	k := ns / t.interval
-	if ns%t.interval < 0 {
+	k := ns / t.width
+	if ns%t.width < 0 {
 		k--
 	}
 	return k
@@ -43,10 +162,19 @@ func (t *timeline) binKey(ns int64) int64 {
 // Unix seconds within which a time's nanoseconds fit in an int64 (1678 to 2262).
 const nanoSafeSeconds int64 = math.MaxInt64/1_000_000_000 - 1
 
-// keyOf is binKey of ts, also for timestamps past 2262, whose nanoseconds
+// keyOf is the number of the bin holding ts.
+func (t *timeline) keyOf(ts time.Time) int64 {
+	k := t.rawKeyOf(ts)
+	if t.group > 1 {
+		k = floorDiv(k, t.group)
+	}
+	return k
+}
+
+// rawKeyOf is binKey of ts, also for timestamps past 2262, whose nanoseconds
 // since 1970 overflow an int64 (a real capture in the corpus has packets
 // stamped in the year 586524): those are divided in 128 bits.
-func (t *timeline) keyOf(ts time.Time) int64 {
+func (t *timeline) rawKeyOf(ts time.Time) int64 {
 	sec := ts.Unix()
 	if sec > -nanoSafeSeconds && sec < nanoSafeSeconds {
 		return t.binKey(ts.UnixNano())
@@ -57,23 +185,24 @@ func (t *timeline) keyOf(ts time.Time) int64 {
 	hi, lo := bits.Mul64(uint64(sec), 1e9)
 	lo, carry := bits.Add64(lo, uint64(ts.Nanosecond()), 0)
 	hi += carry
-	if hi >= uint64(t.interval) {
+	if hi >= uint64(t.width) {
 		return math.MaxInt64 // the bin number itself would overflow
 	}
-	q, _ := bits.Div64(hi, lo, uint64(t.interval))
+	q, _ := bits.Div64(hi, lo, uint64(t.width))
 	return int64(min(q, math.MaxInt64))
 }
 
 // startOf is the start time of bin k.
 func (t *timeline) startOf(k int64) time.Time {
+	k *= t.group // cannot overflow: |k| is at most |rawKeyOf| / group
 	neg := k < 0
 	u := uint64(k)
 	if neg {
 		u = uint64(-(k + 1)) + 1 // |k|, also for math.MinInt64
 	}
-	hi, lo := bits.Mul64(u, uint64(t.interval))
+	hi, lo := bits.Mul64(u, uint64(t.width))
 	if hi == 0 && lo <= math.MaxInt64 {
-		return time.Unix(0, k*t.interval)
+		return time.Unix(0, k*t.width)
 	}
 	// k * interval nanoseconds does not fit in an int64: split into seconds.
 	if hi >= 1e9 {
@@ -87,14 +216,8 @@ func (t *timeline) startOf(k int64) time.Time {
 }
 
 func (t *timeline) add(ts time.Time, bytes int64, a app) {
-	k := t.keyOf(ts)
-	if t.cur == nil || k != t.curKey {
-		b := t.bins[k]
-		if b == nil {
-			b = &binCount{}
-			t.bins[k] = b
-		}
-		t.cur, t.curKey = b, k
+	if k := t.keyOf(ts); t.cur == nil || k != t.curKey {
+		t.binAt(ts)
 	}
 	t.cur.packets++
 	t.cur.bytes += bytes
@@ -133,8 +256,11 @@ func (t *timeline) series(keys []int64) []Series {
 	return out
 }
 
+// summary lists the bins: every bin from the first non-empty one to the
+// last when that is at most MaxBins bins (dense), else only the non-empty
+// ones (sparse). Either way there are at most MaxBins.
 func (t *timeline) summary() Timeline {
-	out := Timeline{IntervalSeconds: time.Duration(t.interval).Seconds(), Bins: []Bin{}, Series: []Series{}}
+	out := Timeline{IntervalSeconds: time.Duration(t.interval).Seconds(), BinSeconds: t.binSeconds(), Bins: []Bin{}, Series: []Series{}}
 	if len(t.bins) == 0 {
 		return out
 	}
@@ -144,30 +270,27 @@ func (t *timeline) summary() Timeline {
 	}
 	slices.Sort(keys)
 	lo, hi := keys[0], keys[len(keys)-1]
-	start := func(k int64) string {
-		return formatTime(t.startOf(k), fracDigitsOf(t.interval))
-	}
-	if uint64(hi-lo) >= MaxDenseBins {
+	digits := fracDigitsOf(t.width)
+	if uint64(hi)-uint64(lo) >= MaxBins {
 		out.Sparse = true
-		out.Bins = make([]Bin, 0, len(keys))
-		for _, k := range keys {
-			b := t.bins[k]
-			out.Bins = append(out.Bins, Bin{Start: start(k), Packets: b.packets, Bytes: b.bytes})
+	} else {
+		keys = keys[:0]
+		for k := lo; ; k++ {
+			keys = append(keys, k)
+			if k == hi {
+				break
+			}
 		}
-		out.Series = t.series(keys)
-		return out
 	}
-	out.Bins = make([]Bin, 0, hi-lo+1)
-	all := make([]int64, 0, hi-lo+1)
-	for k := lo; k <= hi; k++ {
-		all = append(all, k)
-		bin := Bin{Start: start(k)}
+	out.Bins = make([]Bin, 0, len(keys))
+	for _, k := range keys {
+		bin := Bin{Start: formatTime(t.startOf(k), digits)}
 		if b := t.bins[k]; b != nil {
 			bin.Packets, bin.Bytes = b.packets, b.bytes
 		}
 		out.Bins = append(out.Bins, bin)
 	}
-	out.Series = t.series(all)
+	out.Series = t.series(keys)
 	return out
 }
 

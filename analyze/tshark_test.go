@@ -500,8 +500,8 @@ func checkDNS(t *testing.T, name string, got analyze.DNS, want *tsharkCounts) {
 }
 
 func checkTimeline(t *testing.T, name string, got analyze.Timeline, want *tsharkCounts) {
-	if got.IntervalSeconds != 2 {
-		t.Errorf("%s: timeline: interval_seconds %v, want 2", name, got.IntervalSeconds)
+	if got.IntervalSeconds != 2 || got.BinSeconds != 2 {
+		t.Errorf("%s: timeline: interval_seconds %v, bin_seconds %v, want 2 and 2", name, got.IntervalSeconds, got.BinSeconds)
 	}
 	// tshark's bins hold every IP packet that has a timestamp. Packets of a
 	// pcapng Simple Packet Block have none (tshark shows no time), so they

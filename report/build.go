@@ -78,7 +78,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "Packets", Value: thousands(c.Packets)},
 		{Label: "IP packets", Value: thousands(c.IPPackets)},
 		{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
-		{Label: "Duration", Value: humanDuration(c.DurationSeconds)},
+		{Label: "Duration", Value: humanDuration(bulkOf(c).DurationSeconds)},
 		keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
 		keyCard("Destination IPs", len(s.Destinations), estimateOf(s, "destinations")),
 		{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
@@ -98,12 +98,17 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "Link types", Value: strings.Join(c.LinkTypes, ", ")},
 		{Label: "Packets", Value: fmt.Sprintf("%s: %s IP, %s other, %s undecodable",
 			thousands(c.Packets), thousands(c.IPPackets), thousands(c.OtherPackets), thousands(c.UndecodablePackets))},
-		{Label: "First packet", Value: showTime(c.First, loc)},
-		{Label: "Last packet", Value: showTime(c.Last, loc)},
-		{Label: "Duration", Value: humanDuration(c.DurationSeconds)},
-		{Label: "IP bytes", Value: thousands(c.IPBytes) + " (" + humanBytes(c.IPBytes) + ")"},
-		{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
+		{Label: "First packet", Value: showTime(bulkOf(c).First, loc)},
+		{Label: "Last packet", Value: showTime(bulkOf(c).Last, loc)},
+		{Label: "Duration", Value: humanDuration(bulkOf(c).DurationSeconds)},
 	}
+	if f, ok := outlyingFact(c, loc); ok {
+		d.Facts = append(d.Facts, f)
+	}
+	d.Facts = append(d.Facts,
+		fact{Label: "IP bytes", Value: thousands(c.IPBytes) + " (" + humanBytes(c.IPBytes) + ")"},
+		fact{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
+	)
 
 	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
@@ -279,16 +284,20 @@ const maxTimelineRows = 1000
 
 func timelineSection(tl analyze.Timeline, loc *time.Location, top int) section {
 	ch, notes := timelineChart(tl, loc)
+	width := binWidthText(binSeconds(tl))
 	sec := section{
 		ID: "timeline", Title: "Traffic over time",
-		Intro: fmt.Sprintf("IP packets and bytes in %s-second bins, from the bin of the first IP packet to the bin of the last.",
-			trimFloat(tl.IntervalSeconds)),
+		Intro:  fmt.Sprintf("IP packets and bytes in %s bins, from the bin of the first IP packet to the bin of the last.", width),
 		Charts: []chart{ch},
 		Notes:  notes,
 	}
+	if binSeconds(tl) != tl.IntervalSeconds && tl.IntervalSeconds > 0 {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("The bins asked for were %s; at that width the IP packets would fill more than %s bins, "+
+			"so they are merged into %s bins.", binWidthText(tl.IntervalSeconds), thousands(analyze.MaxBins), width))
+	}
 	if tl.Sparse {
 		sec.Notes = append(sec.Notes, fmt.Sprintf("The capture's IP packets span more than %s bins, so only the %s non-empty bins are listed; "+
-			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxDenseBins), thousands(int64(len(tl.Bins)))))
+			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxBins), thousands(int64(len(tl.Bins)))))
 	}
 	t := &table{
 		Caption: "IP traffic per bin",
@@ -427,20 +436,58 @@ func humanDuration(sec float64) string {
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// showTime converts an RFC 3339 time from the Summary to loc for display,
-// keeping its fractional digits.
+// bulkOf is the span of the bulk of c's timestamps, which the page shows
+// as the capture's first and last packet; for a Summary written before
+// Capture.Bulk existed, the first and last packet.
+func bulkOf(c analyze.Capture) analyze.Bulk {
+	if c.Bulk.First == "" && c.First != "" {
+		return analyze.Bulk{First: c.First, Last: c.Last, DurationSeconds: c.DurationSeconds}
+	}
+	return c.Bulk
+}
+
+// outlyingFact names the packets stamped outside the bulk of c's times,
+// if any: the span the page shows leaves them out.
+func outlyingFact(c analyze.Capture, loc *time.Location) (fact, bool) {
+	b := c.Bulk
+	if b.OutlyingPackets == 0 {
+		return fact{}, false
+	}
+	v := fmt.Sprintf("%s stamped far outside the span above; all timestamps run from %s to %s",
+		plural(b.OutlyingPackets, "packet"), showTime(c.First, loc), showTime(c.Last, loc))
+	if len(b.OutlyingExamples) > 0 {
+		nums := make([]string, len(b.OutlyingExamples))
+		for i, n := range b.OutlyingExamples {
+			nums[i] = strconv.FormatInt(n, 10)
+		}
+		first := "packets "
+		if b.OutlyingPackets == 1 {
+			first = "packet "
+		}
+		v += "; " + first + strings.Join(nums, ", ")
+		if int64(len(nums)) < b.OutlyingPackets {
+			v += ", …"
+		}
+	}
+	return fact{Label: "Outlying timestamps", Value: v}, true
+}
+
+// showTime converts a time from the Summary to loc for display, keeping
+// its fractional digits. Years past 9999 (corrupt timestamps) are shown
+// as they are; a time that is not a Summary's is shown as given.
 func showTime(s string, loc *time.Location) string {
 	if s == "" {
 		return "–"
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := analyze.ParseTime(s)
 	if err != nil {
 		return s
 	}
-	digits := 0
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		digits = len(strings.TrimRight(s[i+1:], "Z"))
-	}
+	return formatShown(t, analyze.FracDigits(s), loc)
+}
+
+// formatShown writes t in loc with digits fractional digits and the zone.
+func formatShown(t time.Time, digits int, loc *time.Location) string {
 	layout := "2006-01-02 15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)

@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,15 +86,15 @@ func hbar(id, label, seriesName, unit string, items []barItem) chart {
 	return chart{ID: id, Label: label, Height: 40 + 24*max(len(items), 1), Unit: unit, Option: bar.JSON(), empty: len(items) == 0}
 }
 
-// maxLinePoints bounds the points a time line draws. Longer timelines are
-// downsampled for drawing, keeping each bucket's peak; the table and the
-// JSON keep every bin.
-const maxLinePoints = 2000
+// jsDateMaxMillis is the largest time a JavaScript Date (and so an
+// ECharts time axis) holds, in milliseconds either side of 1970.
+const jsDateMaxMillis = 8_640_000_000_000_000
 
 // timelineChart draws bytes and packets per bin on one time axis (bytes on
 // the left axis, packets on the right). Times are shifted into loc and the
 // axis is told to show UTC, so the axis reads in loc whatever the reader's
-// own zone is.
+// own zone is. Every bin is drawn: analyze keeps at most analyze.MaxBins,
+// so none is left out or merged here.
 func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	var notes []string
 	type point struct {
@@ -103,14 +104,18 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		gap            bool    // a break in a sparse timeline before this point
 	}
 	pts := make([]point, 0, len(tl.Bins))
-	step := time.Duration(tl.IntervalSeconds * float64(time.Second))
+	binSec := binSeconds(tl)
 	var prev time.Time
+	var unread []string
 	for i, b := range tl.Bins {
-		t, err := time.Parse(time.RFC3339Nano, b.Start)
+		t, err := analyze.ParseTime(b.Start)
 		if err != nil {
+			// Not analyze's output (a damaged JSON file): say so rather than
+			// draw it at a made-up time.
+			unread = append(unread, fmt.Sprintf("%s (%s packets)", analyze.Printable(b.Start, 40), thousands(b.Packets)))
 			continue
 		}
-		gap := tl.Sparse && i > 0 && t.Sub(prev) > step
+		gap := tl.Sparse && len(pts) > 0 && float64(t.Unix()-prev.Unix()) > binSec
 		apps := make([]int64, len(tl.Series))
 		for j, se := range tl.Series {
 			if i < len(se.Bytes) {
@@ -120,37 +125,26 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		pts = append(pts, point{t: t, packets: b.Packets, bytes: b.Bytes, apps: apps, gap: gap})
 		prev = t
 	}
-	if n := len(pts); n > maxLinePoints {
-		// Keep the peak of each bucket (and any gap inside it), so spikes survive.
-		per := (n + maxLinePoints - 1) / maxLinePoints
-		out := pts[:0:0]
-		for i := 0; i < n; i += per {
-			best := pts[i]
-			for _, p := range pts[i:min(i+per, n)] {
-				best.gap = best.gap || p.gap
-				if p.bytes > best.bytes {
-					best.t, best.bytes = p.t, p.bytes
-				}
-				best.packets = max(best.packets, p.packets)
-				for j := range best.apps {
-					best.apps[j] = max(best.apps[j], p.apps[j])
-				}
-			}
-			out = append(out, best)
-		}
-		notes = append(notes, "The chart draws "+thousands(int64(len(out)))+" points, each the peak of "+
-			thousands(int64(per))+" bins; the table and the JSON keep every bin.")
-		pts = out
+	if len(unread) > 0 {
+		notes = append(notes, fmt.Sprintf("Not drawn, because the start of the bin is not a time (%s): %s.",
+			plural(int64(len(unread)), "bin"), strings.Join(unread[:min(len(unread), 5)], ", ")))
 	}
 	ms := func(t time.Time) int64 {
 		_, off := t.In(loc).Zone()
 		return t.UnixMilli() + int64(off)*1000
 	}
 	// A dense timeline is drawn on a time axis. A sparse one (its span needs
-	// more than a million bins) would be a few dots at the ends of a
-	// years-long axis, so it is drawn on a broken axis instead: one category
-	// per non-empty bin, with a labelled break wherever time was skipped.
+	// more than analyze.MaxBins bins) would be a few dots at the ends of a
+	// long axis, so it is drawn on a broken axis instead: one category per
+	// non-empty bin, with a labelled break wherever time was skipped. So is
+	// a time line with a bin past what a JavaScript Date holds (year
+	// 275760): a time axis could not place it.
 	sparse := tl.Sparse
+	for _, p := range pts {
+		if m := ms(p.t); m > jsDateMaxMillis || m < -jsDateMaxMillis {
+			sparse = true
+		}
+	}
 	var cats []string
 	datum := func(t time.Time, v any) opts.LineData {
 		if sparse {
@@ -243,6 +237,28 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	if loc != nil && loc != time.UTC {
 		zone = loc.String()
 	}
-	label := "IP bytes and packets per " + trimFloat(tl.IntervalSeconds) + "-second bin, with the bytes of the top application protocols (dashed), time in " + zone
+	label := "IP bytes and packets per " + binWidthText(binSec) + " bin, with the bytes of the top application protocols (dashed), time in " + zone
 	return chart{ID: "chart-timeline", Label: label, Height: 380, Unit: units, Option: opt, empty: len(pts) == 0}, notes
+}
+
+// binSeconds is the width of tl's bins, also in a JSON written before
+// bin_seconds existed.
+func binSeconds(tl analyze.Timeline) float64 {
+	if tl.BinSeconds > 0 {
+		return tl.BinSeconds
+	}
+	return tl.IntervalSeconds
+}
+
+// binWidthText is a bin width as an adjective: "2-second", "10-minute", "1-day".
+func binWidthText(sec float64) string {
+	for _, u := range []struct {
+		sec  float64
+		name string
+	}{{86400, "day"}, {3600, "hour"}, {60, "minute"}} {
+		if n := sec / u.sec; sec >= u.sec && n == math.Trunc(n) {
+			return trimFloat(n) + "-" + u.name
+		}
+	}
+	return trimFloat(sec) + "-second"
 }

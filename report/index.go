@@ -46,9 +46,13 @@ type IndexEntry struct {
 	// zero, except Size.
 	Error string
 
-	Size             int64
-	SHA256           string
-	First, Last      string // RFC 3339 in UTC, as in the Summary
+	Size   int64
+	SHA256 string
+	// First and Last are the bulk of the capture's timestamps (see
+	// analyze.Bulk), RFC 3339 in UTC as in the Summary; Outlying counts
+	// the packets stamped outside them.
+	First, Last      string
+	Outlying         int64
 	Packets, IPBytes int64
 	// TopSource is the source address with the most packets, and
 	// TopSourcePackets its packets; empty when the capture has no IP.
@@ -67,8 +71,9 @@ type SkippedFile struct {
 // EntryOf copies the numbers the index shows from a capture's Summary.
 func EntryOf(s *analyze.Summary) IndexEntry {
 	c := &s.Capture
+	b := bulkOf(*c)
 	e := IndexEntry{
-		Path: c.Path, Size: c.Size, SHA256: c.SHA256, First: c.First, Last: c.Last,
+		Path: c.Path, Size: c.Size, SHA256: c.SHA256, First: b.First, Last: b.Last, Outlying: b.OutlyingPackets,
 		Packets: c.Packets, IPBytes: c.IPBytes, DNSQueries: s.DNS.TotalQueries,
 		DecodeErrors: c.DecodeErrors, Warnings: append([]string{}, c.Warnings...),
 	}
@@ -176,8 +181,8 @@ func buildIndex(idx *Index, o Options) *indexPage {
 		p.Cards = append(p.Cards,
 			fact{Label: "Packets", Value: thousands(c.Packets)},
 			fact{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
-			fact{Label: "First packet", Value: showTime(c.First, loc)},
-			fact{Label: "Last packet", Value: showTime(c.Last, loc)},
+			fact{Label: "First packet", Value: showTime(bulkOf(c).First, loc)},
+			fact{Label: "Last packet", Value: showTime(bulkOf(c).Last, loc)},
 			keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
 			fact{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
 		)
@@ -215,6 +220,9 @@ func indexRowOf(e IndexEntry, loc *time.Location) indexRow {
 	if e.DecodeErrors > 0 {
 		r.Notes = append(r.Notes, plural(e.DecodeErrors, "packet")+" with decode errors")
 	}
+	if e.Outlying > 0 {
+		r.Notes = append(r.Notes, plural(e.Outlying, "packet")+" stamped far outside the span shown (see its report)")
+	}
 	if len(e.Warnings) > 0 {
 		r.Status, r.StatusKey = "warning", "1"
 	}
@@ -236,17 +244,18 @@ func relHref(rel string) string {
 	return "./" + strings.Join(segs, "/")
 }
 
-// timeKey is an RFC 3339 time from a Summary as text that sorts in time
-// order: Unix seconds, offset to be positive, and nanoseconds, fixed width.
+// timeKey is a time from a Summary as text that sorts in time order:
+// Unix seconds, shifted to be unsigned, and nanoseconds, fixed width. It
+// sorts every year a Summary can hold, 586524 included.
 func timeKey(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := analyze.ParseTime(s)
 	if err != nil {
 		if s == "" {
 			return ""
 		}
-		return "~" + s // a year past 9999: after all others
+		return "~" + s // not a Summary's time: after all others
 	}
-	return fmt.Sprintf("%017d.%09d", t.Unix()+1e16, t.Nanosecond())
+	return fmt.Sprintf("%020d.%09d", uint64(t.Unix())^1<<63, t.Nanosecond())
 }
 
 // addrKey is an IP address as text that sorts as analyze orders addresses:

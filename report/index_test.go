@@ -126,7 +126,7 @@ func TestIndexCSPAllowsOnlyIndexJS(t *testing.T) {
 // values do.
 func TestIndexSortKeys(t *testing.T) {
 	times := []string{"1969-12-31T23:59:59.5Z", "1970-01-01T00:00:00Z", "2013-03-07T21:42:06.869344Z",
-		"2013-03-07T21:42:06.869344001Z", "2013-03-07T21:42:07Z", "2025-12-22T00:05:26.167647291Z"}
+		"2013-03-07T21:42:06.869344001Z", "2013-03-07T21:42:07Z", "2025-12-22T00:05:26.167647291Z", "9999-12-31T23:59:59Z", "10000-01-01T00:00:00Z", "586524-01-19T07:53:24.126329Z"}
 	var keys []string
 	for _, s := range times {
 		keys = append(keys, timeKey(s))

@@ -351,7 +351,11 @@ timeline = {"sparse": False, "bins": []}
 if bins:
     lo, hi = min(bins), max(bins)
     keys = sorted(bins)
-    if hi - lo >= 1_000_000:
+    # analyze.MaxBins. Coarser bins (past 4,000 non-empty ones) are not
+    # modelled: no reference capture comes near that many.
+    if len(bins) > 4000:
+        raise SystemExit("%s: %d non-empty bins; analyze would coarsen them" % (name, len(bins)))
+    if hi - lo >= 4000:
         timeline["sparse"] = True
     else:
         keys = range(lo, hi + 1)
