@@ -59,7 +59,7 @@ func isBatch(args []string) bool {
 		return true
 	}
 	st, err := os.Stat(args[0])
-	return args[0] != analyze.Stdin && err == nil && st.IsDir()
+	return args[0] != stdinArg && err == nil && st.IsDir()
 }
 
 // batchAction checks the command line of batch mode and runs it.
@@ -72,7 +72,7 @@ func batchAction(c *cli.Context, opts analyze.Options, rep report.Options) error
 		}
 		return usagef(c, "several inputs need -o OUTDIR, the folder for their reports (a single capture needs no -o)")
 	}
-	if slices.Contains(args, analyze.Stdin) {
+	if slices.Contains(args, stdinArg) {
 		return usagef(c, "standard input (-) cannot be read in batch mode: name files or folders")
 	}
 	if c.Int("jobs") < 1 {

@@ -18,6 +18,9 @@ import (
 	"github.com/pcapreport/pcapreport/report"
 )
 
+// stdinArg is the capture argument that means standard input.
+const stdinArg = "-"
+
 // version is the tool's version, shown by --version and in every report.
 const version = "0.1.0"
 
@@ -201,7 +204,7 @@ func analysisOptions(c *cli.Context) (analyze.Options, error) {
 
 // analyzeCapture analyses the capture named in ("-" for standard input).
 func analyzeCapture(c *cli.Context, in string, opts analyze.Options) (*analyze.Summary, error) {
-	if in == analyze.Stdin {
+	if in == stdinArg {
 		return analyze.Read("stdin", c.App.Reader, opts)
 	}
 	return analyze.File(in, opts)
@@ -276,7 +279,7 @@ func reportAction(c *cli.Context) error {
 // read (named, or standard input) or each other.
 func openOutputs(c *cli.Context, in, out, jsonOut string) (htmlFile, jsonFile *output, err error) {
 	var stdinInfo fs.FileInfo
-	if f, ok := c.App.Reader.(*os.File); ok && in == analyze.Stdin {
+	if f, ok := c.App.Reader.(*os.File); ok && in == stdinArg {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			stdinInfo = st
 		}
@@ -360,7 +363,7 @@ var captureExts = []string{".gz", ".gzip", ".zst", ".zstd", ".xz", ".bz2", ".pca
 // defaultOutput names the report of capture in: its base name without its
 // capture and compression extensions, plus .html, in the current directory.
 func defaultOutput(in string) string {
-	if in == analyze.Stdin {
+	if in == stdinArg {
 		return "stdin.html"
 	}
 	base := filepath.Base(in)
@@ -378,7 +381,7 @@ func defaultOutput(in string) string {
 
 // checkNotInput refuses to write over the capture being read.
 func checkNotInput(in, out string) error {
-	if in == analyze.Stdin {
+	if in == stdinArg {
 		return nil
 	}
 	a, err1 := os.Stat(in)

@@ -46,17 +46,14 @@ const DefaultKeys = 20_000
 // the article's resample('2S').
 const DefaultInterval = 2 * time.Second
 
-// Stdin is the path that makes File read standard input.
-const Stdin = "-"
-
-// File analyses the capture at path ("-" for standard input). Errors that
+// File analyses the capture at path. Errors that
 // stop the analysis name the file; problems after the file header (a
 // capture cut short, a corrupt record) are warnings in the Summary instead,
 // which then covers the packets read before them.
+//
+// File reads only the named file: a caller that reads standard input
+// passes it to Read, so the package never touches the process's streams.
 func File(path string, opts Options) (*Summary, error) {
-	if path == Stdin {
-		return Read("stdin", os.Stdin, opts)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, pathError(path, err)
