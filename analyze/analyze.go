@@ -229,8 +229,7 @@ func (a *analyzer) stopWarning(src packetSource) string {
 		what = "capture damaged"
 	case errors.Is(a.stopErr, io.ErrUnexpectedEOF):
 		what = "capture cut short"
-		var cs *cutShort
-		if !errors.As(a.stopErr, &cs) {
+		if a.stopErr == io.ErrUnexpectedEOF {
 			msg = "the file ends in the middle of a packet record"
 		}
 	}

@@ -33,6 +33,7 @@ type ngInterface struct {
 	unit               uint64 // timestamp units per second
 	scaleUp, scaleDown uint64 // from units to nanoseconds
 	tsOffset           uint64 // if_tsoffset, seconds
+	shift              uint8  // for 2^-shift s units, else 0
 	digits             int
 }
 
@@ -451,7 +452,7 @@ func (ifc *ngInterface) setResolution(resol uint8) error {
 		return &formatError{fmt.Sprintf("pcapng interface with a timestamp resolution of %d^-%d, finer than any clock", base, e)}
 	}
 	if resol&0x80 != 0 {
-		ifc.unit = 1 << e
+		ifc.unit, ifc.shift = 1<<e, e
 		ifc.digits = min((int(e)*30103+99999)/100000, 9) // ceil(e * log10(2))
 	} else {
 		// 10^20 to 10^63 overflow; pcapgo took them so, and so does this.
@@ -471,9 +472,21 @@ func (ifc *ngInterface) setResolution(resol uint8) error {
 }
 
 // time converts a packet's timestamp in the interface's units, as pcapgo
-// did (if_tsoffset in seconds added to the seconds).
+// did (if_tsoffset in seconds added to the seconds), but for binary
+// fractions, which pcapgo rounded to a whole number of nanoseconds per
+// unit (2^-10 s units gave 976 ns).
 func (ifc *ngInterface) time(ts uint64) time.Time {
-	return time.Unix(int64(ts/ifc.unit+ifc.tsOffset), int64(ts%ifc.unit*ifc.scaleUp/ifc.scaleDown)).UTC()
+	frac := ts % ifc.unit
+	var ns uint64
+	switch {
+	case ifc.shift == 0:
+		ns = frac * ifc.scaleUp / ifc.scaleDown
+	case ifc.shift <= 30:
+		ns = frac * 1e9 >> ifc.shift
+	default:
+		ns = (frac >> (ifc.shift - 30)) * 1e9 >> 30
+	}
+	return time.Unix(int64(ts/ifc.unit+ifc.tsOffset), int64(ns)).UTC()
 }
 
 func (s *pcapngReader) offset() int64 { return s.recPos }

@@ -44,14 +44,15 @@ type decompressError struct {
 }
 
 func (e *decompressError) Error() string {
-	msg := e.err.Error()
-	if e.format == "xz" || e.format == "zstd" || e.format == "gzip" || e.format == "bzip2" {
-		// The packages' errors often start with their name already.
-		msg = strings.TrimPrefix(msg, e.format+": ")
-	}
-	if errors.Is(e.err, zstd.ErrWindowSizeExceeded) || errors.Is(e.err, zstd.ErrDecoderSizeExceeded) {
+	switch {
+	case errors.Is(e.err, zstd.ErrWindowSizeExceeded) || errors.Is(e.err, zstd.ErrDecoderSizeExceeded):
 		return fmt.Sprintf("zstd: a frame asks for a window larger than the %s this reader allows", mib(maxZstdWindow))
+	case e.err == io.ErrUnexpectedEOF:
+		return fmt.Sprintf("the %s data ends early", e.format)
 	}
+	// The packages' errors often start with their name already.
+	msg := strings.TrimPrefix(e.err.Error(), e.format+": ")
+	msg = strings.TrimPrefix(msg, "bzip2 data invalid: ")
 	return fmt.Sprintf("damaged %s data: %s", e.format, msg)
 }
 
