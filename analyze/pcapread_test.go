@@ -338,6 +338,14 @@ func TestCompressionMessages(t *testing.T) {
 		xzDamaged[i] ^= 0x55
 	}
 
+	var xzBig bytes.Buffer
+	xbw, err := xz.WriterConfig{DictCap: 128 << 20}.NewWriter(&xzBig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xbw.Write(plain)
+	xbw.Close()
+
 	// A zstd frame whose header asks for a 256 MiB window, then one RLE
 	// block of 100 zero bytes: a window descriptor of 18<<3 is 2^(10+18).
 	bigWindow := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 18 << 3}
@@ -356,8 +364,9 @@ func TestCompressionMessages(t *testing.T) {
 		{"damaged gzip", damaged, "damaged gzip data: "},
 		{"gzip cut short", gz[:len(gz)/2], "the gzip data ends early"},
 		{"damaged xz", xzDamaged, "damaged xz data: "},
-		{"zstd window", bigWindow, "zstd: the first frame asks for a 256 MiB window, more than the 128 MiB this reader allows"},
-		{"zstd window, second frame", second, "zstd: a frame asks for a window larger than the 128 MiB this reader allows"},
+		{"xz dictionary", xzBig.Bytes(), "xz: the stream asks for a 128 MiB dictionary, more than the 64 MiB this reader allows"},
+		{"zstd window", bigWindow, "zstd: the first frame asks for a 256 MiB window, more than the 64 MiB this reader allows"},
+		{"zstd window, second frame", second, "zstd: a frame asks for a window larger than the 64 MiB this reader allows"},
 	}
 	for _, c := range cases {
 		s, err := Read("c", bytes.NewReader(c.b), Options{})

@@ -28,11 +28,14 @@ const readBufferSize = 64 << 10
 // the capture decides alone how much memory the readers take.
 const maxRecordLen = 262144
 
-// Limits on what a compressed capture may make the decompressor keep.
-// zstd -19 uses an 8 MiB window and --ultra -22 and --long 128 MiB; xz -9
-// a 64 MiB dictionary; gzip and bzip2 need a few MiB at most.
+// Limits on what a compressed capture may make the decompressor keep, a
+// window it fills as it decompresses: with the analysis's own 64 MiB or so,
+// the run stays well under 256 MiB. zstd levels 1 to 19 use windows of at
+// most 8 MiB and --ultra -21 64 MiB; -22 and --long (128 MiB) are refused,
+// with a message saying how to read such a file. xz -9 uses a 64 MiB
+// dictionary. gzip (32 KiB) and bzip2 (900 KB blocks) need no limit.
 const (
-	maxZstdWindow = 128 << 20
+	maxZstdWindow = 64 << 20
 	maxXzDict     = 64 << 20
 )
 
@@ -46,7 +49,7 @@ type decompressError struct {
 func (e *decompressError) Error() string {
 	switch {
 	case errors.Is(e.err, zstd.ErrWindowSizeExceeded) || errors.Is(e.err, zstd.ErrDecoderSizeExceeded):
-		return fmt.Sprintf("zstd: a frame asks for a window larger than the %s this reader allows", mib(maxZstdWindow))
+		return fmt.Sprintf("zstd: a frame asks for a window larger than the %s this reader allows (decompress it first: zstd -d --long=31 -c FILE | pcapreport report -)", mib(maxZstdWindow))
 	case e.err == io.ErrUnexpectedEOF:
 		return fmt.Sprintf("the %s data ends early", e.format)
 	}
@@ -109,7 +112,7 @@ func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
 				window = h.FrameContentSize // the whole frame is its window
 			}
 			if window > maxZstdWindow {
-				return nil, "", noop, fmt.Errorf("zstd: the first frame asks for a %s window, more than the %s this reader allows (recompress with a smaller window, e.g. without --long)", mib(int64(min(window, 1<<62))), mib(maxZstdWindow))
+				return nil, "", noop, fmt.Errorf("zstd: the first frame asks for a %s window, more than the %s this reader allows (decompress it first: zstd -d --long=31 -c FILE | pcapreport report -)", mib(int64(min(window, 1<<62))), mib(maxZstdWindow))
 			}
 		}
 		// One decoding goroutine is enough next to the analysis.
@@ -121,7 +124,7 @@ func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
 		head, _ := br.Peek(64)
 		if dict, ok := xzDictSize(head); ok && dict > maxXzDict {
-			return nil, "", noop, fmt.Errorf("xz: the stream asks for a %s dictionary, more than the %s this reader allows (xz -9 uses 64 MiB)", mib(dict), mib(maxXzDict))
+			return nil, "", noop, fmt.Errorf("xz: the stream asks for a %s dictionary, more than the %s this reader allows (xz -9 uses 64 MiB; decompress it first: xz -dc FILE | pcapreport report -)", mib(dict), mib(maxXzDict))
 		}
 		zr, err := xz.NewReader(br)
 		if err != nil {
