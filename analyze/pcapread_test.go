@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -378,6 +379,46 @@ func TestCompressionMessages(t *testing.T) {
 		}
 		if !strings.Contains(msg, c.want) || strings.Contains(msg, "empty file") || strings.Contains(msg, "xz: xz") || strings.Contains(msg, "\n") {
 			t.Errorf("%s: %q, want one line with %q", c.name, msg, c.want)
+		}
+	}
+}
+
+// TestReadersAllocateNothingPerRecord reads records of both formats,
+// short ones (returned from the read buffer) and long ones (copied into
+// the reader's buffer), and checks that no record costs an allocation once
+// the long-record buffer exists.
+func TestReadersAllocateNothingPerRecord(t *testing.T) {
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1000, 53, dnsMessage("alloc.example", false))
+	long := append(append([]byte(nil), frame...), make([]byte, 100_000-len(frame))...)
+	head := pcapBytes(t, layers.LinkTypeEthernet, nil)
+	head[0], head[1], head[2], head[3] = 0xd4, 0xc3, 0xb2, 0xa1
+	pcap := append([]byte(nil), head...)
+	var ng ngBuilder
+	ng.shb()
+	ng.idb(layers.LinkTypeEthernet)
+	for i := range 1100 {
+		f := frame
+		if i%50 == 0 {
+			f = long
+		}
+		pcap = append(pcap, pcapRecord(uint32(len(f)), uint32(len(f)), f)...)
+		ng.epb(0, uint32(len(f)), f)
+	}
+	for name, b := range map[string][]byte{"pcap": pcap, "pcapng": ng.b} {
+		src, err := openSource(bufio.NewReaderSize(bytes.NewReader(b), readBufferSize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		allocs := testing.AllocsPerRun(1000, func() {
+			data, _, _, err := src.next()
+			if err != nil || len(data) < len(frame) {
+				t.Fatalf("%s: record %d: %d bytes, %v", name, n, len(data), err)
+			}
+			n++
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.2f allocations per record, want 0", name, allocs)
 		}
 	}
 }
