@@ -179,7 +179,7 @@ var memoryCases = []memoryCase{
 			head = append(head, le32(1<<30)...)
 			return gzipWithZeros(head, 1<<29, nil)
 		},
-		packets: 0, message: "warning: capture cut short at byte offset 48 (record 1): the file ends in the middle of a pcapng packet block; the report covers the 0 packets before it",
+		packets: 0, message: "warning: capture cut short at byte offset 48 (record 1): the file ends in the middle of a pcapng packet block of 1073741856 bytes; the report covers the 0 packets before it",
 	},
 	{
 		name: "pcapng 5 M name-resolution records and 1 packet, zstd",

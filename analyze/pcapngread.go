@@ -49,9 +49,10 @@ type pcapngReader struct {
 	ifaces   []ngInterface
 	extra    int64 // interfaces of this section past maxInterfaces
 	digits   int
-	pos      int64 // offset of the next block
-	recPos   int64 // offset of the block of the packet last returned
-	pending  int   // bytes of the block last returned still in r
+	pos      int64  // offset of the next block
+	recPos   int64  // offset of the block of the packet last returned
+	pending  int    // bytes of the block last returned still in r
+	blen     uint32 // length of the block being read, once known
 	buf      []byte
 	prob     recordProblem
 }
@@ -90,10 +91,13 @@ func (s *pcapngReader) u64(b []byte) uint64 {
 
 // ended words the file ending inside the block at s.pos.
 func (s *pcapngReader) ended(err error, what string) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
+		return err
+	}
+	if s.blen == 0 {
 		return &cutShort{"the file ends in the middle of a pcapng " + what}
 	}
-	return err
+	return &cutShort{fmt.Sprintf("the file ends in the middle of a pcapng %s of %d bytes", what, s.blen)}
 }
 
 // sectionHeader reads the section header block at s.pos, which sets the
@@ -115,6 +119,7 @@ func (s *pcapngReader) sectionHeader() error {
 	if err := s.checkLength(ngSHB, blen, 28); err != nil {
 		return err
 	}
+	s.blen = blen
 	// Sections of another major version are skipped, as the format says;
 	// libpcap reads minor versions 0 and 2 alike.
 	major, minor := s.u16(h[12:14]), s.u16(h[14:16])
@@ -181,7 +186,7 @@ func (s *pcapngReader) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, er
 		s.pending = 0
 	}
 	for {
-		s.recPos = s.pos
+		s.recPos, s.blen = s.pos, 0
 		h, err := s.r.Peek(8)
 		if len(h) < 8 {
 			if err == io.EOF && len(h) == 0 {
@@ -200,6 +205,7 @@ func (s *pcapngReader) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, er
 		if err := s.checkLength(typ, blen, 12); err != nil {
 			return nil, ci, 0, err
 		}
+		s.blen = blen
 		if s.skipping {
 			if err := s.skipBlock(blen, 0, "block"); err != nil {
 				return nil, ci, 0, err

@@ -261,7 +261,7 @@ func TestPcapngBadFraming(t *testing.T) {
 	}{
 		{"length not a multiple of 4", odd, "capture damaged at byte offset " + pos + " (record 2): pcapng enhanced packet block has a bad length of 10 bytes (it needs a multiple of 4, at least 12); the report covers the 1 packet before it"},
 		{"lengths differ", differ, "capture damaged at byte offset " + pos + " (record 2): pcapng block's length fields differ"},
-		{"1 GiB block cut short", huge, "capture cut short at byte offset " + pos + " (record 2): the file ends in the middle of a pcapng packet block; the report covers the 1 packet before it"},
+		{"1 GiB block cut short", huge, "capture cut short at byte offset " + pos + " (record 2): the file ends in the middle of a pcapng packet block of 1073741856 bytes; the report covers the 1 packet before it"},
 	} {
 		s := analyzeBytes(t, c.b, Options{})
 		if s.Capture.Packets != 1 || len(s.Capture.Warnings) != 1 || !strings.HasPrefix(s.Capture.Warnings[0], c.want) {
