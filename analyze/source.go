@@ -122,7 +122,7 @@ func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
 		}
 		return &decompressReader{zr, "zstd"}, "zstd", zr.Close, nil
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
-		head, _ := br.Peek(64)
+		head, _ := br.Peek(12 + 1024) // stream header, longest block header
 		if dict, ok := xzDictSize(head); ok && dict > maxXzDict {
 			return nil, "", noop, fmt.Errorf("xz: the stream asks for a %s dictionary, more than the %s this reader allows (xz -9 uses 64 MiB; decompress it first: xz -dc FILE | pcapreport report -)", mib(dict), mib(maxXzDict))
 		}
