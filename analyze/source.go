@@ -254,7 +254,7 @@ func openSource(r *bufio.Reader) (packetSource, error) {
 	case len(magic) == 0:
 		return nil, errors.New("empty file")
 	case err != nil:
-		return nil, fmt.Errorf("not a pcap or pcapng file (only %d bytes)", len(magic))
+		return nil, fmt.Errorf("not a pcap or pcapng file (only %s)", plural(int64(len(magic)), "byte"))
 	}
 	switch {
 	case bytes.Equal(magic, magicPcapng):
