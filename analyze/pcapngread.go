@@ -3,6 +3,7 @@ package analyze
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -60,10 +61,14 @@ type pcapngReader struct {
 func openPcapng(r *bufio.Reader) (*pcapngReader, error) {
 	s := &pcapngReader{r: r}
 	if err := s.sectionHeader(); err != nil {
-		if _, ok := err.(*decompressError); ok {
-			return nil, err
+		switch err.(type) {
+		case *cutShort:
+			if s.blen > 0 {
+				return nil, fmt.Errorf("pcapng section header cut short (it claims %d bytes)", s.blen)
+			}
+			return nil, errors.New("pcapng section header cut short")
 		}
-		return nil, fmt.Errorf("bad pcapng section header: %s", err)
+		return nil, err // its framing, the input's or the decompressor's
 	}
 	return s, nil
 }

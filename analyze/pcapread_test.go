@@ -422,3 +422,32 @@ func TestReadersAllocateNothingPerRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestPcapngSectionHeaderErrors checks the messages for a capture whose
+// first section header cannot be read.
+func TestPcapngSectionHeaderErrors(t *testing.T) {
+	var w ngBuilder
+	w.shb()
+	shb := w.b
+	claims := append([]byte(nil), shb...)
+	binary.LittleEndian.PutUint32(claims[4:], 1<<30)
+	badMagic := append([]byte(nil), shb...)
+	copy(badMagic[8:], "abcd")
+	short := append([]byte(nil), shb...)
+	binary.LittleEndian.PutUint32(short[4:], 20)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"cut short", shb[:10], "c: pcapng section header cut short"},
+		{"claims 1 GiB", claims, "c: pcapng section header cut short (it claims 1073741824 bytes)"},
+		{"byte-order magic", badMagic, "c: pcapng section header with an unknown byte-order magic 61 62 63 64"},
+		{"too short", short, "c: pcapng section header has a bad length of 20 bytes (it needs a multiple of 4, at least 28)"},
+	} {
+		_, err := Read("c", bytes.NewReader(c.b), Options{})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
