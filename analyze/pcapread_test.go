@@ -451,3 +451,27 @@ func TestPcapngSectionHeaderErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPcapngObsoletePacketBlock reads a packet block (type 2), which
+// pcapng's first writers used before the enhanced packet block: a 16-bit
+// interface and a drops count where the EPB has a 32-bit interface.
+func TestPcapngObsoletePacketBlock(t *testing.T) {
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1000, 53, dnsMessage("pb.example", false))
+	var w ngBuilder
+	w.shb()
+	w.idb(layers.LinkTypeNull)
+	w.idb(layers.LinkTypeEthernet)
+	body := binary.LittleEndian.AppendUint16(nil, 1) // interface 1
+	body = binary.LittleEndian.AppendUint16(body, 7) // drops
+	ts := uint64(time.Date(2018, 5, 22, 14, 22, 24, 0, time.UTC).UnixMicro())
+	body = binary.LittleEndian.AppendUint32(body, uint32(ts>>32))
+	body = binary.LittleEndian.AppendUint32(body, uint32(ts))
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(frame)))
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(frame)))
+	w.block(ngPB, append(body, frame...))
+	s := analyzeBytes(t, w.b, Options{})
+	c := s.Capture
+	if c.Packets != 1 || c.IPPackets != 1 || c.First != "2018-05-22T14:22:24.000000Z" || strings.Join(c.LinkTypes, ",") != "Ethernet" {
+		t.Errorf("capture = %+v", c)
+	}
+}
