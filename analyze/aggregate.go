@@ -459,7 +459,7 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind: %d of them are counted in the totals but not listed", maxKeys, n))
 	}
 	if a.untimed > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s no timestamp (pcapng Simple Packet Blocks): %s counted everywhere but in the first and last times and the time line", hasHave(a.untimed), map[bool]string{true: "it is", false: "they are"}[a.untimed == 1]))
 	}
 
 	s.Estimates = []Estimate{}

@@ -121,8 +121,8 @@ func getReader(r io.Reader) *bufio.Reader {
 func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	in := newOnceReader(r)
 	defer in.stop()
-	// pcapgo's readers want a *bufio.Reader (they wrap anything else in a
-	// 4 KiB one), and the format checks peek into it.
+	// The record readers return packets from the *bufio.Reader's buffer,
+	// and the format checks peek into it.
 	raw := getReader(in)
 	defer readers.Put(raw)
 	dr, compression, release, err := decompress(raw)
@@ -137,7 +137,8 @@ func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	}
 	src, err := openSource(br)
 	if err != nil {
-		if compression != "" {
+		var de *decompressError
+		if compression != "" && !errors.As(err, &de) {
 			return nil, fmt.Errorf("%s: %s-compressed, but %w", name, compression, err)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -175,19 +176,40 @@ func (a *analyzer) run(src packetSource) {
 	for {
 		data, ci, lt, err := src.next()
 		if err != nil {
-			if err != io.EOF {
-				a.stopErr = err
-				a.stopOffset = src.offset()
+			p, ok := err.(*recordProblem)
+			if !ok {
+				if err != io.EOF {
+					a.stopErr = err
+					a.stopOffset = src.offset()
+				}
+				break
 			}
-			break
+			a.record(p, data, &ci, lt, src.offset())
+		} else {
+			a.packets++
+			a.safePacket(data, &ci, lt, src.offset())
 		}
-		a.packets++
-		a.safePacket(data, &ci, lt, src.offset())
 		if a.packets%budgetCheckEvery == 0 {
 			checkMemoryBudget()
 		}
 	}
 	a.digits = src.fracDigits()
+}
+
+// record counts a packet record that the reader found wrong: one it
+// skipped is a packet that failed to decode; one it read is analysed,
+// then counted as a decode error for its record unless its decoding
+// already failed (a packet counts once).
+func (a *analyzer) record(p *recordProblem, data []byte, ci *gopacket.CaptureInfo, lt layers.LinkType, offset int64) {
+	a.packets++
+	if p.skipped {
+		a.classified, a.hadError = false, false
+		a.packetNo = a.packets
+		a.decodeError(offset, p.reason, p.detail)
+		return
+	}
+	a.safePacket(data, ci, lt, offset)
+	a.decodeError(offset, p.reason, p.detail)
 }
 
 // stopWarning words the error that ended the pass early.
@@ -197,10 +219,18 @@ func (a *analyzer) stopWarning(src packetSource) string {
 		where = fmt.Sprintf("at byte offset %d (record %d)", a.stopOffset, a.packets+1)
 	}
 	msg := lowerFirst(a.stopErr.Error())
-	if errors.Is(a.stopErr, io.ErrUnexpectedEOF) {
-		msg = "the file ends in the middle of a packet record"
+	what := "reading stopped"
+	var fe *formatError
+	switch {
+	case errors.As(a.stopErr, &fe):
+		what = "capture damaged"
+	case errors.Is(a.stopErr, io.ErrUnexpectedEOF):
+		what = "capture cut short"
+		if a.stopErr == io.ErrUnexpectedEOF {
+			msg = "the file ends in the middle of a packet record"
+		}
 	}
-	return fmt.Sprintf("capture cut short %s: %s; the report covers the %d packets before it", where, msg, a.packets)
+	return fmt.Sprintf("%s %s: %s; the report covers the %s before it", what, where, msg, plural(a.packets, "packet"))
 }
 
 // safePacket analyses one packet, turning a panic in any decoder into a

@@ -4,23 +4,90 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )
 
 // readBufferSize is the buffer between the input (read in chunks by
-// onceReader) and the decompressors and pcapgo's readers, which peek and
-// read a few bytes at a time. 64 KiB runs as fast as 1 MiB here.
+// onceReader) and the decompressors and the record readers. Records that
+// fit in it are returned from it without a copy. 64 KiB runs as fast as
+// 1 MiB here.
 const readBufferSize = 64 << 10
+
+// maxRecordLen is the longest packet record the readers take: libpcap's
+// MAXIMUM_SNAPLEN, more than any link carries. A longer record is skipped
+// (counted, with a decode error), never allocated, so no length read from
+// the capture decides alone how much memory the readers take.
+const maxRecordLen = 262144
+
+// Limits on what a compressed capture may make the decompressor keep, a
+// window it fills as it decompresses: with the analysis's own 64 MiB or so,
+// the run stays well under 256 MiB. zstd levels 1 to 19 use windows of at
+// most 8 MiB and --ultra -21 64 MiB; -22 and --long (128 MiB) are refused,
+// with a message saying how to read such a file. xz -9 uses a 64 MiB
+// dictionary. gzip (32 KiB) and bzip2 (900 KB blocks) need no limit.
+const (
+	maxZstdWindow = 64 << 20
+	maxXzDict     = 64 << 20
+)
+
+// decompressError is an error of a decompressor: the compressed data is
+// damaged, or asks for more memory than allowed.
+type decompressError struct {
+	format string
+	err    error
+}
+
+func (e *decompressError) Error() string {
+	switch {
+	case errors.Is(e.err, zstd.ErrWindowSizeExceeded) || errors.Is(e.err, zstd.ErrDecoderSizeExceeded):
+		return fmt.Sprintf("zstd: a frame asks for a window larger than the %s this reader allows (decompress it first: zstd -d --long=31 -c FILE | pcapreport report -)", mib(maxZstdWindow))
+	case e.err == io.ErrUnexpectedEOF:
+		return fmt.Sprintf("the %s data ends early", e.format)
+	}
+	// The packages' errors often start with their name already.
+	msg := strings.TrimPrefix(e.err.Error(), e.format+": ")
+	msg = strings.TrimPrefix(msg, "bzip2 data invalid: ")
+	return fmt.Sprintf("damaged %s data: %s", e.format, msg)
+}
+
+func (e *decompressError) Unwrap() error { return e.err }
+
+// decompressReader marks the errors of a decompressor as such.
+type decompressReader struct {
+	r      io.Reader
+	format string
+}
+
+func (d *decompressReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		if _, ok := err.(*decompressError); !ok {
+			err = &decompressError{d.format, err}
+		}
+	}
+	return n, err
+}
+
+func mib(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // decompress recognises a compressed capture by its first bytes and returns
 // a reader of the decompressed stream, the compression's name ("" for none)
@@ -32,28 +99,99 @@ func decompress(br *bufio.Reader) (io.Reader, string, func(), error) {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, "", noop, fmt.Errorf("gzip: %w", err)
+			return nil, "", noop, &decompressError{"gzip", err}
 		}
-		return zr, "gzip", func() { zr.Close() }, nil
+		return &decompressReader{zr, "gzip"}, "gzip", func() { zr.Close() }, nil
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		// One decoding goroutine is enough next to the analysis, and a
-		// hostile frame may not claim more than a 256 MiB window (zstd
-		// --long=28; the default limit would allow 512 MiB).
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(256<<20))
-		if err != nil {
-			return nil, "", noop, fmt.Errorf("zstd: %w", err)
+		// A frame's window is what the decoder keeps: the first frame's
+		// is checked here to name it, any later one's by the decoder.
+		var h zstd.Header
+		if head, _ := br.Peek(zstd.HeaderMaxSize); h.Decode(head) == nil {
+			window := h.WindowSize
+			if h.SingleSegment {
+				window = h.FrameContentSize // the whole frame is its window
+			}
+			if window > maxZstdWindow {
+				return nil, "", noop, fmt.Errorf("zstd: the first frame asks for a %s window, more than the %s this reader allows (decompress it first: zstd -d --long=31 -c FILE | pcapreport report -)", mib(int64(min(window, 1<<62))), mib(maxZstdWindow))
+			}
 		}
-		return zr, "zstd", zr.Close, nil
+		// One decoding goroutine is enough next to the analysis.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow))
+		if err != nil {
+			return nil, "", noop, &decompressError{"zstd", err}
+		}
+		return &decompressReader{zr, "zstd"}, "zstd", zr.Close, nil
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		head, _ := br.Peek(12 + 1024) // stream header, longest block header
+		if dict, ok := xzDictSize(head); ok && dict > maxXzDict {
+			return nil, "", noop, fmt.Errorf("xz: the stream asks for a %s dictionary, more than the %s this reader allows (xz -9 uses 64 MiB; decompress it first: xz -dc FILE | pcapreport report -)", mib(dict), mib(maxXzDict))
+		}
 		zr, err := xz.NewReader(br)
 		if err != nil {
-			return nil, "", noop, fmt.Errorf("xz: %w", err)
+			return nil, "", noop, &decompressError{"xz", err}
 		}
-		return zr, "xz", noop, nil
+		return &decompressReader{zr, "xz"}, "xz", noop, nil
 	case bytes.HasPrefix(magic, []byte("BZh")) && len(magic) >= 4 && magic[3] >= '1' && magic[3] <= '9':
-		return bzip2.NewReader(br), "bzip2", noop, nil
+		return &decompressReader{bzip2.NewReader(br), "bzip2"}, "bzip2", noop, nil
 	}
 	return br, "", noop, nil
+}
+
+// xzDictSize reads the LZMA2 dictionary size from the first block header
+// of an xz stream that starts with head, which the xz package would
+// allocate whatever its size.
+func xzDictSize(head []byte) (int64, bool) {
+	const streamHeader = 12
+	if len(head) < streamHeader+2 || head[streamHeader] == 0 { // no block: the index
+		return 0, false
+	}
+	hsize := (int(head[streamHeader]) + 1) * 4
+	if len(head) < streamHeader+hsize {
+		return 0, false
+	}
+	h := head[streamHeader+1 : streamHeader+hsize]
+	flags := h[0]
+	p := h[1:]
+	uvarint := func() (uint64, bool) {
+		var v uint64
+		for i := 0; i < 9 && i < len(p); i++ {
+			v |= uint64(p[i]&0x7f) << (7 * i)
+			if p[i]&0x80 == 0 {
+				p = p[i+1:]
+				return v, true
+			}
+		}
+		return 0, false
+	}
+	if flags&0x40 != 0 {
+		if _, ok := uvarint(); !ok {
+			return 0, false
+		}
+	}
+	if flags&0x80 != 0 {
+		if _, ok := uvarint(); !ok {
+			return 0, false
+		}
+	}
+	for n := int(flags&3) + 1; n > 0; n-- {
+		id, ok1 := uvarint()
+		size, ok2 := uvarint()
+		if !ok1 || !ok2 || size > uint64(len(p)) {
+			return 0, false
+		}
+		if id == 0x21 && size == 1 {
+			c := p[0]
+			switch {
+			case c > 40:
+				return 0, false
+			case c == 40:
+				return 1<<32 - 1, true
+			}
+			return int64(2|c&1) << (c/2 + 11), true
+		}
+		p = p[size:]
+	}
+	return 0, false
 }
 
 // Capture file magic numbers, as the first four bytes appear in the file.
@@ -67,6 +205,13 @@ var (
 
 // packetSource is a pcap or pcapng reader that also says which link type
 // each packet has and where its record starts.
+//
+// next may return, instead of a packet or the end, a *recordProblem: a
+// record that counts as a packet but could not be read as one (skipped,
+// data nil) or was read but is inconsistent (data set). Any other error
+// ends the capture early: io.ErrUnexpectedEOF or a *cutShort when the file
+// ends inside a record, a *formatError when its framing cannot be trusted,
+// or the input's or decompressor's error.
 type packetSource interface {
 	// next returns the next packet. data is owned by the reader and valid
 	// only until the following call. A clean end of the capture is io.EOF.
@@ -79,14 +224,37 @@ type packetSource interface {
 	format() string
 }
 
+// recordProblem is a packet record that the reader could not or should
+// not take as it stands. It counts as a packet with a decode error.
+type recordProblem struct {
+	reason  string // the decode error reason: a fixed text
+	detail  string
+	skipped bool // the record's data was not read; else data is the record's
+}
+
+func (p *recordProblem) Error() string { return p.reason + ": " + p.detail }
+
+// cutShort is the file ending inside a record or block.
+type cutShort struct{ msg string }
+
+func (e *cutShort) Error() string { return e.msg }
+func (e *cutShort) Unwrap() error { return io.ErrUnexpectedEOF }
+
+// formatError is framing that cannot be trusted to find the next record.
+type formatError struct{ msg string }
+
+func (e *formatError) Error() string { return e.msg }
+
 // openSource reads the capture's file header and returns a packetSource.
 func openSource(r *bufio.Reader) (packetSource, error) {
 	magic, err := r.Peek(4)
 	switch {
+	case err != nil && err != io.EOF:
+		return nil, err // the input's or the decompressor's
 	case len(magic) == 0:
 		return nil, errors.New("empty file")
 	case err != nil:
-		return nil, fmt.Errorf("not a pcap or pcapng file (only %d bytes)", len(magic))
+		return nil, fmt.Errorf("not a pcap or pcapng file (only %s)", plural(int64(len(magic)), "byte"))
 	}
 	switch {
 	case bytes.Equal(magic, magicPcapng):
@@ -98,120 +266,27 @@ func openSource(r *bufio.Reader) (packetSource, error) {
 	return nil, fmt.Errorf("not a pcap or pcapng file (starts with % x)", magic)
 }
 
-// pcapSource reads classic pcap with pcapgo.Reader.
-type pcapSource struct {
-	r      *pcapgo.Reader
-	pos    int64 // offset of the next record header
-	recPos int64 // offset of the record last returned
-	digits int
-	lt     layers.LinkType
-}
-
-func openPcap(r *bufio.Reader) (*pcapSource, error) {
-	var hdr [24]byte
-	peek, err := r.Peek(len(hdr))
-	if err != nil {
-		return nil, fmt.Errorf("pcap file header cut short (%d of 24 bytes)", len(peek))
-	}
-	copy(hdr[:], peek)
-	order := binary.ByteOrder(binary.LittleEndian)
-	if hdr[0] == 0xa1 {
-		order = binary.BigEndian
-	}
-	// The link-type field's upper bits carry FCS information (libpcap's
-	// LT_FCS_DATA_PRESENT); only the low 28 bits are the link type. pcapgo
-	// takes all 32 bits, so mask them before it reads the header. Without
-	// such bits pcapgo reads the file directly, not through a MultiReader
-	// that every packet's two reads would pass.
-	raw := order.Uint32(hdr[20:24])
-	lt := raw & 0x0fffffff
-	var in io.Reader = r
-	if lt != raw {
-		order.PutUint32(hdr[20:24], lt)
-		if _, err := r.Discard(len(hdr)); err != nil {
-			return nil, err
+// discardN discards n bytes of r, a few buffers at a time, and returns how
+// many it discarded: a long record is skipped, never held.
+func discardN(r *bufio.Reader, n int64) (int64, error) {
+	var done int64
+	for done < n {
+		step := int(min(n-done, 1<<30))
+		m, err := r.Discard(step)
+		done += int64(m)
+		if err != nil {
+			return done, err
 		}
-		in = io.MultiReader(bytes.NewReader(hdr[:]), r)
 	}
-	pr, err := pcapgo.NewReader(in)
-	if err != nil {
-		return nil, fmt.Errorf("bad pcap file header: %s", lowerFirst(err.Error()))
-	}
-	digits := 6
-	if hdr[0] == 0x4d || hdr[3] == 0x4d {
-		digits = 9
-	}
-	return &pcapSource{r: pr, pos: 24, digits: digits, lt: layers.LinkType(lt)}, nil
+	return done, nil
 }
 
-func (s *pcapSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
-	s.recPos = s.pos
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	if err != nil {
-		return nil, ci, s.lt, err
+// plural is "1 packet", "2 packets".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
 	}
-	s.pos += 16 + int64(ci.CaptureLength)
-	return data, ci, s.lt, nil
-}
-
-func (s *pcapSource) offset() int64   { return s.recPos }
-func (s *pcapSource) fracDigits() int { return s.digits }
-func (s *pcapSource) format() string  { return "pcap" }
-
-// pcapngSource reads pcapng with pcapgo.NgReader, which by default drops
-// packets whose interface's link type differs from the first interface's;
-// WantMixedLinkType keeps them all.
-type pcapngSource struct {
-	r      *pcapgo.NgReader
-	digits int
-}
-
-func openPcapng(r *bufio.Reader) (*pcapngSource, error) {
-	nr, err := pcapgo.NewNgReader(r, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
-	if err != nil {
-		return nil, fmt.Errorf("bad pcapng section header: %s", lowerFirst(err.Error()))
-	}
-	return &pcapngSource{r: nr}, nil
-}
-
-func (s *pcapngSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	if err != nil {
-		return nil, ci, 0, err
-	}
-	// Interface indexes restart in each section, so the interface is looked
-	// up for every packet; it is a copy of a small struct, no allocation.
-	iface, err := s.r.Interface(ci.InterfaceIndex)
-	if err != nil {
-		return nil, ci, 0, err
-	}
-	if d := resolutionDigits(iface.TimestampResolution); d > s.digits {
-		s.digits = d
-	}
-	return data, ci, iface.LinkType, nil
-}
-
-func (s *pcapngSource) offset() int64 { return -1 }
-func (s *pcapngSource) fracDigits() int {
-	if s.digits == 0 {
-		return 6
-	}
-	return s.digits
-}
-func (s *pcapngSource) format() string { return "pcapng" }
-
-// resolutionDigits is the number of decimal digits needed to show
-// timestamps of a pcapng interface's resolution, at most 9 (Go's times are
-// nanoseconds). A missing if_tsresol option means microseconds.
-func resolutionDigits(res pcapgo.NgResolution) int {
-	e := int(res.Exponent())
-	switch {
-	case res == 0:
-		return 6
-	case res.Binary():
-		e = (e*30103 + 99999) / 100000 // ceil(e * log10(2))
-	}
-	return min(e, 9)
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func lowerFirst(s string) string {
@@ -219,4 +294,12 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// hasHave is "1 packet has", "2 packets have".
+func hasHave(n int64) string {
+	if n == 1 {
+		return "1 packet has"
+	}
+	return plural(n, "packet") + " have"
 }

@@ -164,8 +164,8 @@ type Count struct {
 type PacketError struct {
 	// Packet is the 1-based packet number, as Wireshark numbers frames.
 	Packet int64 `json:"packet"`
-	// Offset is the byte offset of the packet's record in the (uncompressed)
-	// classic pcap file, or -1 for pcapng, whose reader does not expose it.
+	// Offset is the byte offset of the packet's record (pcap) or block
+	// (pcapng) in the (uncompressed) capture.
 	Offset int64  `json:"offset"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail"`
