@@ -22,6 +22,8 @@ type pageData struct {
 	Generated string
 	CSP       string
 	Capture   analyze.Capture
+	// Header is what the page's header and printed page margins show.
+	Header    header
 	Cards     []fact
 	Facts     []fact
 	Sections  []section
@@ -31,6 +33,13 @@ type pageData struct {
 }
 
 type fact struct{ Label, Value, Title string }
+
+// header holds the capture's span and size as the header shows them: the
+// same text as the facts table's, kept in fields of their own so that a
+// change to a label there cannot empty the header.
+type header struct {
+	First, Last, Duration, Size string
+}
 
 type section struct {
 	ID, Title, Intro string
@@ -90,9 +99,19 @@ func build(s *analyze.Summary, o Options) *pageData {
 	if c.Compression != "" {
 		format += " (" + c.Compression + "-compressed)"
 	}
+	bulk := bulkOf(c)
+	d.Header = header{
+		First:    showTime(bulk.First, loc),
+		Last:     showTime(bulk.Last, loc),
+		Duration: humanDuration(bulk.DurationSeconds),
+		Size:     thousands(c.Size) + " bytes (" + humanBytes(c.Size) + ")",
+	}
+	if bulk.First == "" {
+		d.Header.First, d.Header.Last, d.Header.Duration = "", "", ""
+	}
 	d.Facts = []fact{
 		{Label: "File", Value: analyze.Printable(c.Path, 1000)},
-		{Label: "Size", Value: thousands(c.Size) + " bytes (" + humanBytes(c.Size) + ")"},
+		{Label: "Size", Value: d.Header.Size},
 		{Label: "SHA-256", Value: c.SHA256},
 		{Label: "Format", Value: format},
 		{Label: "Link types", Value: strings.Join(c.LinkTypes, ", ")},
