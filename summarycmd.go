@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/gcpolicy"
 )
 
 func summaryCommand() *cli.Command {
@@ -35,6 +36,7 @@ func summaryCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer gcpolicy.Hold()()
 			s, err := analyzeCapture(c, c.Args().First(), opts)
 			if err != nil {
 				return err

@@ -18,7 +18,8 @@ const maxErrorExamples = 20
 // analyzer accumulates one capture. Maps stay in here; summary() turns
 // them into sorted slices.
 type analyzer struct {
-	interval int64 // bin width in nanoseconds
+	interval int64  // bin width in nanoseconds
+	tick     func() // Hooks.Tick, or nil
 
 	links    map[layers.LinkType]*linkDecoder
 	lastLT   layers.LinkType
@@ -91,6 +92,7 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a := &analyzer{
 		interval:     int64(iv),
+		tick:         opts.Hooks.Tick,
 		links:        map[layers.LinkType]*linkDecoder{},
 		errorReasons: map[string]int64{},
 		unbatched:    opts.unbatched,

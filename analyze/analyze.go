@@ -27,6 +27,8 @@ type Options struct {
 	// key's possible error (see Summary.Estimates). Memory stays bounded
 	// however many keys a flood brings, and the heavy keys stay listed.
 	Keys int
+	// Hooks are the caller's, called while the capture is analysed.
+	Hooks Hooks
 
 	// unbatched passes every TCP or UDP packet on from its flow at once
 	// (tests: see flowPacket).
@@ -41,6 +43,21 @@ type Options struct {
 // while a 1 GB capture of a few thousand hosts (18,771 TCP/UDP
 // conversations in the generated one) is still counted exactly.
 const DefaultKeys = 20_000
+
+// Hooks let the caller act while a capture is analysed, for example on
+// the process's memory settings, which this package leaves alone: it sets
+// no process-wide state. Each may be nil.
+type Hooks struct {
+	// Tick is called every TickEvery packets, from the analysing goroutine.
+	Tick func()
+	// BuildSummary is called before the Summary is built from the
+	// aggregates, and the function it returns after.
+	BuildSummary func() (done func())
+}
+
+// TickEvery is how many packets pass between two calls of Hooks.Tick:
+// about every 20-50 ms at the pass's speed.
+const TickEvery = 1 << 15
 
 // DefaultInterval is the timeline bin width when Options.Interval is zero,
 // the article's resample('2S').
@@ -145,16 +162,19 @@ func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	}
 
 	a := newAnalyzer(opts)
-	defer HoldMemoryBudget()()
 	a.run(src)
 
 	// The Summary is built while the hash finishes and the analysis is
 	// still live, and each part of the analysis is dropped once converted
 	// (see summary): collecting more often meanwhile lets the lists being
 	// built reuse that memory instead of growing the heap to twice both.
-	restore := lowerGC()
+	// (The caller's BuildSummary hook is where that is decided.)
+	done := func() {}
+	if opts.Hooks.BuildSummary != nil {
+		done = opts.Hooks.BuildSummary()
+	}
 	s := a.summary()
-	restore()
+	done()
 	c := &s.Capture
 	c.Path = name
 	c.Format = src.format()
@@ -189,8 +209,8 @@ func (a *analyzer) run(src packetSource) {
 			a.packets++
 			a.safePacket(data, &ci, lt, src.offset())
 		}
-		if a.packets%budgetCheckEvery == 0 {
-			checkMemoryBudget()
+		if a.packets%TickEvery == 0 && a.tick != nil {
+			a.tick()
 		}
 	}
 	a.digits = src.fracDigits()

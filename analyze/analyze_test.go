@@ -8,13 +8,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -704,81 +702,37 @@ func TestExactBelowCapacity(t *testing.T) {
 	}
 }
 
-// TestLowerGCRestores: overlapping lowerGC calls (a batch builds several
-// Summaries at once) restore the setting in force before the first, and
-// a setting already lower, or GC off, is left alone.
-func TestLowerGCRestores(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	r1 := lowerGC()
-	r2 := lowerGC()
-	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
-		t.Errorf("GOGC %d while building, want %d", got, summaryGC)
+// TestHooks: the caller's Tick runs once per TickEvery packets and
+// BuildSummary once around the Summary, and the analysis itself changes
+// no process-wide setting of the garbage collector.
+func TestHooks(t *testing.T) {
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1000, 53, []byte("x"))
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 2*TickEvery + 5
+	pkts := make([]testPacket, n)
+	for i := range pkts {
+		pkts[i] = testPacket{at: t0.Add(time.Duration(i) * time.Millisecond), data: frame}
 	}
-	r1()
-	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
-		t.Errorf("GOGC %d with one Summary still being built, want %d", got, summaryGC)
+	capture := pcapBytes(t, layers.LinkTypeEthernet, pkts)
+	var ticks, builds, dones int
+	opts := Options{Hooks: Hooks{
+		Tick:         func() { ticks++ },
+		BuildSummary: func() func() { builds++; return func() { dones++ } },
+	}}
+	gcBefore := debug.SetGCPercent(100)
+	limitBefore := debug.SetMemoryLimit(-1)
+	defer debug.SetGCPercent(gcBefore)
+	s := analyzeBytes(t, capture, opts)
+	if s.Capture.Packets != int64(n) || ticks != 2 || builds != 1 || dones != 1 {
+		t.Errorf("%d packets: %d ticks, %d builds, %d dones; want %d packets, 2 ticks, 1 of each", s.Capture.Packets, ticks, builds, dones, n)
 	}
-	r2()
 	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("GOGC %d after both, want 100 restored", got)
+		t.Errorf("the analysis left GOGC at %d", got)
 	}
-	debug.SetGCPercent(-1)
-	r := lowerGC()
-	if got := debug.SetGCPercent(-1); got != -1 {
-		t.Errorf("GOGC off became %d", got)
+	if got := debug.SetMemoryLimit(-1); got != limitBefore {
+		t.Errorf("the analysis left the memory limit at %d, was %d", got, limitBefore)
 	}
-	r()
-	if got := debug.SetGCPercent(100); got != -1 {
-		t.Errorf("GOGC off became %d after", got)
-	}
-}
-
-// TestMemoryBudget: the budget is set while held (overlapping holds
-// restore the limit in force before the first), given up once the live
-// heap outgrows it, and a limit the user set is left alone.
-func TestMemoryBudget(t *testing.T) {
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
-	r1 := HoldMemoryBudget()
-	r2 := HoldMemoryBudget()
-	runtime.GC()
-	checkMemoryBudget() // the test binary's heap is far below the budget
-	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
-		t.Errorf("limit %d while held, want %d", got, memoryBudget)
-	}
-	big := make([]byte, budgetLiftAt+(1<<20))
-	for i := range big {
-		big[i] = byte(i)
-	}
-	runtime.GC()
-	checkMemoryBudget()
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("limit %d with %d bytes live, want the budget given up", got, len(big))
-	}
-	runtime.KeepAlive(big)
-	big = nil
-	r1()
-	r3 := HoldMemoryBudget() // joins the holds in force: stays given up
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("limit %d for a hold joining a given-up budget", got)
-	}
-	r3()
-	r2()
-	r4 := HoldMemoryBudget() // a new run starts with the budget again
-	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
-		t.Errorf("limit %d for a new hold, want %d", got, memoryBudget)
-	}
-	r4()
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("limit %d after every hold, want none", got)
-	}
-
-	debug.SetMemoryLimit(1 << 40) // GOMEMLIMIT=1TiB
-	r := HoldMemoryBudget()
-	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
-		t.Errorf("the user's limit became %d", got)
-	}
-	r()
-	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
-		t.Errorf("the user's limit became %d after", got)
+	if s := analyzeBytes(t, capture, Options{}); s.Capture.Packets != int64(n) {
+		t.Errorf("without hooks: %d packets", s.Capture.Packets)
 	}
 }

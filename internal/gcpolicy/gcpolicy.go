@@ -1,4 +1,10 @@
-package analyze
+// Package gcpolicy is pcapreport's memory policy: the settings of Go's
+// garbage collector, process-wide, while captures are analysed and their
+// reports rendered. It belongs to the program (main), not to the analyze
+// library, which sets no process-wide state: main passes Check and
+// LowerGC to the analysis as analyze.Hooks and holds the budget around
+// each run.
+package gcpolicy
 
 import (
 	"math"
@@ -28,10 +34,6 @@ const memoryBudget = 48 << 20
 // CPU under a fixed 48 MiB limit against 15 s without.
 const budgetLiftAt = memoryBudget * 3 / 4
 
-// budgetCheckEvery is how many packets pass between two looks at the
-// live heap (about every 20-50 ms; a look costs about a microsecond).
-const budgetCheckEvery = 1 << 15
-
 var (
 	budgetMu     sync.Mutex
 	budgetUsers  int
@@ -39,13 +41,13 @@ var (
 	budgetActive bool  // this package set the limit and has not lifted it
 )
 
-// HoldMemoryBudget sets the memory budget until the returned function is
+// Hold sets the memory budget until the returned function is
 // called, unless a limit is already set (GOMEMLIMIT). The analysis holds it
 // while it runs, and gives it up if the capture needs more. A caller that
 // goes on to render the Summary should hold it around both: rendering a
 // 10 GB capture's 20 MB Summary allocates 17 MB more, and without the
 // budget the process peaked there.
-func HoldMemoryBudget() func() {
+func Hold() func() {
 	budgetMu.Lock()
 	defer budgetMu.Unlock()
 	if budgetUsers == 0 {
@@ -68,9 +70,9 @@ func HoldMemoryBudget() func() {
 
 var liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 
-// checkMemoryBudget gives the budget up once the live heap, as measured by
+// Check gives the budget up once the live heap, as measured by
 // the last collection, has grown past budgetLiftAt.
-func checkMemoryBudget() {
+func Check() {
 	budgetMu.Lock()
 	defer budgetMu.Unlock()
 	if !budgetActive {
@@ -93,10 +95,10 @@ var (
 	gcChanged bool
 )
 
-// lowerGC sets GOGC to summaryGC until the returned function is called,
+// LowerGC sets GOGC to summaryGC until the returned function is called,
 // unless it is already lower or off. Calls may overlap: the setting in
 // force before the first is restored after the last.
-func lowerGC() func() {
+func LowerGC() func() {
 	gcMu.Lock()
 	if gcUsers == 0 {
 		gcSaved = debug.SetGCPercent(summaryGC)

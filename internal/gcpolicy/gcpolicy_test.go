@@ -1,0 +1,87 @@
+package gcpolicy
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+// TestLowerGCRestores: overlapping LowerGC calls (a batch builds several
+// Summaries at once) restore the setting in force before the first, and
+// a setting already lower, or GC off, is left alone.
+func TestLowerGCRestores(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	r1 := LowerGC()
+	r2 := LowerGC()
+	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
+		t.Errorf("GOGC %d while building, want %d", got, summaryGC)
+	}
+	r1()
+	if got := debug.SetGCPercent(summaryGC); got != summaryGC {
+		t.Errorf("GOGC %d with one Summary still being built, want %d", got, summaryGC)
+	}
+	r2()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after both, want 100 restored", got)
+	}
+	debug.SetGCPercent(-1)
+	r := LowerGC()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("GOGC off became %d", got)
+	}
+	r()
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("GOGC off became %d after", got)
+	}
+}
+
+// TestMemoryBudget: the budget is set while held (overlapping holds
+// restore the limit in force before the first), given up once the live
+// heap outgrows it, and a limit the user set is left alone.
+func TestMemoryBudget(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	r1 := Hold()
+	r2 := Hold()
+	runtime.GC()
+	Check() // the test binary's heap is far below the budget
+	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
+		t.Errorf("limit %d while held, want %d", got, memoryBudget)
+	}
+	big := make([]byte, budgetLiftAt+(1<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	runtime.GC()
+	Check()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d with %d bytes live, want the budget given up", got, len(big))
+	}
+	runtime.KeepAlive(big)
+	big = nil
+	r1()
+	r3 := Hold() // joins the holds in force: stays given up
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d for a hold joining a given-up budget", got)
+	}
+	r3()
+	r2()
+	r4 := Hold() // a new run starts with the budget again
+	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
+		t.Errorf("limit %d for a new hold, want %d", got, memoryBudget)
+	}
+	r4()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d after every hold, want none", got)
+	}
+
+	debug.SetMemoryLimit(1 << 40) // GOMEMLIMIT=1TiB
+	r := Hold()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("the user's limit became %d", got)
+	}
+	r()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("the user's limit became %d after", got)
+	}
+}
