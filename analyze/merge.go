@@ -46,6 +46,7 @@ type Overview struct {
 	formats, linkTypes           map[string]bool
 	errorReasons, otherProtocols map[string]int64
 	examples                     []PacketError
+	quality                      Quality
 	warnings                     []string
 
 	src, dst map[netip.Addr]*endpointCount
@@ -267,6 +268,7 @@ func (o *Overview) addCapture(s *Summary) error {
 	o.undecodable += c.UndecodablePackets
 	o.ipBytes += c.IPBytes
 	o.decodeErrors += c.DecodeErrors
+	mergeQuality(&o.quality, &c.Quality)
 	addSet(o.formats, strings.Split(c.Format, ", "))
 	addSet(o.linkTypes, c.LinkTypes)
 	addCounts(o.errorReasons, c.DecodeErrorReasons)
@@ -615,6 +617,7 @@ func (o *Overview) Summary() *Summary {
 	c.OtherProtocols = sortedCounts(o.otherProtocols)
 	c.Warnings = append([]string{}, o.warnings...)
 	slices.Sort(c.Warnings)
+	c.Quality = o.quality
 
 	s.Sources = sortedEndpoints(o.src, o.estimates["sources"])
 	s.Destinations = sortedEndpoints(o.dst, o.estimates["destinations"])
@@ -638,6 +641,7 @@ func (o *Overview) Summary() *Summary {
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names = o.namesSummary()
+	s.Findings = Findings(s)
 	return s
 }
 

@@ -31,6 +31,9 @@ type Summary struct {
 	// Empty when every count in the Summary is exact, as it is for all
 	// but floods, scans and captures of very many conversations.
 	Estimates []Estimate `json:"estimates"`
+	// Findings are what looks wrong or worth a look, most severe first
+	// (see findings.go): computed from the rest of the Summary.
+	Findings []Finding `json:"findings"`
 }
 
 // Estimate describes one list that switched from exact counts to a
@@ -104,6 +107,8 @@ type Capture struct {
 	// Warnings are problems with the capture as a whole, such as a file cut short.
 	// The summary then covers what was read before the problem.
 	Warnings []string `json:"warnings"`
+	// Quality says how faithfully the file recorded the traffic.
+	Quality Quality `json:"quality"`
 }
 
 // Endpoint is one IP address with the IP packets and bytes it sent (Sources)
