@@ -25,6 +25,7 @@ type pageData struct {
 	Cards     []fact
 	Facts     []fact
 	Sections  []section
+	Findings  findingsPanel
 	ChartData map[string]map[string]any
 	EChartsJS template.JS
 	AppJS     template.JS
@@ -40,6 +41,7 @@ type section struct {
 }
 
 type table struct {
+	ID      string // the table's id in the page, when a finding links to it
 	Caption string
 	Columns []column
 	Rows    [][]cell
@@ -104,6 +106,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "IP bytes", Value: thousands(c.IPBytes) + " (" + humanBytes(c.IPBytes) + ")"},
 		{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
 	}
+	d.Facts = append(d.Facts, qualityFacts(c.Quality)...)
 
 	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
@@ -119,6 +122,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
+	d.Findings = buildFindings(d, s.Findings)
 	return d
 }
 
