@@ -228,8 +228,11 @@ func dnsFindings(d *DNS) []Finding {
 		if len(servers) > 0 {
 			to = " to " + strings.Join(servers, ", ") + more(len(d.Servers), 3)
 		}
-		f.Title = fmt.Sprintf("Only %d of %d DNS queries (%s) got a response: queries%s went unanswered, or the capture saw one direction only.",
-			d.Responses, d.TotalQueries, percent(d.Responses, d.TotalQueries), to)
+		got := fmt.Sprintf("Only %d of %d DNS queries (%s) got a response", d.Responses, d.TotalQueries, percent(d.Responses, d.TotalQueries))
+		if d.Responses == 0 {
+			got = fmt.Sprintf("None of %d DNS queries got a response", d.TotalQueries)
+		}
+		f.Title = got + ": queries" + to + " went unanswered, or the capture saw one direction only."
 		f.Evidence.Hosts = servers
 		f.Evidence.Counts = []Count{{"queries", d.TotalQueries}, {"responses", d.Responses}}
 		out = append(out, f)

@@ -193,8 +193,12 @@ func TestFindingsDNSUnanswered(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("%d queries, %d responses (tshark): want a dns-unanswered finding, got %+v", queries, responses, s.Findings)
 	}
+	sentence := fmt.Sprintf("Only %d of %d DNS queries", responses, queries)
+	if responses == 0 {
+		sentence = fmt.Sprintf("None of %d DNS queries", queries)
+	}
 	if f := fs[0]; countOf(f, "queries") != queries || countOf(f, "responses") != responses || f.Severity != SeverityMedium ||
-		!strings.Contains(f.Title, fmt.Sprintf("Only %d of %d DNS queries", responses, queries)) {
+		!strings.HasPrefix(f.Title, sentence) {
 		t.Errorf("tshark: %d queries, %d responses; got %+v", queries, responses, f)
 	}
 
