@@ -122,7 +122,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
-	d.Findings = buildFindings(d, s.Findings)
+	d.Findings = buildFindings(d, s)
 	return d
 }
 

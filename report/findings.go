@@ -71,8 +71,15 @@ func tagEvidenceTables(d *pageData) {
 
 // buildFindings turns the Summary's findings into the panel. Call it
 // after the sections are built: a link goes to the evidence's table when
-// the page has it, else to its section, else to the capture facts.
-func buildFindings(d *pageData, fs []analyze.Finding) findingsPanel {
+// the page has it, else to its section, else to the capture facts. A
+// Summary without a findings list (one built by hand, or read back from
+// the JSON of an older pcapreport) gets the rules run on it here, so that
+// the panel never says "no findings" for want of having looked.
+func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
+	fs := s.Findings
+	if fs == nil {
+		fs = analyze.Findings(s)
+	}
 	tagEvidenceTables(d)
 	ids := map[string]bool{"capture": true}
 	if len(d.Capture.Warnings) > 0 {

@@ -87,3 +87,26 @@ func TestFindingsPanelHostile(t *testing.T) {
 		t.Errorf("panel tally: %q", textOf(panel))
 	}
 }
+
+// TestFindingsPanelOldJSON: a Summary without a findings list, as read
+// back from the JSON of a pcapreport before findings, gets them computed.
+func TestFindingsPanelOldJSON(t *testing.T) {
+	s, err := analyze.File("../testdata/arp_poison_http_dns.pcapng", analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.Findings[0].Title
+	s.Findings = nil
+	var buf bytes.Buffer
+	if err := report.Write(&buf, s, report.Options{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	what := findElement(doc, func(n *html.Node) bool { return hasClass(n, "what") })
+	if what == nil || textOf(what) != want {
+		t.Errorf("want the finding %q in the panel", want)
+	}
+}
