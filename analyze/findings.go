@@ -178,7 +178,7 @@ func arpFindings(arp *ARP) []Finding {
 			f.Severity, role = SeverityHigh, " (a likely gateway)"
 		}
 		f.Title = fmt.Sprintf("%s%s was claimed by %d MACs in ARP (%s): ARP spoofing, or a failover between them.",
-			c.IP, role, len(c.MACs), strings.Join(c.MACs[:min(len(c.MACs), 4)], ", "))
+			c.IP, role, len(c.MACs), strings.Join(c.MACs[:min(len(c.MACs), 4)], ", ")+more(len(c.MACs), 4))
 		f.Evidence.Hosts = []string{c.IP}
 		f.Evidence.MACs = clip(c.MACs)
 		for _, m := range f.Evidence.MACs {
@@ -252,7 +252,8 @@ func nxdomainFindings(d *DNS) []Finding {
 	}
 	type client struct {
 		queries int64
-		names   []Count
+		nnames  int64
+		names   []Count // the first maxEvidence, in the order of d.Queries (most asked first)
 	}
 	clients := map[string]*client{}
 	for _, q := range d.Queries {
@@ -266,7 +267,10 @@ func nxdomainFindings(d *DNS) []Finding {
 				clients[c.IP] = cl
 			}
 			cl.queries += c.Count
-			cl.names = append(cl.names, Count{q.Name, c.Count})
+			cl.nnames++
+			if len(cl.names) < maxEvidence { // bounded however many names a flood brings
+				cl.names = append(cl.names, Count{q.Name, c.Count})
+			}
 		}
 	}
 	var out []Finding
@@ -278,12 +282,12 @@ func nxdomainFindings(d *DNS) []Finding {
 		slices.SortStableFunc(cl.names, func(x, y Count) int { return cmp.Compare(y.Count, x.Count) })
 		f := Finding{Rule: "dns-nxdomain", Severity: SeverityMedium, Anchor: "dns-nxdomain"}
 		f.Title = fmt.Sprintf("%s sent %d of its %d DNS queries (%s) for %d names that do not exist (NXDOMAIN), such as %s: generated domains (DGA malware), or a misconfigured search suffix.",
-			total.IP, cl.queries, total.Count, percent(cl.queries, total.Count), len(cl.names), Printable(cl.names[0].Name, 80))
+			total.IP, cl.queries, total.Count, percent(cl.queries, total.Count), cl.nnames, Printable(cl.names[0].Name, 80))
 		f.Evidence.Hosts = []string{total.IP}
-		for _, n := range cl.names[:min(len(cl.names), maxEvidence)] {
+		for _, n := range cl.names {
 			f.Evidence.Names = append(f.Evidence.Names, n.Name)
 		}
-		f.Evidence.Counts = []Count{{"queries", total.Count}, {"NXDOMAIN-name queries", cl.queries}, {"NXDOMAIN names", int64(len(cl.names))}}
+		f.Evidence.Counts = []Count{{"queries", total.Count}, {"NXDOMAIN-name queries", cl.queries}, {"NXDOMAIN names", cl.nnames}}
 		out = append(out, f)
 	}
 	return capRule(out)

@@ -538,3 +538,19 @@ func TestPercent(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsEvidenceBounded: a client asking for many names that do not
+// exist gets one finding whose evidence lists maxEvidence of them and
+// counts them all.
+func TestFindingsEvidenceBounded(t *testing.T) {
+	var fs [][]byte
+	for i := range maxEvidence + 5 {
+		fs = append(fs, dnsExchange(t, "10.0.0.9", fmt.Sprintf("n%d.example", i), 3)...)
+	}
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(fs...)), Options{})
+	got := findingsOf(s, "dns-nxdomain")
+	if len(got) != 1 || len(got[0].Evidence.Names) != maxEvidence || countOf(got[0], "NXDOMAIN names") != maxEvidence+5 ||
+		!strings.Contains(got[0].Title, fmt.Sprintf("for %d names", maxEvidence+5)) {
+		t.Errorf("got %+v", got)
+	}
+}
