@@ -22,7 +22,8 @@ type findingView struct {
 }
 
 // findingsPanel is the panel's content: the findings, and a one-line
-// tally of them by severity ("2 findings: 1 high, 1 medium").
+// tally of them by severity ("2 findings: 1 high, 1 medium") when there
+// are several.
 type findingsPanel struct {
 	Items []findingView
 	Tally string
@@ -118,14 +119,14 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 		}
 		p.Items = append(p.Items, v)
 	}
-	if len(fs) > 0 {
+	if len(fs) > 1 { // one finding shows its severity itself
 		parts := []string{}
 		for _, sev := range []string{analyze.SeverityHigh, analyze.SeverityMedium, analyze.SeverityLow, analyze.SeverityInfo} {
 			if n := bySeverity[sev]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 			}
 		}
-		p.Tally = fmt.Sprintf("%d finding%s: %s.", len(fs), map[bool]string{true: "", false: "s"}[len(fs) == 1], strings.Join(parts, ", "))
+		p.Tally = fmt.Sprintf("%d findings: %s.", len(fs), strings.Join(parts, ", "))
 	}
 	return p
 }
