@@ -107,6 +107,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, dnsFindings(&s.DNS)...)
 	out = append(out, captureFindings(&s.Capture)...)
 	out = append(out, httpFindings(&s.HTTP)...)
+	out = append(out, unexpectedFindings(&s.Ports)...)
 	for i := range out {
 		e := &out[i].Evidence
 		for _, l := range []*[]string{&e.Hosts, &e.MACs, &e.Names} {
@@ -489,6 +490,26 @@ func httpFindings(h *HTTP) []Finding {
 	}
 	f.Evidence.Counts = []Count{{"requests", requests}, {"hosts", int64(len(hosts))}}
 	return []Finding{f}
+}
+
+// unexpectedFindings reports services found by content on the
+// well-known port of another (see unexpectedOn for which count).
+func unexpectedFindings(p *Ports) []Finding {
+	var out []Finding
+	for _, u := range p.Unexpected {
+		f := Finding{Rule: "port-unexpected-protocol", Severity: SeverityMedium, Anchor: "ports-unexpected"}
+		from := ""
+		if len(u.Clients) > 0 {
+			from = ", from " + strings.Join(u.Clients[:min(len(u.Clients), 3)], ", ") + more(len(u.Clients), 3)
+		}
+		f.Title = fmt.Sprintf("%s was spoken to %s on %s port %d, the port of %s, in %d flow%s%s: a service hidden on another's port, or a tunnel.",
+			u.Seen, u.Server, strings.ToUpper(u.Proto), u.Port, Printable(u.Service, 30), u.Flows, plural(int(min(u.Flows, 2)), "s"), from)
+		f.Evidence.Hosts = clip(append([]string{u.Server}, u.Clients...))
+		f.Evidence.Names = []string{u.Seen, u.Service}
+		f.Evidence.Counts = []Count{{"flows", u.Flows}, {"port", int64(u.Port)}}
+		out = append(out, f)
+	}
+	return capRule(out)
 }
 
 // hostIsIP reports whether an HTTP Host value is an IP address, with or

@@ -554,3 +554,58 @@ func TestFindingsEvidenceBounded(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 }
+
+func TestFindingsUnexpectedProtocol(t *testing.T) {
+	get := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	hello := []byte{0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00} // a TLS handshake record
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(
+		// HTTP to SSH's port, in three flows from two clients.
+		tcpFrame(t, "10.0.0.1", "10.0.0.22", 40001, 22, get),
+		tcpFrame(t, "10.0.0.1", "10.0.0.22", 40002, 22, get),
+		tcpFrame(t, "10.0.0.3", "10.0.0.22", 40001, 22, get),
+		// TLS to HTTP's port.
+		tcpFrame(t, "10.0.0.1", "10.0.0.80", 40003, 80, hello),
+		// In place: HTTP on 80, TLS on 443, STARTTLS on SMTP's 25, a SIP
+		// OPTIONS on 5060, HTTP on a port known for nothing.
+		tcpFrame(t, "10.0.0.1", "10.0.0.80", 40004, 80, get),
+		tcpFrame(t, "10.0.0.1", "10.0.0.43", 40005, 443, hello),
+		tcpFrame(t, "10.0.0.1", "10.0.0.25", 40006, 25, hello),
+		tcpFrame(t, "10.0.0.1", "10.0.0.50", 40007, 5060, []byte("OPTIONS sip:x@y SIP/2.0\r\n\r\n")),
+		tcpFrame(t, "10.0.0.1", "10.0.0.88", 40008, 8000, get),
+	)), Options{})
+	want := []Unexpected{
+		{Proto: "tcp", Server: "10.0.0.22", Port: 22, Service: "ssh", Seen: "HTTP", Flows: 3, Clients: []string{"10.0.0.1", "10.0.0.3"}},
+		{Proto: "tcp", Server: "10.0.0.80", Port: 80, Service: "http", Seen: "TLS", Flows: 1, Clients: []string{"10.0.0.1"}},
+	}
+	if got := s.Ports.Unexpected; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("unexpected services:\n got %+v\nwant %+v", got, want)
+	}
+	fs := findingsOf(s, "port-unexpected-protocol")
+	if len(fs) != 2 || fs[0].Severity != SeverityMedium || fs[0].Anchor != "ports-unexpected" ||
+		!strings.HasPrefix(fs[0].Title, "HTTP was spoken to 10.0.0.22 on TCP port 22, the port of ssh, in 3 flows, from 10.0.0.1, 10.0.0.3") ||
+		!slices.Equal(fs[0].Evidence.Hosts, []string{"10.0.0.22", "10.0.0.1", "10.0.0.3"}) {
+		t.Errorf("got %+v", fs)
+	}
+
+	// An overview adds the flows up and keeps the clients once.
+	var o Overview
+	for range 2 {
+		if err := o.Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := o.Summary().Ports.Unexpected; len(got) != 2 || got[0].Flows != 6 || !slices.Equal(got[0].Clients, want[0].Clients) {
+		t.Errorf("merged: %+v", got)
+	}
+
+	// Real web browsing: every request on HTTP's port (tshark).
+	const web = "../testdata/http_espn_browsing.pcapng"
+	for _, p := range tsharkFields(t, web, "http.request", "tcp.dstport") {
+		if p != "80" {
+			t.Fatalf("tshark: a request to port %s", p)
+		}
+	}
+	if s := fileSummary(t, web); len(s.Ports.Unexpected) != 0 || findingsOf(s, "port-unexpected-protocol") != nil {
+		t.Errorf("%s: got %+v", web, s.Ports.Unexpected)
+	}
+}

@@ -47,6 +47,7 @@ type Overview struct {
 	errorReasons, otherProtocols map[string]int64
 	examples                     []PacketError
 	quality                      Quality
+	unexpected                   map[unexpectedMergeKey]*Unexpected
 	warnings                     []string
 
 	src, dst map[netip.Addr]*endpointCount
@@ -205,6 +206,10 @@ func (o *Overview) Add(s *Summary) error {
 	}
 	addPorts(o.tcpPorts, s.Ports.TCP)
 	addPorts(o.udpPorts, s.Ports.UDP)
+	if o.unexpected == nil {
+		o.unexpected = map[unexpectedMergeKey]*Unexpected{}
+	}
+	mergeUnexpected(o.unexpected, s.Ports.Unexpected)
 	o.addEstimates(s.Estimates)
 	for i, layer := range [][]ProtocolCount{s.Protocols.Link, s.Protocols.Network, s.Protocols.Transport, s.Protocols.Application} {
 		for _, p := range layer {
@@ -625,7 +630,7 @@ func (o *Overview) Summary() *Summary {
 	s.Timeline = o.timeline.summary()
 	s.Conversations = conversationLists(mergedRows(o.pairs, o.estimates["conversations.ip"]), mergedRows(o.flows, o.estimates["conversations.transport"]), o.digits)
 	s.Conversations.TransportTotal += o.flowsUnlisted
-	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp")}
+	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp"), Unexpected: unexpectedList(o.unexpected)}
 	s.Estimates = []Estimate{}
 	for _, e := range o.estimates {
 		s.Estimates = append(s.Estimates, *e)

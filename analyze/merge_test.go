@@ -402,6 +402,8 @@ Capture.DecodeErrorExamples.Detail Capture.OtherProtocols Capture.OtherProtocols
 Capture.OtherProtocols.Count Capture.Warnings
 Capture.Quality Capture.Quality.SnappedPackets Capture.Quality.SnapLength Capture.Quality.FirstSnapped
 Capture.Quality.OutOfOrder Capture.Quality.FirstOutOfOrder Capture.Quality.CutShort
+Ports.Unexpected Ports.Unexpected.Proto Ports.Unexpected.Server Ports.Unexpected.Port Ports.Unexpected.Service
+Ports.Unexpected.Seen Ports.Unexpected.Flows Ports.Unexpected.Clients
 Findings Findings.Rule Findings.Severity Findings.Title Findings.Anchor Findings.Evidence Findings.Evidence.Hosts
 Findings.Evidence.MACs Findings.Evidence.Names Findings.Evidence.Counts Findings.Evidence.Counts.Name
 Findings.Evidence.Counts.Count Findings.Evidence.Packets

@@ -261,6 +261,9 @@ type Conversation struct {
 type Ports struct {
 	TCP []Port `json:"tcp"` // packets (source + destination) desc, then port asc
 	UDP []Port `json:"udp"`
+	// Unexpected lists services found by content on the well-known port
+	// of another (an HTTP request to port 22), flows desc; at most 1,000.
+	Unexpected []Unexpected `json:"unexpected"`
 }
 
 // Port is one TCP or UDP port. Service names the port when it is well known.

@@ -39,14 +39,15 @@ type evidenceTarget struct {
 // evidenceTargets maps the anchors of analyze.Finding to the page. A
 // table named here gets the anchor as its id (see tagEvidenceTables).
 var evidenceTargets = map[string]evidenceTarget{
-	"arp-bindings": {"icmp-arp", "ARP bindings", "ARP bindings"},
-	"dns-servers":  {"dns", "Top DNS servers", "DNS servers"},
-	"dns-nxdomain": {"dns", "Names answered NXDOMAIN", "names answered NXDOMAIN"},
-	"dns-queries":  {"dns", "DNS query names", "DNS query names"},
-	"http-hosts":   {"http", "Hosts", "HTTP hosts"},
-	"problems":     {"problems", "", "decode errors"},
-	"capture":      {"capture", "", "capture facts"},
-	"warnings":     {"warnings", "", "warnings"},
+	"arp-bindings":     {"icmp-arp", "ARP bindings", "ARP bindings"},
+	"dns-servers":      {"dns", "Top DNS servers", "DNS servers"},
+	"dns-nxdomain":     {"dns", "Names answered NXDOMAIN", "names answered NXDOMAIN"},
+	"dns-queries":      {"dns", "DNS query names", "DNS query names"},
+	"http-hosts":       {"http", "Hosts", "HTTP hosts"},
+	"ports-unexpected": {"ports", "Protocols on another's port", "protocols on another's port"},
+	"problems":         {"problems", "", "decode errors"},
+	"capture":          {"capture", "", "capture facts"},
+	"warnings":         {"warnings", "", "warnings"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its
@@ -81,6 +82,7 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 	if fs == nil {
 		fs = analyze.Findings(s)
 	}
+	addUnexpectedTable(d, s.Ports.Unexpected)
 	tagEvidenceTables(d)
 	ids := map[string]bool{"capture": true}
 	if len(d.Capture.Warnings) > 0 {
@@ -129,6 +131,29 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 		p.Tally = fmt.Sprintf("%d findings: %s.", len(fs), strings.Join(parts, ", "))
 	}
 	return p
+}
+
+// addUnexpectedTable adds to the ports section, when there are any, the
+// services found on another's well-known port: the evidence of the
+// port-unexpected-protocol findings.
+func addUnexpectedTable(d *pageData, us []analyze.Unexpected) {
+	if len(us) == 0 {
+		return
+	}
+	t := &table{
+		Caption: "Protocols on another's port (found by content)",
+		Columns: []column{{"Server", false}, {"Port", true}, {"Port's service", false}, {"Seen", false}, {"Flows", true}, {"Clients", false}},
+	}
+	for _, u := range us {
+		t.Rows = append(t.Rows, []cell{{Text: u.Server}, num(int64(u.Port)), {Text: u.Proto + " " + analyze.Printable(u.Service, 30)},
+			{Text: analyze.Printable(u.Seen, 30)}, num(u.Flows), {Text: strings.Join(u.Clients, ", ")}})
+	}
+	for i := range d.Sections {
+		if d.Sections[i].ID == "ports" {
+			d.Sections[i].Tables = append(d.Sections[i].Tables, t)
+			return
+		}
+	}
 }
 
 // qualityFacts are the capture-facts rows for what Capture.Quality found

@@ -2,8 +2,16 @@ package report_test
 
 import (
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // TestFindingsBrowser opens reports of real captures in Chromium: the
@@ -24,6 +32,7 @@ func TestFindingsBrowser(t *testing.T) {
 		{"../testdata/snaplen96_tcp.pcap", 1},               // capture facts
 		{"../testdata/cut_short_vlan_qinqinq_http.pcap", 1}, // warnings
 		{"../testdata/http_espn_browsing.pcapng", 0},
+		{unexpectedCapture(t, dir), 1}, // ports-unexpected
 	} {
 		t.Run(c.capture[strings.LastIndexByte(c.capture, '/')+1:], func(t *testing.T) {
 			file, s, _ := writeReport(t, dir, c.capture)
@@ -96,4 +105,35 @@ func TestFindingsBrowser(t *testing.T) {
 			checkQuietPage(t, ctx, run)
 		})
 	}
+}
+
+// unexpectedCapture writes a capture of one HTTP request from 10.0.0.1 to
+// port 22 of 10.0.0.22, and returns its path.
+func unexpectedCapture(t *testing.T, dir string) string {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 1, 2, 3, 4, 5}, DstMAC: net.HardwareAddr{0, 1, 2, 3, 4, 6}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(10, 0, 0, 1).To4(), DstIP: net.IPv4(10, 0, 0, 22).To4()}
+	tcp := &layers.TCP{SrcPort: 40000, DstPort: 22, ACK: true, PSH: true, Window: 1000}
+	tcp.SetNetworkLayerForChecksum(ip)
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		eth, ip, tcp, gopacket.Payload("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "http_to_ssh_port.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	ci := gopacket.CaptureInfo{Timestamp: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), CaptureLength: len(data), Length: len(data)}
+	if err := w.WritePacket(ci, data); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
