@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -607,5 +608,39 @@ func TestFindingsUnexpectedProtocol(t *testing.T) {
 	}
 	if s := fileSummary(t, web); len(s.Ports.Unexpected) != 0 || findingsOf(s, "port-unexpected-protocol") != nil {
 		t.Errorf("%s: got %+v", web, s.Ports.Unexpected)
+	}
+}
+
+// BenchmarkQualityPacket measures the only per-packet cost of the
+// findings, Capture.Quality's two checks (compare with BenchmarkAnalyze's
+// ns/packet): on whole packets in order, and on cut packets that go back
+// in time every other packet, where every check takes its slower branch.
+func BenchmarkQualityPacket(b *testing.B) {
+	for _, c := range []struct {
+		name      string
+		cut, back bool
+	}{{"typical", false, false}, {"worst", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			var q qualityCounter
+			stored := 1514
+			if c.cut {
+				stored = 96
+			}
+			second := t0.Add(time.Second)
+			if c.back {
+				second = t0.Add(-time.Second)
+			}
+			cis := [2]gopacket.CaptureInfo{
+				{Timestamp: t0, CaptureLength: stored, Length: 1514},
+				{Timestamp: second, CaptureLength: stored, Length: 1514},
+			}
+			b.ReportAllocs()
+			for i := range b.N {
+				q.packet(&cis[i&1], int64(i+1), true)
+			}
+			if c.cut != (q.SnappedPackets == int64(b.N)) {
+				b.Fatal("not counted")
+			}
+		})
 	}
 }
