@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Finding is one thing in a capture that looks wrong or deserves a look,
@@ -97,6 +98,9 @@ const (
 	// dnsTunnelNames: this many suspicious names under one domain make a
 	// medium finding, fewer a low one.
 	dnsTunnelNames = 10
+	// timeGapSeconds: a stretch without IP traffic at least this long
+	// (a day) makes a capture-time-gap finding.
+	timeGapSeconds = 86400
 )
 
 // Findings runs every rule over s and returns the findings, most severe
@@ -106,6 +110,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, arpFindings(&s.ARP)...)
 	out = append(out, dnsFindings(&s.DNS)...)
 	out = append(out, captureFindings(&s.Capture)...)
+	out = append(out, timeGapFindings(&s.Timeline)...)
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)
 	for i := range out {
@@ -450,6 +455,68 @@ func captureFindings(c *Capture) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// timeGapFindings finds the longest stretch without IP traffic, from the
+// time line: in a dense one, the longest run of empty bins; in a sparse
+// one, the longest step between listed bins. Its length is measured from
+// bin start to bin start, so it is exact to one bin.
+func timeGapFindings(tl *Timeline) []Finding {
+	var gap float64 // seconds
+	var from, to string
+	if !tl.Sparse {
+		last := -1 // the last bin with packets
+		for i, b := range tl.Bins {
+			if b.Packets == 0 {
+				continue
+			}
+			if last >= 0 {
+				if g := float64(i-last) * tl.IntervalSeconds; g > gap {
+					gap, from, to = g, tl.Bins[last].Start, b.Start
+				}
+			}
+			last = i
+		}
+	} else {
+		var prev time.Time
+		for _, b := range tl.Bins {
+			t, err := time.Parse(time.RFC3339Nano, b.Start)
+			if err != nil || b.Packets == 0 {
+				continue
+			}
+			// Seconds, not Sub: a step of 600,000 years (a broken
+			// timestamp) overflows a Duration.
+			if !prev.IsZero() {
+				if g := float64(t.Unix() - prev.Unix()); g > gap {
+					gap, from, to = g, prev.Format(time.RFC3339), b.Start
+				}
+			}
+			prev = t
+		}
+	}
+	if gap < timeGapSeconds {
+		return nil
+	}
+	f := Finding{Rule: "capture-time-gap", Severity: SeverityLow, Anchor: "timeline"}
+	f.Title = fmt.Sprintf("IP traffic stops for %s, from the %s bin to the %s bin: two captures merged, or a clock set wrong; the time line is mostly empty.",
+		spell(gap), from, to)
+	f.Evidence.Counts = []Count{{"seconds without IP traffic", int64(min(gap, math.MaxInt64/2))}}
+	f.Evidence.Names = []string{from, to}
+	return []Finding{f}
+}
+
+// spell words a span of seconds in its largest sensible unit: "3 days",
+// "4.5 years".
+func spell(s float64) string {
+	const day, year = 86400, 365.25 * 86400
+	if s >= year {
+		return strconv.FormatFloat(math.Round(s/year*10)/10, 'f', -1, 64) + " years"
+	}
+	d := math.Round(s/day*10) / 10
+	if d == 1 {
+		return "1 day"
+	}
+	return strconv.FormatFloat(d, 'f', -1, 64) + " days"
 }
 
 func httpFindings(h *HTTP) []Finding {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -642,5 +643,54 @@ func BenchmarkQualityPacket(b *testing.B) {
 				b.Fatal("not counted")
 			}
 		})
+	}
+}
+
+// TestFindingsTimeGap: the longest stretch without IP traffic, against
+// the largest step between consecutive IP packets' times (tshark), to one
+// 2-second bin.
+func TestFindingsTimeGap(t *testing.T) {
+	maxStep := func(path string) float64 {
+		var prev, step float64
+		for i, l := range tsharkFields(t, path, "ip || ipv6", "frame.time_epoch") {
+			v, err := strconv.ParseFloat(l, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 {
+				step = max(step, v-prev)
+			}
+			prev = v
+		}
+		return step
+	}
+	const merged = "../testdata/vlan_mpls_mixed.pcap"
+	step := maxStep(merged)
+	s := fileSummary(t, merged)
+	fs := findingsOf(s, "capture-time-gap")
+	if len(fs) != 1 || fs[0].Anchor != "timeline" {
+		t.Fatalf("tshark: IP packets %.0f s apart; got %+v", step, fs)
+	}
+	if got := float64(countOf(fs[0], "seconds without IP traffic")); math.Abs(got-step) > s.Timeline.IntervalSeconds {
+		t.Errorf("gap %.0f s, tshark %.0f s", got, step)
+	}
+	if !strings.Contains(fs[0].Title, spell(step)) {
+		t.Errorf("title %q does not say %s", fs[0].Title, spell(step))
+	}
+
+	const one = "../testdata/http_espn_browsing.pcapng"
+	if step := maxStep(one); step >= timeGapSeconds {
+		t.Fatalf("tshark: a step of %.0f s in %s", step, one)
+	}
+	if fs := findingsOf(fileSummary(t, one), "capture-time-gap"); len(fs) != 0 {
+		t.Errorf("got %+v", fs)
+	}
+
+	// A dense time line: packets a day and a half apart.
+	frame := udpFrame(t, "10.0.0.1", "10.0.0.2", 1000, 2000, []byte("x"))
+	s = analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, []testPacket{{t0, frame}, {t0.Add(36 * time.Hour), frame}}), Options{Interval: time.Minute})
+	fs = findingsOf(s, "capture-time-gap")
+	if s.Timeline.Sparse || len(fs) != 1 || !strings.Contains(fs[0].Title, "1.5 days") {
+		t.Errorf("sparse %v; got %+v", s.Timeline.Sparse, fs)
 	}
 }

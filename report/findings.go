@@ -48,6 +48,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"problems":         {"problems", "", "decode errors"},
 	"capture":          {"capture", "", "capture facts"},
 	"warnings":         {"warnings", "", "warnings"},
+	"timeline":         {"timeline", "", "traffic over time"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its

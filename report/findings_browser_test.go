@@ -31,6 +31,7 @@ func TestFindingsBrowser(t *testing.T) {
 		{"../testdata/windows_lan_dns_llmnr_smb.pcap", 1},   // dns-servers
 		{"../testdata/snaplen96_tcp.pcap", 1},               // capture facts
 		{"../testdata/cut_short_vlan_qinqinq_http.pcap", 1}, // warnings
+		{"../testdata/vlan_mpls_mixed.pcap", 1},             // timeline
 		{"../testdata/http_espn_browsing.pcapng", 0},
 		{unexpectedCapture(t, dir), 1}, // ports-unexpected
 	} {
