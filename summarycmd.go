@@ -78,6 +78,7 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 	for _, wn := range c.Warnings {
 		p("Warning\t%s\n", text(wn))
 	}
+	writeFindings(tw, s)
 
 	table := func(title string, header string, n int, row func(i int) string) {
 		p("\n%s\n%s\n", title, header)

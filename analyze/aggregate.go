@@ -55,6 +55,7 @@ type analyzer struct {
 	// list that has filled up and made every flow flush (settle).
 	settled uint8
 	arp     arpCounter
+	quality qualityCounter
 	icmp    map[icmpKey]int64
 	names   passiveNames
 	web     web
@@ -143,6 +144,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	} else {
 		a.untimed++
 	}
+	a.quality.packet(ci, a.packets, timed)
 
 	ld := a.lastLink
 	if ld == nil || lt != a.lastLT {
@@ -456,6 +458,7 @@ func (a *analyzer) summary() *Summary {
 		other[name] = p.packets
 	}
 	c.OtherProtocols = sortedCounts(other)
+	c.Quality = a.quality.Quality
 	c.Warnings = []string{}
 	if n := a.dns.untracked; n > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind: %d of them are counted in the totals but not listed", maxKeys, n))

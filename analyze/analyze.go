@@ -181,7 +181,9 @@ func read(name string, r io.Reader, opts Options) (*Summary, error) {
 	c.Compression = compression
 	if a.stopErr != nil {
 		c.Warnings = append(c.Warnings, a.stopWarning(src))
+		c.Quality.CutShort = true
 	}
+	s.Findings = Findings(s)
 	// Hash the whole input even when decoding stopped early.
 	c.Size, c.SHA256, err = in.finish()
 	if err != nil {

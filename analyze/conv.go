@@ -98,6 +98,8 @@ type conversations struct {
 	hintBits uint8
 	tcpPorts portTable
 	udpPorts portTable
+	// unexpected collects flows whose content is not their port's.
+	unexpected unexpectedCounter
 }
 
 type portCount struct{ srcPackets, srcBytes, dstPackets, dstBytes int64 }
@@ -154,9 +156,10 @@ func (t *portTable) list(proto string) []Port {
 // will have 1<<hintBits entries, none when hintBits is 0.
 func newConversations(capacity int, hintBits uint8) conversations {
 	return conversations{
-		pairs:    newHitters[pairKey, convCount](capacity),
-		flows:    newHitters[flowKey, flowCount](capacity),
-		hintBits: hintBits,
+		pairs:      newHitters[pairKey, convCount](capacity),
+		flows:      newHitters[flowKey, flowCount](capacity),
+		hintBits:   hintBits,
+		unexpected: unexpectedCounter{},
 	}
 }
 
@@ -258,6 +261,9 @@ func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dpor
 	c.flows.add(s)
 	if cc.app == appNone {
 		cc.app = appByContent(proto, sport, dport, payload)
+		if cc.app != appNone { // once a flow
+			c.unexpected.flow(&c.flows.at(s).key, cc.app)
+		}
 	}
 	kind := cc.app
 	if kind == appNone {
@@ -307,7 +313,7 @@ func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports)
 	// Each replacement brought a key that had no place: distinct then, if
 	// perhaps not new to the capture.
 	out.TransportTotal += c.flows.evictions
-	return out, Ports{TCP: c.tcpPorts.list("tcp"), UDP: c.udpPorts.list("udp")}
+	return out, Ports{TCP: c.tcpPorts.list("tcp"), UDP: c.udpPorts.list("udp"), Unexpected: c.unexpected.summary()}
 }
 
 // conversationLists sorts and formats IP and transport conversations:

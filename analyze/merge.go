@@ -52,6 +52,8 @@ type Overview struct {
 	formats, linkTypes           map[string]bool
 	errorReasons, otherProtocols map[string]int64
 	examples                     []PacketError
+	quality                      Quality
+	unexpected                   map[unexpectedMergeKey]*Unexpected
 	warnings                     []string
 
 	src, dst map[netip.Addr]*endpointCount
@@ -213,6 +215,10 @@ func (o *Overview) Add(s *Summary) error {
 	}
 	addPorts(o.tcpPorts, s.Ports.TCP)
 	addPorts(o.udpPorts, s.Ports.UDP)
+	if o.unexpected == nil {
+		o.unexpected = map[unexpectedMergeKey]*Unexpected{}
+	}
+	mergeUnexpected(o.unexpected, s.Ports.Unexpected)
 	o.addEstimates(s.Estimates)
 	for i, layer := range [][]ProtocolCount{s.Protocols.Link, s.Protocols.Network, s.Protocols.Transport, s.Protocols.Application} {
 		for _, p := range layer {
@@ -296,6 +302,7 @@ func (o *Overview) addCapture(s *Summary) error {
 	o.undecodable += c.UndecodablePackets
 	o.ipBytes += c.IPBytes
 	o.decodeErrors += c.DecodeErrors
+	mergeQuality(&o.quality, &c.Quality)
 	addSet(o.formats, strings.Split(c.Format, ", "))
 	addSet(o.linkTypes, c.LinkTypes)
 	addCounts(o.errorReasons, c.DecodeErrorReasons)
@@ -664,6 +671,7 @@ func (o *Overview) Summary() *Summary {
 	c.OtherProtocols = sortedCounts(o.otherProtocols)
 	c.Warnings = append([]string{}, o.warnings...)
 	slices.Sort(c.Warnings)
+	c.Quality = o.quality
 
 	s.Sources = sortedEndpoints(o.src, o.estimates["sources"])
 	s.Destinations = sortedEndpoints(o.dst, o.estimates["destinations"])
@@ -671,7 +679,7 @@ func (o *Overview) Summary() *Summary {
 	s.Timeline = o.timeline.summary()
 	s.Conversations = conversationLists(mergedRows(o.pairs, o.estimates["conversations.ip"]), mergedRows(o.flows, o.estimates["conversations.transport"]), o.digits)
 	s.Conversations.TransportTotal += o.flowsUnlisted
-	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp")}
+	s.Ports = Ports{TCP: sortedPorts(o.tcpPorts, "tcp"), UDP: sortedPorts(o.udpPorts, "udp"), Unexpected: unexpectedList(o.unexpected)}
 	s.Estimates = []Estimate{}
 	for _, e := range o.estimates {
 		s.Estimates = append(s.Estimates, *e)
@@ -687,6 +695,7 @@ func (o *Overview) Summary() *Summary {
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names = o.namesSummary()
+	s.Findings = Findings(s)
 	return s
 }
 

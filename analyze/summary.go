@@ -35,6 +35,9 @@ type Summary struct {
 	// Empty when every count in the Summary is exact, as it is for all
 	// but floods, scans and captures of very many conversations.
 	Estimates []Estimate `json:"estimates"`
+	// Findings are what looks wrong or worth a look, most severe first
+	// (see findings.go): computed from the rest of the Summary.
+	Findings []Finding `json:"findings"`
 }
 
 // Estimate describes one list that switched from exact counts to a
@@ -119,6 +122,8 @@ type Capture struct {
 	// Warnings are problems with the capture as a whole, such as a file cut short.
 	// The summary then covers what was read before the problem.
 	Warnings []string `json:"warnings"`
+	// Quality says how faithfully the file recorded the traffic.
+	Quality Quality `json:"quality"`
 }
 
 // Bulk is the span of most of a capture's timestamps: the largest cluster
@@ -299,6 +304,9 @@ type Conversation struct {
 type Ports struct {
 	TCP []Port `json:"tcp"` // packets (source + destination) desc, then port asc
 	UDP []Port `json:"udp"`
+	// Unexpected lists services found by content on the well-known port
+	// of another (an HTTP request to port 22), flows desc; at most 1,000.
+	Unexpected []Unexpected `json:"unexpected"`
 }
 
 // Port is one TCP or UDP port. Service names the port when it is well known.

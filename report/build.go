@@ -27,6 +27,7 @@ type pageData struct {
 	Cards     []fact
 	Facts     []fact
 	Sections  []section
+	Findings  findingsPanel
 	ChartData map[string]map[string]any
 	EChartsJS template.JS
 	AppJS     template.JS
@@ -49,6 +50,7 @@ type section struct {
 }
 
 type table struct {
+	ID      string // the table's id in the page, when a finding links to it
 	Caption string
 	Columns []column
 	Rows    [][]cell
@@ -128,6 +130,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 		fact{Label: "IP bytes", Value: thousands(c.IPBytes) + " (" + humanBytes(c.IPBytes) + ")"},
 		fact{Label: "Decode errors", Value: thousands(c.DecodeErrors) + " packets"},
 	)
+	d.Facts = append(d.Facts, qualityFacts(c.Quality)...)
 
 	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
@@ -143,6 +146,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
+	d.Findings = buildFindings(d, s)
 	return d
 }
 
