@@ -165,6 +165,7 @@ func (w *web) segment(st *dirState, seq uint32, payload []byte, src, dst netip.A
 		if status, ok := parseHTTPResponse(payload); ok {
 			w.responses++
 			w.status[status]++
+			st.last, st.seenLast = seq, true
 		}
 	case 'A' <= c && c <= 'Z':
 		req, ok, complete := parseHTTPRequest(payload)
