@@ -484,7 +484,7 @@ func (a *analyzer) summary() *Summary {
 	s.Timeline = a.timeline.summary()
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
-	s.Names = a.names.summary()
+	s.Names, s.NamesTruncated = a.names.summary(), a.names.full
 	return s
 }
 

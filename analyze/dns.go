@@ -36,10 +36,13 @@ type dnsCounter struct {
 	answers   nameCounts // key: appendField of name, type and data
 	data      []byte     // scratch: an answer's data as text
 	ans       []byte     // scratch: an answer's composite key
-	clients   map[netip.Addr]int64
-	servers   map[netip.Addr]int64
-	mdns      nameCounts
-	llmnr     nameCounts
+	cut       []byte     // scratch: a name or data cut to its limit
+	// cutNames and cutData count names and answer data cut to their limit.
+	cutNames, cutData int64
+	clients           map[netip.Addr]int64
+	servers           map[netip.Addr]int64
+	mdns              nameCounts
+	llmnr             nameCounts
 	// untracked counts queries whose name or client was past maxKeys.
 	untracked int64
 	// learn is called with every address an A or AAAA answer gives for a
@@ -150,11 +153,16 @@ func (d *dnsCounter) countAddr(m map[netip.Addr]int64, ip netip.Addr) {
 }
 
 // normalize writes name lower-cased (ASCII), without a trailing dot, "."
-// for the root, into d.key and returns it.
+// for the root, cut to MaxNameLen, into d.key and returns it.
 func (d *dnsCounter) normalize(name []byte) []byte {
 	b := appendName(d.key[:0], name)
 	if len(b) == 0 {
 		b = append(b, '.')
+	}
+	if len(b) > MaxNameLen {
+		d.cut, _ = appendCut(d.cut[:0], b, MaxNameLen)
+		b = append(b[:0], d.cut...)
+		d.cutNames++
 	}
 	d.key = b
 	return b
@@ -214,7 +222,10 @@ func (d *dnsCounter) recordAnswers() {
 		b := appendField(d.ans[:0], d.normalize(rr.Name))
 		b = appendFieldString(b, rr.Type.String())
 		d.data = appendRRData(d.data[:0], rr)
-		b = appendField(b, d.data)
+		var cut bool
+		d.cut, cut = appendCut(d.cut[:0], d.data, MaxAnswerDataLen)
+		d.cutData += b2i(cut)
+		b = appendField(b, d.cut)
 		d.ans = b
 		d.answers.add(b, maxAnswers)
 	}
@@ -316,6 +327,7 @@ func (d *dnsCounter) summary() DNS {
 		return strings.Compare(x.Data, y.Data)
 	})
 	out.AnswersTruncated = len(d.answers) >= maxAnswers
+	out.StringsCut = cutCounts(map[string]int64{"name": d.cutNames, "answer_data": d.cutData})
 	return out
 }
 

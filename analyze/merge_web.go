@@ -13,6 +13,7 @@ type mergedWeb struct {
 	sni                            map[string]*mergedQuery
 	hellos, withoutSNI, ech        int64
 	versions, alpn                 map[string]int64
+	httpCut, tlsCut                map[string]int64
 }
 
 func newMergedWeb() mergedWeb {
@@ -20,6 +21,7 @@ func newMergedWeb() mergedWeb {
 		requests: map[[3]string]*mergedQuery{},
 		hosts:    map[string]int64{}, methods: map[string]int64{}, status: map[string]int64{}, agents: map[string]int64{},
 		sni: map[string]*mergedQuery{}, versions: map[string]int64{}, alpn: map[string]int64{},
+		httpCut: map[string]int64{}, tlsCut: map[string]int64{},
 	}
 }
 
@@ -56,6 +58,8 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 	addCounts(w.methods, h.Methods)
 	addCounts(w.status, h.StatusCodes)
 	addCounts(w.agents, h.UserAgents)
+	addCounts(w.httpCut, h.StringsCut)
+	addCounts(w.tlsCut, t.StringsCut)
 	for _, n := range t.ServerNames {
 		q := w.sni[n.Name]
 		if q == nil {
@@ -96,9 +100,10 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 	h.Methods = sortedCounts(w.methods)
 	h.StatusCodes = sortedCounts(w.status)
 	h.UserAgents = sortedCounts(w.agents)
+	h.StringsCut = sortedCounts(w.httpCut)
 
 	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech,
-		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn)}
+		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn), StringsCut: sortedCounts(w.tlsCut)}
 	t.ServerNames = make([]NamedCount, 0, len(w.sni))
 	for name, q := range w.sni {
 		n := NamedCount{Name: name, Count: q.count, CountError: q.err}
