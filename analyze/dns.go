@@ -37,6 +37,7 @@ type dnsCounter struct {
 	data      []byte     // scratch: an answer's data as text
 	ans       []byte     // scratch: an answer's composite key
 	cut       []byte     // scratch: a name or data cut to its limit
+	typ       []byte     // scratch: an answer's type name
 	// cutNames and cutData count names and answer data cut to their limit.
 	cutNames, cutData int64
 	clients           map[netip.Addr]int64
@@ -220,7 +221,8 @@ func (d *dnsCounter) recordAnswers() {
 	for i := range d.msg.Answers {
 		rr := &d.msg.Answers[i]
 		b := appendField(d.ans[:0], d.normalize(rr.Name))
-		b = appendFieldString(b, rr.Type.String())
+		d.typ = appendDNSType(d.typ[:0], rr.Type)
+		b = appendField(b, d.typ)
 		d.data = appendRRData(d.data[:0], rr)
 		var cut bool
 		d.cut, cut = appendCut(d.cut[:0], d.data, MaxAnswerDataLen)
@@ -299,7 +301,7 @@ func (d *dnsCounter) summary() DNS {
 	sortNamedCounts(out.Queries)
 	types := map[string]int64{}
 	for t, c := range d.types {
-		types[t.String()] += c
+		types[dnsTypeName(t)] += c
 	}
 	out.Types = sortedCounts(types)
 	rcodes := map[string]int64{}

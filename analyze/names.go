@@ -87,12 +87,6 @@ func appendField(key, b []byte) []byte {
 	return append(key, b...)
 }
 
-// appendFieldString is appendField for a string.
-func appendFieldString(key []byte, s string) []byte {
-	key = binary.AppendUvarint(key, uint64(len(s)))
-	return append(key, s...)
-}
-
 // splitFields splits a key made of n appendField calls.
 func splitFields(key string, n int) []string {
 	out := make([]string, 0, n)
