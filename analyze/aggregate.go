@@ -180,13 +180,18 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		ip, version = lr.ip, lr.version
 	}
 
-	h, ok, reason := parseIP(ip, version)
+	// The IP packet's bytes on the wire: the frame's original length less
+	// the link header (the bytes before ip).
+	h, ok, reason := parseIP(ip, version, max(ci.Length, len(data))-(len(data)-len(ip)))
 	if !ok {
 		a.classify(&a.undecodable)
 		a.decodeError(offset, reason, "")
 		return
 	}
 	a.classify(&a.ipPackets)
+	if h.claimed > 0 {
+		a.overWire(offset, &h)
+	}
 	n := h.length
 	a.ipBytes += n
 	if h.src.Is4() {
@@ -420,6 +425,16 @@ func (a *analyzer) decodeError(offset int64, reason, detail string) {
 			Packet: a.packetNo, Offset: offset, Reason: reason, Detail: Printable(detail, 200),
 		})
 	}
+}
+
+// overWire records an IP header that claims more bytes than the wire
+// carried as a decode error, with both lengths in the examples.
+func (a *analyzer) overWire(offset int64, h *ipHeader) {
+	detail := ""
+	if !a.hadError && len(a.errorExamples) < maxErrorExamples {
+		detail = fmt.Sprintf("the header claims %d bytes, the frame carried %d", h.claimed, h.length)
+	}
+	a.decodeError(offset, reasonIPOverWire, detail)
 }
 
 // summary builds the sorted, JSON-ready Summary.
