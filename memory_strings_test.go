@@ -18,9 +18,25 @@ import (
 
 // writeLongHTTPCapture writes to w a classic pcap (Ethernet) of n TCP
 // segments, each one HTTP request whose Host, request target and
-// User-Agent are size bytes long and unique to it. A request has its own
-// connection (client port), so every one is parsed.
+// User-Agent are size bytes long and differ from the other requests' in
+// their first bytes. A request has its own client port, so every one is
+// parsed.
 func writeLongHTTPCapture(w io.Writer, n, size int) error {
+	long := func(c byte, i int) string {
+		tag := strconv.Itoa(i)
+		return tag + strings.Repeat(string(c), size-len(tag))
+	}
+	return writeIPv4Capture(w, n, func(i int) (byte, uint16, uint16, []byte) {
+		payload := "GET /" + long('p', i)[:size-1] + " HTTP/1.1\r\nHost: " + long('h', i) +
+			"\r\nUser-Agent: " + long('u', i) + "\r\n\r\n"
+		return 6, uint16(10000 + i%50000), 80, []byte(payload)
+	})
+}
+
+// writeIPv4Capture writes to w a classic pcap (Ethernet) of n IPv4
+// packets from 10.0.0.1 to 10.0.0.2; packet i is the TCP (proto 6) or UDP
+// (17) payload that next(i) returns, with its ports.
+func writeIPv4Capture(w io.Writer, n int, next func(i int) (proto byte, sport, dport uint16, payload []byte)) error {
 	var hdr [24]byte
 	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
 	binary.LittleEndian.PutUint16(hdr[4:], 2)
@@ -30,21 +46,21 @@ func writeLongHTTPCapture(w io.Writer, n, size int) error {
 	if _, err := w.Write(hdr[:]); err != nil {
 		return err
 	}
-	long := func(c byte, i int) string {
-		tag := strconv.Itoa(i)
-		return tag + strings.Repeat(string(c), size-len(tag))
-	}
 	var frame []byte
 	for i := range n {
-		payload := "GET /" + long('p', i)[:size-1] + " HTTP/1.1\r\nHost: " + long('h', i) +
-			"\r\nUser-Agent: " + long('u', i) + "\r\n\r\n"
-		frame = frame[:0]
-		frame = append(frame, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00) // Ethernet, IPv4
-		ipLen := 20 + 20 + len(payload)
-		frame = append(frame, 0x45, 0, byte(ipLen>>8), byte(ipLen), 0, 0, 0x40, 0, 64, 6, 0, 0,
+		proto, sport, dport, payload := next(i)
+		frame = append(frame[:0], 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00) // Ethernet, IPv4
+		var l4 []byte
+		if proto == 6 {
+			l4 = []byte{byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport), 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0}
+		} else {
+			ul := 8 + len(payload)
+			l4 = []byte{byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport), byte(ul >> 8), byte(ul), 0, 0}
+		}
+		ipLen := 20 + len(l4) + len(payload)
+		frame = append(frame, 0x45, 0, byte(ipLen>>8), byte(ipLen), 0, 0, 0x40, 0, 64, proto, 0, 0,
 			10, 0, 0, 1, 10, 0, 0, 2)
-		sport := uint16(10000 + i%50000)
-		frame = append(frame, byte(sport>>8), byte(sport), 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0)
+		frame = append(frame, l4...)
 		frame = append(frame, payload...)
 		var rec [16]byte
 		binary.LittleEndian.PutUint32(rec[0:], uint32(1_700_000_000+i/1000))
@@ -58,6 +74,47 @@ func writeLongHTTPCapture(w io.Writer, n, size int) error {
 		}
 	}
 	return nil
+}
+
+// writeLongNamesCapture writes n TLS ClientHellos, each with its own
+// 16,000-byte server name, and n DNS responses, each with its own TXT
+// answer of 60,000 bytes (235 strings of 255 bytes).
+func writeLongNamesCapture(w io.Writer, n int) error {
+	return writeIPv4Capture(w, 2*n, func(j int) (byte, uint16, uint16, []byte) {
+		i := j / 2
+		tag := strconv.Itoa(i) + "."
+		if j%2 == 0 {
+			sni := tag + strings.Repeat("s", 16000-len(tag))
+			return 6, uint16(10000 + i%50000), 443, clientHello(sni)
+		}
+		msg := []byte{byte(i >> 8), byte(i), 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 3, 't', 'x', 't', 0, 0, 16, 0, 1,
+			0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60}
+		txt := tag + strings.Repeat("t", 235*255-len(tag))
+		msg = binary.BigEndian.AppendUint16(msg, uint16(235*256))
+		for k := 0; k < 235; k++ {
+			msg = append(msg, 255)
+			msg = append(msg, txt[k*255:(k+1)*255]...)
+		}
+		return 17, 53, uint16(10000 + i%50000), msg
+	})
+}
+
+// clientHello is a TLS record with a ClientHello whose server_name is sni.
+func clientHello(sni string) []byte {
+	ext := binary.BigEndian.AppendUint16(nil, uint16(len(sni)+3))
+	ext = append(ext, 0)
+	ext = binary.BigEndian.AppendUint16(ext, uint16(len(sni)))
+	ext = append(ext, sni...)
+	exts := binary.BigEndian.AppendUint16([]byte{0, 0}, uint16(len(ext)))
+	exts = append(exts, ext...)
+	body := append([]byte{3, 3}, make([]byte, 32)...)
+	body = append(body, 0, 0, 2, 0x13, 0x01, 1, 0)
+	body = binary.BigEndian.AppendUint16(body, uint16(len(exts)))
+	body = append(body, exts...)
+	hs := append([]byte{1, 0}, byte(len(body)>>8), byte(len(body)))
+	hs = append(hs, body...)
+	rec := append([]byte{22, 3, 1}, byte(len(hs)>>8), byte(len(hs)))
+	return append(rec, hs...)
 }
 
 // writeZstd writes a capture through zstd to path.
@@ -144,6 +201,58 @@ func TestLongHTTPStringsMemory(t *testing.T) {
 	for _, r := range h.Requests {
 		if !strings.HasSuffix(r.Path, mark) || len(r.Path) != analyze.MaxTargetLen+len(mark) || !strings.HasSuffix(r.Host, mark) {
 			t.Fatalf("request %q…: target or host not cut", r.URL[:40])
+		}
+	}
+}
+
+// TestLongNamesMemory analyses 20,000 TLS ClientHellos, each with its own
+// 16,000-byte server name, and 20,000 DNS responses, each with its own
+// 60,000-byte TXT answer (a 680 KB zstd capture): server names are kept
+// to MaxNameLen bytes and answer data to MaxAnswerDataLen, each with the
+// mark, and the run stays under memoryBound. Before the cut it took 3.14
+// GiB of RSS and wrote 1.54 GB of JSON.
+func TestLongNamesMemory(t *testing.T) {
+	const n = 20_000
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "names.pcap.zst")
+	writeZstd(t, capture, func(w io.Writer) error { return writeLongNamesCapture(w, n) })
+	jsonPath := filepath.Join(dir, "names.json")
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "names.html"), "--json", jsonPath)
+	if m.exitCode != 0 {
+		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
+	}
+	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
+	if m.peakRSS > memoryBound {
+		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("JSON %.1f MiB", float64(len(b))/(1<<20))
+	if len(b) > 64<<20 {
+		t.Errorf("JSON is %d MiB, over 64 MiB", len(b)>>20)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if want := []analyze.Count{{Name: "server_name", Count: n}}; s.TLS.ClientHellos != n || !slices.Equal(s.TLS.StringsCut, want) || len(s.TLS.ServerNames) != n {
+		t.Errorf("%d ClientHellos, %d server names, cut %v; want %d, %d, %v", s.TLS.ClientHellos, len(s.TLS.ServerNames), s.TLS.StringsCut, n, n, want)
+	}
+	for _, sn := range s.TLS.ServerNames {
+		if mark := analyze.CutMark + "16000 bytes]"; !strings.HasSuffix(sn.Name, mark) || len(sn.Name) != analyze.MaxNameLen+len(mark) {
+			t.Fatalf("server name %.40q… not cut to %d bytes", sn.Name, analyze.MaxNameLen)
+		}
+	}
+	if want := []analyze.Count{{Name: "answer_data", Count: n}}; s.DNS.Responses != n || !slices.Equal(s.DNS.StringsCut, want) || len(s.DNS.Answers) != n {
+		t.Errorf("%d responses, %d answers, cut %v; want %d, %d, %v", s.DNS.Responses, len(s.DNS.Answers), s.DNS.StringsCut, n, n, want)
+	}
+	// 235 strings of 255 bytes with a space between them.
+	mark := analyze.CutMark + strconv.Itoa(235*256-1) + " bytes]"
+	for _, a := range s.DNS.Answers {
+		if !strings.HasSuffix(a.Data, mark) || len(a.Data) != analyze.MaxAnswerDataLen+len(mark) {
+			t.Fatalf("answer data %.40q… not cut to %d bytes", a.Data, analyze.MaxAnswerDataLen)
 		}
 	}
 }
