@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -254,5 +255,79 @@ func TestLongNamesMemory(t *testing.T) {
 		if !strings.HasSuffix(a.Data, mark) || len(a.Data) != analyze.MaxAnswerDataLen+len(mark) {
 			t.Fatalf("answer data %.40q… not cut to %d bytes", a.Data, analyze.MaxAnswerDataLen)
 		}
+	}
+}
+
+// writeLongDNSNamesCapture writes 3n DNS messages, each with its own
+// 250-byte name: n NXDOMAIN responses, n mDNS and n LLMNR queries.
+func writeLongDNSNamesCapture(w io.Writer, n int) error {
+	return writeIPv4Capture(w, 3*n, func(j int) (byte, uint16, uint16, []byte) {
+		tag := strconv.Itoa(j)
+		label := tag + strings.Repeat("x", 62-len(tag))
+		msg := []byte{byte(j >> 8), byte(j), 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0} // NXDOMAIN
+		if j%3 != 0 {
+			msg[2], msg[3] = 0, 0 // a query
+		}
+		for range 3 {
+			msg = append(msg, 62)
+			msg = append(msg, label...)
+		}
+		msg = append(msg, 60)
+		msg = append(msg, strings.Repeat("y", 60)...)
+		msg = append(msg, 0, 0, 1, 0, 1)
+		switch j % 3 {
+		case 1:
+			return 17, 40000, 5353, msg
+		case 2:
+			return 17, 40000, 5355, msg
+		}
+		return 17, 53, 40000, msg
+	})
+}
+
+// TestLongDNSNamesMemory analyses 100,000 NXDOMAIN responses, mDNS and
+// LLMNR queries each, every one with its own 250-byte name (a 2.2 MB zstd
+// capture). Each list kept up to 100,000 names: 227 MiB of RSS, 92 MB of
+// JSON. Now the three lists stop at 16 MiB of names together, with a
+// warning, and the run stays well under memoryBound.
+func TestLongDNSNamesMemory(t *testing.T) {
+	const n = 100_000
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "dns.pcap.zst")
+	writeZstd(t, capture, func(w io.Writer) error { return writeLongDNSNamesCapture(w, n) })
+	jsonPath := filepath.Join(dir, "dns.json")
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "dns.html"), "--json", jsonPath)
+	if m.exitCode != 0 {
+		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
+	}
+	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
+	if m.peakRSS > memoryBound/2 {
+		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>21)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("JSON %.1f MiB", float64(len(b))/(1<<20))
+	if len(b) > 32<<20 {
+		t.Errorf("JSON is %d MiB, over 32 MiB", len(b)>>20)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	var kept, text int64
+	for _, l := range [][]analyze.Count{s.DNS.NXDomain, s.DNS.MDNS, s.DNS.LLMNR} {
+		for _, c := range l {
+			kept += c.Count
+			text += int64(len(c.Name))
+		}
+	}
+	if text > 16<<20 || text < 15<<20 || kept >= 3*n {
+		t.Errorf("%d names kept, %d bytes; want 15 to 16 MiB, fewer than %d", kept, text, 3*n)
+	}
+	want := fmt.Sprintf(": %d of them are counted in the totals but not listed", 3*n-kept)
+	if len(s.Capture.Warnings) != 1 || !strings.HasSuffix(s.Capture.Warnings[0], want) {
+		t.Errorf("warnings %q, want one ending %q", s.Capture.Warnings, want)
 	}
 }

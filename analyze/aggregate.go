@@ -466,7 +466,7 @@ func (a *analyzer) summary() *Summary {
 	c.OtherProtocols = sortedCounts(other)
 	c.Warnings = []string{}
 	if n := a.dns.untracked; n > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind: %d of them are counted in the totals but not listed", maxKeys, n))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind (or 16 MiB of NXDOMAIN, mDNS and LLMNR names): %d of them are counted in the totals but not listed", maxKeys, n))
 	}
 	if a.untimed > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets have no timestamp (pcapng Simple Packet Blocks): they are counted everywhere but in the first and last times and the time line", a.untimed))

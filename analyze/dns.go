@@ -17,6 +17,10 @@ import (
 const (
 	maxClientsPerName = 50     // distinct clients remembered per query name
 	maxAnswers        = 20_000 // distinct (name, type, data) answers remembered
+	// maxListBytes bounds the names kept in the NXDOMAIN, mDNS and LLMNR
+	// lists together: 300,000 names of MaxNameLen bytes took 225 MiB of
+	// RSS. 16 MiB is 500,000 names of 30 bytes.
+	maxListBytes = 16 << 20
 )
 
 // dnsCounter analyses DNS messages: queries by name with their clients,
@@ -44,8 +48,10 @@ type dnsCounter struct {
 	servers           map[netip.Addr]int64
 	mdns              nameCounts
 	llmnr             nameCounts
-	// untracked counts queries whose name or client was past maxKeys.
+	// untracked counts queries whose name or client was past maxKeys (or
+	// maxListBytes).
 	untracked int64
+	listBytes int64 // length of the names of nxdomain, mdns and llmnr
 	// learn is called with every address an A or AAAA answer gives for a
 	// name, to build the passive IP-to-name map.
 	learn func(ip netip.Addr, name []byte)
@@ -183,9 +189,16 @@ func (d *dnsCounter) countQuery(name []byte, client netip.Addr) {
 }
 
 func (d *dnsCounter) countIn(m nameCounts, name []byte) {
-	if !m.add(d.normalize(name), maxKeys) {
-		d.untracked++
+	b := d.normalize(name)
+	if p := m[string(b)]; p != nil {
+		*p++
+		return
 	}
+	if d.listBytes+int64(len(b)) > maxListBytes || !m.add(b, maxKeys) {
+		d.untracked++
+		return
+	}
+	d.listBytes += int64(len(b))
 }
 
 // nameCounts counts by name. Values are pointers so that counting a name

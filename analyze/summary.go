@@ -168,6 +168,8 @@ type DNS struct {
 	Clients []IPCount `json:"clients"`
 	Servers []IPCount `json:"servers"`
 	// MDNS and LLMNR count multicast DNS and LLMNR queries by name.
+	// NXDomain, MDNS and LLMNR list at most 100,000 names each and 16 MiB
+	// of names together; a warning counts the messages not listed.
 	MDNS  []Count `json:"mdns"`
 	LLMNR []Count `json:"llmnr"`
 	// StringsCut counts the names ("name", MaxNameLen) and answer data
