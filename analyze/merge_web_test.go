@@ -8,7 +8,7 @@ import (
 
 // TestOverviewKeepsRequestBounds merges 40 Summaries of 1,000 distinct
 // requests with 2 KiB targets each (about 84 MB of text): the overview
-// keeps what one capture may, 32 MiB of request text, says it left some
+// keeps what one capture may, 16 MiB of request text, says it left some
 // out, and keeps its hosts to maxDistinctNames.
 func TestOverviewKeepsRequestBounds(t *testing.T) {
 	o := NewOverview(Options{})

@@ -361,7 +361,7 @@ const MaxNamesPerIP = 10
 // 4 KiB of its stream.
 type HTTP struct {
 	// Requests counts requests by method, Host and target, count desc, then
-	// URL asc. At most 50,000 distinct requests, and 32 MiB of their text,
+	// URL asc. At most 50,000 distinct requests, and 16 MiB of their text,
 	// are kept (RequestsTruncated says when one more was not).
 	Requests          []HTTPRequest `json:"requests"`
 	RequestsTruncated bool          `json:"requests_truncated"`

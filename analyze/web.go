@@ -21,9 +21,9 @@ const (
 	// maxRequestBytes bounds the text of the distinct requests kept
 	// (method, Host and target, each cut to its limit): 50,000 requests of
 	// 2 KiB targets would otherwise keep about 120 MB, and as much again
-	// in the Summary's URLs. Real captures stay far below: 32 MiB is
-	// 50,000 URLs of 670 bytes.
-	maxRequestBytes = 32 << 20
+	// in the Summary's URLs. Real captures stay far below: 16 MiB is
+	// 50,000 URLs of 335 bytes.
+	maxRequestBytes = 16 << 20
 )
 
 // dirState follows one direction of a TCP conversation, looking for an HTTP
@@ -348,11 +348,17 @@ func (c *clientCount) clientList() []IPCount {
 func (w *web) summary() (HTTP, TLS) {
 	h := HTTP{TotalRequests: w.httpRequests, TotalResponses: w.responses, RequestsTruncated: w.requestsFull}
 	h.Requests = make([]HTTPRequest, 0, len(w.requests))
+	methods := map[string]string{}
 	for k, u := range w.requests {
 		parts := splitFields(k, 3)
-		r := HTTPRequest{Method: parts[0], Host: parts[1], Path: parts[2], Count: u.count,
-			Clients: u.clientList(), ClientsTotal: u.clientsTotal}
-		r.URL = requestURL(r.Host, r.Path)
+		r := HTTPRequest{Method: parts[0], Count: u.count, Clients: u.clientList(), ClientsTotal: u.clientsTotal}
+		r.URL, r.Host, r.Path = requestStrings(parts[1], parts[2])
+		m, ok := methods[r.Method]
+		if !ok {
+			m = strings.Clone(r.Method) // not a part of the key
+			methods[m] = m
+		}
+		r.Method = m
 		h.Requests = append(h.Requests, r)
 	}
 	sortHTTPRequests(h.Requests)
@@ -383,6 +389,18 @@ func sortHTTPRequests(xs []HTTPRequest) {
 	slices.SortFunc(xs, func(x, y HTTPRequest) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.URL, y.URL), strings.Compare(x.Method, y.Method))
 	})
+}
+
+// requestStrings returns the URL of a request with its host and target
+// as parts of the URL's memory where they are, so that the Summary does
+// not keep the map keys they come from.
+func requestStrings(host, target string) (url, h, t string) {
+	url = requestURL(host, target)
+	if len(url) == len("http://")+len(host)+len(target) && strings.HasPrefix(url, "http://") {
+		return url, url[7 : 7+len(host)], url[7+len(host):]
+	}
+	// The URL is the target as sent.
+	return url, strings.Clone(host), url
 }
 
 // requestURL joins a Host header and a request target into a URL as the
