@@ -187,13 +187,18 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 		ip, version = lr.ip, lr.version
 	}
 
-	h, ok, reason := parseIP(ip, version)
+	// The IP packet's bytes on the wire: the frame's original length less
+	// the link header (the bytes before ip).
+	h, ok, reason := parseIP(ip, version, max(ci.Length, len(data))-(len(data)-len(ip)))
 	if !ok {
 		a.classify(&a.undecodable)
 		a.decodeError(offset, reason, "")
 		return
 	}
 	a.classify(&a.ipPackets)
+	if h.claimed > 0 {
+		a.overWire(offset, &h)
+	}
 	n := h.length
 	a.ipBytes += n
 	if h.src.Is4() {
@@ -429,6 +434,16 @@ func (a *analyzer) decodeError(offset int64, reason, detail string) {
 	}
 }
 
+// overWire records an IP header that claims more bytes than the wire
+// carried as a decode error, with both lengths in the examples.
+func (a *analyzer) overWire(offset int64, h *ipHeader) {
+	detail := ""
+	if !a.hadError && len(a.errorExamples) < maxErrorExamples {
+		detail = fmt.Sprintf("the header claims %d bytes, the frame carried %d", h.claimed, h.length)
+	}
+	a.decodeError(offset, reasonIPOverWire, detail)
+}
+
 // summary builds the sorted, JSON-ready Summary.
 func (a *analyzer) summary() *Summary {
 	a.flushFlows()
@@ -461,7 +476,7 @@ func (a *analyzer) summary() *Summary {
 	c.Quality = a.quality.Quality
 	c.Warnings = []string{}
 	if n := a.dns.untracked; n > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind: %d of them are counted in the totals but not listed", maxKeys, n))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind (or 16 MiB of NXDOMAIN, mDNS and LLMNR names): %d of them are counted in the totals but not listed", maxKeys, n))
 	}
 	if a.untimed > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s no timestamp (pcapng Simple Packet Blocks): %s counted everywhere but in the first and last times and the time line", hasHave(a.untimed), map[bool]string{true: "it is", false: "they are"}[a.untimed == 1]))
@@ -494,7 +509,7 @@ func (a *analyzer) summary() *Summary {
 	s.Timeline = a.timeline.summary()
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
-	s.Names = a.names.summary()
+	s.Names, s.NamesTruncated = a.names.summary(), a.names.full
 	return s
 }
 

@@ -266,7 +266,7 @@ func TestHittersCapture(t *testing.T) {
 				if lr.ip == nil {
 					return
 				}
-				h, ok, _ := parseIP(lr.ip, lr.version)
+				h, ok, _ := parseIPHeader(lr.ip, lr.version)
 				if !ok {
 					return
 				}

@@ -12,7 +12,13 @@ type ipHeader struct {
 	// the IPv6 payload length (or the jumbo payload length). For an IPv4
 	// total length of 0 (segmentation offload) it is the length of the IP
 	// packet present in the frame, as Wireshark reports with its TSO setting.
+	// It is never more than the frame carried on the wire (see claimed).
 	length int64
+	// claimed is the length the header claims when it is more than the
+	// bytes the frame carried after the link header on the wire (a 4 GB
+	// jumbogram on a 100-byte frame); length then counts what the wire
+	// carried. 0 when the header claims no more.
+	claimed int64
 	// proto is the transport protocol after any IPv6 extension headers.
 	proto uint8
 	// payload is the transport header and data present in the frame, nil when
@@ -36,13 +42,27 @@ const (
 	reasonIPVersion      = "IP: version field is neither 4 nor 6"
 	reasonIPv4Truncated  = "IPv4: header longer than the captured frame"
 	reasonIPTransportCut = "transport: header truncated"
+	// reasonIPOverWire is counted as a decode error. Its packets count the
+	// bytes the wire carried, not the bytes the header claims.
+	reasonIPOverWire = "IP: header claims more bytes than the frame carried on the wire"
 )
 
 // parseIP reads the outermost IP header of b. version is 4 or 6 when the
-// link layer said which, 0 to take the first nibble. ok reports whether the
+// link layer said which, 0 to take the first nibble. wire is how many bytes
+// from the start of b the frame carried on the wire (its original length
+// minus the link header): h.length is cut to it. ok reports whether the
 // addresses could be read, which makes the frame an IP packet; reason is
 // non-empty when some part of the header is malformed.
-func parseIP(b []byte, version uint8) (h ipHeader, ok bool, reason string) {
+func parseIP(b []byte, version uint8, wire int) (h ipHeader, ok bool, reason string) {
+	h, ok, reason = parseIPHeader(b, version)
+	if w := int64(max(wire, len(b))); h.length > w {
+		h.claimed, h.length = h.length, w
+	}
+	return h, ok, reason
+}
+
+// parseIPHeader is parseIP without the cut to the wire length.
+func parseIPHeader(b []byte, version uint8) (h ipHeader, ok bool, reason string) {
 	if len(b) == 0 {
 		return h, false, reasonIPEmpty
 	}

@@ -96,7 +96,7 @@ func TestParseIP(t *testing.T) {
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h, ok, reason := parseIP(hexBytes(t, c.pkt), c.version)
+			h, ok, reason := parseIPHeader(hexBytes(t, c.pkt), c.version)
 			if ok != c.ok || reason != c.reason {
 				t.Fatalf("ok, reason = %v, %q; want %v, %q", ok, reason, c.ok, c.reason)
 			}

@@ -72,6 +72,7 @@ type Overview struct {
 	icmp          map[icmpKey]int64
 	arp           arpCounter
 	names         map[netip.Addr]map[string]struct{}
+	namesCut      bool // a merged Summary's NamesTruncated
 }
 
 // mergedDNS is DNS merged across captures.
@@ -79,6 +80,7 @@ type mergedDNS struct {
 	queries                              map[string]*mergedQuery
 	total, responses                     int64
 	types, rcodes, nxdomain, mdns, llmnr map[string]int64
+	cut                                  map[string]int64 // DNS.StringsCut
 	answers                              map[answerKey]int64
 	answersTruncated                     bool
 	clients, servers                     map[netip.Addr]int64
@@ -113,7 +115,7 @@ func (o *Overview) init(interval int64) {
 	o.dns = mergedDNS{
 		queries: map[string]*mergedQuery{},
 		types:   map[string]int64{}, rcodes: map[string]int64{}, nxdomain: map[string]int64{},
-		mdns: map[string]int64{}, llmnr: map[string]int64{},
+		mdns: map[string]int64{}, llmnr: map[string]int64{}, cut: map[string]int64{},
 		answers: map[answerKey]int64{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
 	}
@@ -251,6 +253,7 @@ func (o *Overview) Add(s *Summary) error {
 			set[name] = struct{}{}
 		}
 	}
+	o.namesCut = o.namesCut || s.NamesTruncated
 	return nil
 }
 
@@ -362,6 +365,7 @@ func (d *mergedDNS) add(s *DNS, maxError int64) error {
 	addCounts(d.nxdomain, s.NXDomain)
 	addCounts(d.mdns, s.MDNS)
 	addCounts(d.llmnr, s.LLMNR)
+	addCounts(d.cut, s.StringsCut)
 	for _, a := range s.Answers {
 		d.answers[answerKey{a.Name, a.Type, a.Data}] += a.Count
 	}
@@ -390,6 +394,7 @@ func (d *mergedDNS) summary(e *Estimate) DNS {
 	out.NXDomain = sortedCounts(d.nxdomain)
 	out.MDNS = sortedCounts(d.mdns)
 	out.LLMNR = sortedCounts(d.llmnr)
+	out.StringsCut = sortedCounts(d.cut)
 	out.Clients = ipCounts(d.clients)
 	out.Servers = ipCounts(d.servers)
 	keys := make([]answerKey, 0, len(d.answers))
@@ -694,7 +699,7 @@ func (o *Overview) Summary() *Summary {
 	s.HTTP, s.TLS = o.web.summary()
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
-	s.Names = o.namesSummary()
+	s.Names, s.NamesTruncated = o.namesSummary(), o.namesCut
 	s.Findings = Findings(s)
 	return s
 }

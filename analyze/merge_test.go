@@ -423,14 +423,17 @@ DNS.Queries.ClientsTotal DNS.TotalQueries DNS.Responses DNS.Types DNS.Types.Name
 DNS.Rcodes.Name DNS.Rcodes.Count DNS.NXDomain DNS.NXDomain.Name DNS.NXDomain.Count DNS.Answers DNS.Answers.Name
 DNS.Answers.Type DNS.Answers.Data DNS.Answers.Count DNS.AnswersTruncated DNS.Clients DNS.Clients.IP DNS.Clients.Count
 DNS.Servers DNS.Servers.IP DNS.Servers.Count DNS.MDNS DNS.MDNS.Name DNS.MDNS.Count DNS.LLMNR DNS.LLMNR.Name DNS.LLMNR.Count
+DNS.StringsCut DNS.StringsCut.Name DNS.StringsCut.Count
 HTTP HTTP.Requests HTTP.Requests.Method HTTP.Requests.URL HTTP.Requests.Host HTTP.Requests.Path HTTP.Requests.Count
 HTTP.Requests.Clients HTTP.Requests.Clients.IP HTTP.Requests.Clients.Count HTTP.Requests.ClientsTotal
 HTTP.RequestsTruncated HTTP.TotalRequests HTTP.TotalResponses HTTP.Hosts HTTP.Hosts.Name HTTP.Hosts.Count
 HTTP.Methods HTTP.Methods.Name HTTP.Methods.Count HTTP.StatusCodes HTTP.StatusCodes.Name HTTP.StatusCodes.Count
 HTTP.UserAgents HTTP.UserAgents.Name HTTP.UserAgents.Count
+HTTP.StringsCut HTTP.StringsCut.Name HTTP.StringsCut.Count
 TLS TLS.ClientHellos TLS.ServerNames TLS.ServerNames.Name TLS.ServerNames.Count TLS.ServerNames.Clients
 TLS.ServerNames.Clients.IP TLS.ServerNames.Clients.Count TLS.ServerNames.ClientsTotal TLS.WithoutSNI
 TLS.Versions TLS.Versions.Name TLS.Versions.Count TLS.ALPN TLS.ALPN.Name TLS.ALPN.Count TLS.ECH
+TLS.StringsCut TLS.StringsCut.Name TLS.StringsCut.Count
 Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B
@@ -452,7 +455,7 @@ ICMP ICMP.Version ICMP.Type ICMP.Code ICMP.Name ICMP.Packets
 ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP ARP.Replies.Count ARP.Pairs ARP.Pairs.IP
 ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
 ARP.SharedMACs.IPs
-Names Names.IP Names.Names`)
+Names Names.IP Names.Names NamesTruncated`)
 	var got []string
 	var walk func(prefix string, typ reflect.Type)
 	walk = func(prefix string, typ reflect.Type) {

@@ -13,6 +13,8 @@ type mergedWeb struct {
 	sni                            map[string]*mergedQuery
 	hellos, withoutSNI, ech        int64
 	versions, alpn                 map[string]int64
+	httpCut, tlsCut                map[string]int64
+	requestBytes                   int64 // text of the requests kept, as web.requestBytes
 }
 
 func newMergedWeb() mergedWeb {
@@ -20,6 +22,7 @@ func newMergedWeb() mergedWeb {
 		requests: map[[3]string]*mergedQuery{},
 		hosts:    map[string]int64{}, methods: map[string]int64{}, status: map[string]int64{}, agents: map[string]int64{},
 		sni: map[string]*mergedQuery{}, versions: map[string]int64{}, alpn: map[string]int64{},
+		httpCut: map[string]int64{}, tlsCut: map[string]int64{},
 	}
 }
 
@@ -42,6 +45,13 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 		k := [3]string{r.Method, r.Host, r.Path}
 		q := w.requests[k]
 		if q == nil {
+			// The bounds of one capture's list hold for the overview's.
+			size := int64(len(k[0]) + len(k[1]) + len(k[2]))
+			if len(w.requests) >= maxHTTPRequests || w.requestBytes+size > maxRequestBytes {
+				w.requestsTruncated = true
+				continue
+			}
+			w.requestBytes += size
 			q = &mergedQuery{clients: map[netip.Addr]int64{}}
 			w.requests[k] = q
 		}
@@ -52,13 +62,18 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 	w.requestsTruncated = w.requestsTruncated || h.RequestsTruncated
 	w.totalRequests += h.TotalRequests
 	w.totalResponses += h.TotalResponses
-	addCounts(w.hosts, h.Hosts)
-	addCounts(w.methods, h.Methods)
+	addCountsMax(w.hosts, h.Hosts, maxDistinctNames)
+	addCountsMax(w.methods, h.Methods, maxDistinctNames)
 	addCounts(w.status, h.StatusCodes)
-	addCounts(w.agents, h.UserAgents)
+	addCountsMax(w.agents, h.UserAgents, maxDistinctNames)
+	addCounts(w.httpCut, h.StringsCut)
+	addCounts(w.tlsCut, t.StringsCut)
 	for _, n := range t.ServerNames {
 		q := w.sni[n.Name]
 		if q == nil {
+			if len(w.sni) >= maxDistinctNames {
+				continue
+			}
 			q = &mergedQuery{clients: map[netip.Addr]int64{}}
 			w.sni[n.Name] = q
 		}
@@ -71,8 +86,18 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 	w.withoutSNI += t.WithoutSNI
 	w.ech += t.ECH
 	addCounts(w.versions, t.Versions)
-	addCounts(w.alpn, t.ALPN)
+	addCountsMax(w.alpn, t.ALPN, maxDistinctNames)
 	return nil
+}
+
+// addCountsMax is addCounts that adds no new name once m has limit names,
+// as one capture's nameCounts does.
+func addCountsMax(m map[string]int64, cs []Count, limit int) {
+	for _, c := range cs {
+		if _, ok := m[c.Name]; ok || len(m) < limit {
+			m[c.Name] += c.Count
+		}
+	}
 }
 
 // listed returns q's clients as a Summary lists them: at most
@@ -84,7 +109,7 @@ func (q *mergedQuery) listed() ([]IPCount, int64) {
 
 func (w *mergedWeb) summary() (HTTP, TLS) {
 	h := HTTP{TotalRequests: w.totalRequests, TotalResponses: w.totalResponses,
-		RequestsTruncated: w.requestsTruncated || len(w.requests) > maxHTTPRequests}
+		RequestsTruncated: w.requestsTruncated}
 	h.Requests = make([]HTTPRequest, 0, len(w.requests))
 	for k, q := range w.requests {
 		r := HTTPRequest{Method: k[0], Host: k[1], Path: k[2], URL: requestURL(k[1], k[2]), Count: q.count}
@@ -96,9 +121,10 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 	h.Methods = sortedCounts(w.methods)
 	h.StatusCodes = sortedCounts(w.status)
 	h.UserAgents = sortedCounts(w.agents)
+	h.StringsCut = sortedCounts(w.httpCut)
 
 	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech,
-		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn)}
+		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn), StringsCut: sortedCounts(w.tlsCut)}
 	t.ServerNames = make([]NamedCount, 0, len(w.sni))
 	for name, q := range w.sni {
 		n := NamedCount{Name: name, Count: q.count, CountError: q.err}

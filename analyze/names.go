@@ -12,25 +12,39 @@ import (
 // them: A and AAAA answers, TLS server names and HTTP Host headers sent to
 // the address. It never looks anything up.
 type passiveNames struct {
-	m   map[netip.Addr]map[string]struct{}
-	buf []byte
+	m     map[netip.Addr]map[string]struct{}
+	buf   []byte
+	cut   []byte // scratch
+	bytes int64  // length of the names kept
+	full  bool   // a name was not kept for maxKeys or maxNameBytes
 }
+
+// maxNameBytes bounds the length of all passive names kept: 100,000
+// addresses of MaxNamesPerIP names of MaxNameLen bytes would be 250 MB.
+// 16 MiB is over 500,000 names of 30 bytes.
+const maxNameBytes = 16 << 20
 
 func newPassiveNames() passiveNames {
 	return passiveNames{m: map[netip.Addr]map[string]struct{}{}, buf: make([]byte, 0, 256)}
 }
 
-// add records name for ip: lower-cased, without a trailing dot, at most
-// MaxNamesPerIP names per address. Seeing a known pair allocates nothing.
+// add records name for ip: lower-cased, without a trailing dot, cut to
+// MaxNameLen, at most MaxNamesPerIP names per address. Seeing a known pair
+// allocates nothing.
 func (p *passiveNames) add(ip netip.Addr, name []byte) {
 	b := appendName(p.buf[:0], name)
 	p.buf = b
 	if len(b) == 0 {
 		return
 	}
+	if len(b) > MaxNameLen {
+		p.cut, _ = appendCut(p.cut[:0], b, MaxNameLen)
+		b = p.cut
+	}
 	set := p.m[ip]
 	if set == nil {
 		if len(p.m) >= maxKeys {
+			p.full = true
 			return
 		}
 		set = map[string]struct{}{}
@@ -39,6 +53,11 @@ func (p *passiveNames) add(ip netip.Addr, name []byte) {
 	if _, ok := set[string(b)]; ok || len(set) >= MaxNamesPerIP {
 		return
 	}
+	if p.bytes+int64(len(b)) > maxNameBytes {
+		p.full = true
+		return
+	}
+	p.bytes += int64(len(b))
 	set[string(b)] = struct{}{}
 }
 
@@ -66,12 +85,6 @@ func (p *passiveNames) summary() []Name {
 func appendField(key, b []byte) []byte {
 	key = binary.AppendUvarint(key, uint64(len(b)))
 	return append(key, b...)
-}
-
-// appendFieldString is appendField for a string.
-func appendFieldString(key []byte, s string) []byte {
-	key = binary.AppendUvarint(key, uint64(len(s)))
-	return append(key, s...)
 }
 
 // splitFields splits a key made of n appendField calls.

@@ -30,6 +30,9 @@ type Summary struct {
 	// Names maps addresses to names learnt from the capture (DNS answers,
 	// TLS server names, HTTP Host headers), sorted by address.
 	Names []Name `json:"names"`
+	// NamesTruncated is true when a name was not kept because the names
+	// kept already came to 16 MiB (or 100,000 addresses).
+	NamesTruncated bool `json:"names_truncated"`
 	// Estimates lists the lists whose keys outnumbered what the analysis
 	// keeps (Options.Keys per list), and how far their counts may be off.
 	// Empty when every count in the Summary is exact, as it is for all
@@ -205,8 +208,14 @@ type DNS struct {
 	Clients []IPCount `json:"clients"`
 	Servers []IPCount `json:"servers"`
 	// MDNS and LLMNR count multicast DNS and LLMNR queries by name.
+	// NXDomain, MDNS and LLMNR list at most 100,000 names each and 16 MiB
+	// of names together; a warning counts the messages not listed.
 	MDNS  []Count `json:"mdns"`
 	LLMNR []Count `json:"llmnr"`
+	// StringsCut counts the names ("name", MaxNameLen) and answer data
+	// ("answer_data", MaxAnswerDataLen) longer than their limit and kept
+	// cut, as HTTP.StringsCut says.
+	StringsCut []Count `json:"strings_cut"`
 }
 
 // DNSQuery is a query name with its count and the clients that asked (at
@@ -403,7 +412,8 @@ const MaxNamesPerIP = 10
 // 4 KiB of its stream.
 type HTTP struct {
 	// Requests counts requests by method, Host and target, count desc, then
-	// URL asc. At most 50,000 distinct requests are kept (RequestsTruncated).
+	// URL asc. At most 50,000 distinct requests, and 16 MiB of their text,
+	// are kept (RequestsTruncated says when one more was not).
 	Requests          []HTTPRequest `json:"requests"`
 	RequestsTruncated bool          `json:"requests_truncated"`
 	TotalRequests     int64         `json:"total_requests"`
@@ -412,6 +422,10 @@ type HTTP struct {
 	Methods           []Count       `json:"methods"`      // requests by method
 	StatusCodes       []Count       `json:"status_codes"` // responses by status code
 	UserAgents        []Count       `json:"user_agents"`  // requests by User-Agent
+	// StringsCut counts the requests whose "host" (MaxNameLen),
+	// "target" (MaxTargetLen) or "user_agent" (MaxUserAgentLen) was longer
+	// than its limit and kept cut, ending in CutMark and its length as sent.
+	StringsCut []Count `json:"strings_cut"`
 }
 
 // HTTPRequest is one method and URL with how often it was requested and by whom.
@@ -439,6 +453,9 @@ type TLS struct {
 	ALPN []Count `json:"alpn"`
 	// ECH counts ClientHellos with an encrypted_client_hello extension.
 	ECH int64 `json:"ech"`
+	// StringsCut counts the ClientHellos whose "server_name" was longer
+	// than MaxNameLen and kept cut, as HTTP.StringsCut says.
+	StringsCut []Count `json:"strings_cut"`
 }
 
 // NamedCount is a name with its count and the clients behind it (at most

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -17,6 +18,12 @@ const (
 	maxHTTPRequests  = 50_000 // distinct method+URL kept
 	maxDistinctNames = 20_000 // distinct hosts, user agents, server names kept
 	maxOpenStreams   = 4_096  // TCP directions buffered at once for a split message
+	// maxRequestBytes bounds the text of the distinct requests kept
+	// (method, Host and target, each cut to its limit): 50,000 requests of
+	// 2 KiB targets would otherwise keep about 120 MB, and as much again
+	// in the Summary's URLs. Real captures stay far below: 16 MiB is
+	// 50,000 URLs of 335 bytes.
+	maxRequestBytes = 16 << 20
 )
 
 // dirState follows one direction of a TCP conversation, looking for an HTTP
@@ -50,8 +57,16 @@ type web struct {
 	spare []*streamBuf // released buffers, reused
 	key   []byte       // scratch
 	lower []byte       // scratch
+	cut   []byte       // scratch: a field cut to its limit
 	names *passiveNames
+
+	requestBytes int64   // length of the keys of requests
+	requestsFull bool    // a new request was not kept
+	cuts         webCuts // strings cut to their limit, by field
 }
+
+// webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
+type webCuts struct{ host, target, agent, sni int64 }
 
 type urlCount struct{ clientCount }
 
@@ -165,6 +180,7 @@ func (w *web) segment(st *dirState, seq uint32, payload []byte, src, dst netip.A
 		if status, ok := parseHTTPResponse(payload); ok {
 			w.responses++
 			w.status[status]++
+			st.last, st.seenLast = seq, true
 		}
 	case 'A' <= c && c <= 'Z':
 		req, ok, complete := parseHTTPRequest(payload)
@@ -219,26 +235,34 @@ func (w *web) release(st *dirState) {
 func (w *web) request(r *httpRequest, client, server netip.Addr) {
 	w.httpRequests++
 	w.methods.add(r.method, maxDistinctNames)
-	host := r.host
-	if len(host) > 0 {
-		w.hosts.add(lowerASCII(w.key[:0], host), maxDistinctNames)
-		w.names.add(server, hostWithoutPort(host))
+	var cut bool
+	w.cut, cut = appendCut(w.cut[:0], r.host, MaxNameLen)
+	w.cuts.host += b2i(cut)
+	w.lower = lowerASCII(w.lower[:0], w.cut)
+	if len(r.host) > 0 {
+		w.hosts.add(w.lower, maxDistinctNames)
+		w.names.add(server, hostWithoutPort(r.host))
 	}
 	if len(r.userAgent) > 0 {
-		w.agents.add(r.userAgent, maxDistinctNames)
+		w.cut, cut = appendCut(w.cut[:0], r.userAgent, MaxUserAgentLen)
+		w.cuts.agent += b2i(cut)
+		w.agents.add(w.cut, maxDistinctNames)
 	}
-	w.lower = lowerASCII(w.lower[:0], host)
+	w.cut, cut = appendCut(w.cut[:0], r.target, MaxTargetLen)
+	w.cuts.target += b2i(cut)
 	k := appendField(w.key[:0], r.method)
 	k = appendField(k, w.lower)
-	k = appendField(k, r.target)
+	k = appendField(k, w.cut)
 	w.key = k
 	u := w.requests[string(k)]
 	if u == nil {
-		if len(w.requests) >= maxHTTPRequests {
+		if len(w.requests) >= maxHTTPRequests || w.requestBytes+int64(len(k)) > maxRequestBytes {
+			w.requestsFull = true
 			return
 		}
 		u = &urlCount{}
 		w.requests[string(k)] = u
+		w.requestBytes += int64(len(k))
 	}
 	u.add(client)
 }
@@ -258,7 +282,10 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 		return
 	}
 	w.names.add(server, h.sni)
-	k := lowerASCII(w.key[:0], h.sni)
+	var cut bool
+	w.cut, cut = appendCut(w.cut[:0], h.sni, MaxNameLen)
+	w.cuts.sni += b2i(cut)
+	k := lowerASCII(w.key[:0], w.cut)
 	w.key = k
 	c := w.sni[string(k)]
 	if c == nil {
@@ -269,6 +296,20 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 		w.sni[string(k)] = c
 	}
 	c.add(client)
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// cutCounts lists the non-zero counts of strings cut, by field.
+func cutCounts(m map[string]int64) []Count {
+	maps.DeleteFunc(m, func(_ string, n int64) bool { return n == 0 })
+	return sortedCounts(m)
 }
 
 func lowerASCII(dst, s []byte) []byte {
@@ -305,13 +346,19 @@ func (c *clientCount) clientList() []IPCount {
 }
 
 func (w *web) summary() (HTTP, TLS) {
-	h := HTTP{TotalRequests: w.httpRequests, TotalResponses: w.responses, RequestsTruncated: len(w.requests) >= maxHTTPRequests}
+	h := HTTP{TotalRequests: w.httpRequests, TotalResponses: w.responses, RequestsTruncated: w.requestsFull}
 	h.Requests = make([]HTTPRequest, 0, len(w.requests))
+	methods := map[string]string{}
 	for k, u := range w.requests {
 		parts := splitFields(k, 3)
-		r := HTTPRequest{Method: parts[0], Host: parts[1], Path: parts[2], Count: u.count,
-			Clients: u.clientList(), ClientsTotal: u.clientsTotal}
-		r.URL = requestURL(r.Host, r.Path)
+		r := HTTPRequest{Method: parts[0], Count: u.count, Clients: u.clientList(), ClientsTotal: u.clientsTotal}
+		r.URL, r.Host, r.Path = requestStrings(parts[1], parts[2])
+		m, ok := methods[r.Method]
+		if !ok {
+			m = strings.Clone(r.Method) // not a part of the key
+			methods[m] = m
+		}
+		r.Method = m
 		h.Requests = append(h.Requests, r)
 	}
 	sortHTTPRequests(h.Requests)
@@ -323,6 +370,7 @@ func (w *web) summary() (HTTP, TLS) {
 		status[strconv.Itoa(s)] = n
 	}
 	h.StatusCodes = sortedCounts(status)
+	h.StringsCut = cutCounts(map[string]int64{"host": w.cuts.host, "target": w.cuts.target, "user_agent": w.cuts.agent})
 
 	t := TLS{ClientHellos: w.hellos, WithoutSNI: w.withoutSNI, ECH: w.ech}
 	t.ServerNames = namedCounts(w.sni)
@@ -332,6 +380,7 @@ func (w *web) summary() (HTTP, TLS) {
 	}
 	t.Versions = sortedCounts(versions)
 	t.ALPN = w.alpn.sorted()
+	t.StringsCut = cutCounts(map[string]int64{"server_name": w.cuts.sni})
 	return h, t
 }
 
@@ -340,6 +389,18 @@ func sortHTTPRequests(xs []HTTPRequest) {
 	slices.SortFunc(xs, func(x, y HTTPRequest) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), strings.Compare(x.URL, y.URL), strings.Compare(x.Method, y.Method))
 	})
+}
+
+// requestStrings returns the URL of a request with its host and target
+// as parts of the URL's memory where they are, so that the Summary does
+// not keep the map keys they come from.
+func requestStrings(host, target string) (url, h, t string) {
+	url = requestURL(host, target)
+	if len(url) == len("http://")+len(host)+len(target) && strings.HasPrefix(url, "http://") {
+		return url, url[7 : 7+len(host)], url[7+len(host):]
+	}
+	// The URL is the target as sent.
+	return url, strings.Clone(host), url
 }
 
 // requestURL joins a Host header and a request target into a URL as the

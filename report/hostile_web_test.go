@@ -364,9 +364,10 @@ func webExpectations() webExpected {
 			continue
 		}
 		e.totalRequests += r.requests
-		hosts[lowerASCII(r.host)] += r.requests
-		agents[r.agent] += r.requests
-		urls = append(urls, urlRow{"http://" + lowerASCII(r.host) + r.target, r.requests})
+		host := webCut(lowerASCII(r.host), analyze.MaxNameLen)
+		hosts[host] += r.requests
+		agents[webCut(r.agent, analyze.MaxUserAgentLen)] += r.requests
+		urls = append(urls, urlRow{"http://" + host + webCut(r.target, analyze.MaxTargetLen), r.requests})
 	}
 	slices.SortStableFunc(urls, func(a, b urlRow) int { return b.count - a.count })
 	for _, u := range urls {
@@ -395,12 +396,22 @@ func webExpectations() webExpected {
 			e.withoutSNI += h.hellos
 			continue
 		}
-		sni[lowerASCII(h.sni)] += h.hellos
-		e.tlsNames = append(e.tlsNames, lowerASCII(h.sni))
+		name := webCut(lowerASCII(h.sni), analyze.MaxNameLen)
+		sni[name] += h.hellos
+		e.tlsNames = append(e.tlsNames, name)
 	}
 	slices.Sort(e.tlsNames)
 	e.sni, e.alpn = toCounts(sni), toCounts(alpn)
 	return e
+}
+
+// webCut is a string as the analysis keeps it: cut to limit bytes with a
+// mark that says its length, when longer (the strings here are ASCII).
+func webCut(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	return fmt.Sprintf("%s…[cut, %d bytes]", s[:limit], len(s))
 }
 
 // webCountsText shows counts for a failure message, long names abbreviated.
@@ -592,7 +603,7 @@ func TestHostileWebReport(t *testing.T) {
 		wantReq := map[key]int64{}
 		for _, r := range webRequests {
 			if r.counted {
-				wantReq[key{"GET", lowerASCII(r.host), r.target}] = int64(r.requests)
+				wantReq[key{"GET", webCut(lowerASCII(r.host), analyze.MaxNameLen), webCut(r.target, analyze.MaxTargetLen)}] = int64(r.requests)
 			}
 		}
 		for k, n := range wantReq {
@@ -685,8 +696,9 @@ func TestHostileWebReport(t *testing.T) {
 	t.Run("HTTP requests table", func(t *testing.T) {
 		got := webRows(t, doc, "http", "Requests by URL", "Method", "URL", "Requests", "Clients")
 		webCompareRows(t, "the HTTP requests table", got, want.requests)
-		// The 5,000-character target is in the table in full.
-		full := shown("http://long.example"+webLongTarget, 0)
+		// The 5,000-character target is in the table as the analysis keeps
+		// it: its first MaxTargetLen bytes and the mark that it was cut.
+		full := shown("http://long.example"+webCut(webLongTarget, analyze.MaxTargetLen), 0)
 		found := false
 		for _, r := range got {
 			found = found || r[1] == full
