@@ -5,9 +5,6 @@ package main
 // them. See README.md, "A folder of captures in one command", for the manual.
 
 import (
-	"bufio"
-	"bytes"
-	"compress/bzip2"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,10 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 	"github.com/schollz/progressbar/v3"
-	"github.com/ulikunitz/xz"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
@@ -624,84 +618,20 @@ func checkNotNamed(named []os.FileInfo, out string) error {
 	return nil
 }
 
-// sniffSize is how much of a file sniff reads, at most, to decide.
-const sniffSize = 64 << 10
-
-// sniff tells a capture by its content: pcap or pcapng magic, or gzip,
-// zstd, xz or bzip2 magic whose decompressed start is pcap or pcapng (one
-// layer of compression, as analyze reads). It returns why the file is not
-// a capture, or "" when it is; err when the file cannot be read.
+// sniff tells a capture by its content, as analyze.Sniff does (the same
+// decompressors and limits as the analysis): it returns why the file is
+// not a capture, or "" when it is; err when the file cannot be read.
 func sniff(path string) (why string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 4096)
-	head, err := br.Peek(6)
-	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("%s: %w", path, err)
+	why, err = analyze.Sniff(f)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
-	if len(head) == 0 {
-		return "an empty file", nil
-	}
-	if isCaptureMagic(head) {
-		return "", nil
-	}
-	var dr io.Reader
-	var kind string
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		kind = "gzip"
-		zr, err := gzip.NewReader(br)
-		if err == nil {
-			defer zr.Close()
-			dr = zr
-		}
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		kind = "zstd"
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
-		if err == nil {
-			defer zr.Close()
-			dr = zr
-		}
-	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
-		kind = "xz"
-		if zr, err := xz.NewReader(br); err == nil {
-			dr = zr
-		}
-	case len(head) >= 4 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9':
-		kind = "bzip2"
-		dr = bzip2.NewReader(br)
-	default:
-		return fmt.Sprintf("not a pcap or pcapng file (starts with % x)", head[:min(4, len(head))]), nil
-	}
-	if dr == nil {
-		return kind + "-compressed, but it cannot be decompressed", nil
-	}
-	var inner [4]byte
-	n, _ := io.ReadFull(io.LimitReader(dr, sniffSize), inner[:])
-	if isCaptureMagic(inner[:n]) {
-		return "", nil
-	}
-	if n == 0 {
-		return kind + "-compressed, and nothing could be decompressed", nil
-	}
-	return fmt.Sprintf("%s-compressed, but not a pcap or pcapng file inside (starts with % x)", kind, inner[:n]), nil
-}
-
-// isCaptureMagic reports whether b starts with the magic number of a
-// classic pcap file (micro- or nanosecond, either byte order) or of a
-// pcapng section header block.
-func isCaptureMagic(b []byte) bool {
-	if len(b) < 4 {
-		return false
-	}
-	switch string(b[:4]) {
-	case "\xd4\xc3\xb2\xa1", "\xa1\xb2\xc3\xd4", "\x4d\x3c\xb2\xa1", "\xa1\xb2\x3c\x4d", "\x0a\x0d\x0d\x0a":
-		return true
-	}
-	return false
+	return why, nil
 }
 
 // outFolder is a folder of OUTDIR while output names are given out.

@@ -779,7 +779,10 @@ func TestSniff(t *testing.T) {
 		{"zstd", compress("zstd", capture), ""},
 		{"xz", compress("xz", capture), ""},
 		{"gzip-text", compress("gzip", []byte("just text")), "gzip-compressed, but not a pcap or pcapng file inside (starts with 6a 75 73 74)"},
-		{"gzip-broken", []byte{0x1f, 0x8b, 0x08, 0, 0, 0}, "gzip-compressed, but it cannot be decompressed"},
+		{"gzip-broken", []byte{0x1f, 0x8b, 0x08, 0, 0, 0}, "gzip-compressed, but it cannot be decompressed (the gzip data ends early)"},
+		// The analysis's limits: a window it would refuse is no capture here either.
+		{"zstd-window-256MiB", zstdRLEFrame(28, pcapHeader, 1000), "zstd: the first frame asks for a 256 MiB window, more than the 64 MiB this reader allows (decompress it first: zstd -d --long=31 -c FILE | pcapreport report -)"},
+		{"zstd-window-1MiB", zstdRLEFrame(20, pcapHeader, 1000), ""},
 		{"text", []byte("hello"), "not a pcap or pcapng file (starts with 68 65 6c 6c)"},
 		{"short", []byte{0xd4, 0xc3}, "not a pcap or pcapng file (starts with d4 c3)"},
 		{"empty", nil, "an empty file"},
