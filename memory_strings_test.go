@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,22 +118,6 @@ func clientHello(sni string) []byte {
 	return append(rec, hs...)
 }
 
-// measureChild is runMeasured after lowering this process's peak RSS to
-// its current RSS. runMeasured's child starts as a vfork of this process,
-// and Linux carries the peak RSS of the memory the child leaves at exec
-// (this test process's) into the child's ru_maxrss: without this, the
-// figure is the larger of the program's peak and this process's, which
-// writing a capture can raise past 200 MiB. Writing 5 to clear_refs resets
-// the peak (proc(5)).
-func measureChild(t *testing.T, args ...string) measured {
-	t.Helper()
-	debug.FreeOSMemory()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Logf("cannot reset this process's peak RSS (%v): the figure may be this process's", err)
-	}
-	return runMeasured(t, nil, args...)
-}
-
 // writeZstd writes a capture through zstd to path.
 func writeZstd(t testing.TB, path string, write func(io.Writer) error) {
 	t.Helper()
@@ -169,7 +152,7 @@ func TestLongHTTPStringsMemory(t *testing.T) {
 	capture := filepath.Join(dir, "long.pcap.zst")
 	writeZstd(t, capture, func(w io.Writer) error { return writeLongHTTPCapture(w, n, size) })
 	jsonPath := filepath.Join(dir, "long.json")
-	m := measureChild(t, "report", capture, "-o", filepath.Join(dir, "long.html"), "--json", jsonPath)
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "long.html"), "--json", jsonPath)
 	if m.exitCode != 0 {
 		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
 	}
@@ -240,7 +223,7 @@ func TestLongNamesMemory(t *testing.T) {
 	capture := filepath.Join(dir, "names.pcap.zst")
 	writeZstd(t, capture, func(w io.Writer) error { return writeLongNamesCapture(w, n) })
 	jsonPath := filepath.Join(dir, "names.json")
-	m := measureChild(t, "report", capture, "-o", filepath.Join(dir, "names.html"), "--json", jsonPath)
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "names.html"), "--json", jsonPath)
 	if m.exitCode != 0 {
 		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
 	}
@@ -318,7 +301,7 @@ func TestLongDNSNamesMemory(t *testing.T) {
 	capture := filepath.Join(dir, "dns.pcap.zst")
 	writeZstd(t, capture, func(w io.Writer) error { return writeLongDNSNamesCapture(w, n) })
 	jsonPath := filepath.Join(dir, "dns.json")
-	m := measureChild(t, "report", capture, "-o", filepath.Join(dir, "dns.html"), "--json", jsonPath)
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "dns.html"), "--json", jsonPath)
 	if m.exitCode != 0 {
 		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
 	}
