@@ -190,11 +190,12 @@ func estimateOf(s *analyze.Summary, list string) *analyze.Estimate {
 
 // keyCard is a card counting the keys of a list, "100,000+" when the list
 // is an estimate that kept fewer keys than there were.
+// Its hover text is the estimate's note, the one explanation of it.
 func keyCard(label string, n int, e *analyze.Estimate) fact {
 	f := fact{Label: label, Value: thousands(int64(n))}
 	if e != nil {
 		f.Value += "+"
-		f.Title = fmt.Sprintf("more than the %s kept: the list is a heavy-hitter estimate", thousands(int64(e.Tracked)))
+		f.Title = estimateNote(e, "addresses", "address")
 	}
 	return f
 }
