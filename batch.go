@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/report"
 )
 
@@ -233,10 +234,10 @@ func runBatch(cfg *batchConfig) error {
 		}
 		e := &entries[i]
 		for _, w := range e.Warnings {
-			printLine(cfg.stderr, "pcapreport: %s: warning: %s", c.path, analyze.Printable(w, 500))
+			printLine(cfg.stderr, "pcapreport: %s: warning: %s", c.path, show.Printable(w, 500))
 		}
 		if e.DecodeErrors > 0 {
-			printLine(cfg.stderr, "pcapreport: %s: %s had decode errors (see the report's last section)", c.path, plural(e.DecodeErrors, "packet"))
+			printLine(cfg.stderr, "pcapreport: %s: %s had decode errors (see the report's last section)", c.path, show.Plural(e.DecodeErrors, "packet"))
 		}
 	}
 
@@ -251,7 +252,7 @@ func runBatch(cfg *batchConfig) error {
 	index := filepath.Join(cfg.outDir, indexName)
 	if cfg.progress && indexErr == nil {
 		printLine(cfg.stderr, "pcapreport: %s (%d reused, %d failed), %s skipped: %s",
-			plural(int64(captures), "capture"), reused, failedCaptures, plural(int64(len(found.skipped)), "file"), index)
+			show.Plural(int64(captures), "capture"), reused, failedCaptures, show.Plural(int64(len(found.skipped)), "file"), index)
 	}
 	if len(caps) == 0 {
 		printLine(cfg.stderr, "pcapreport: no captures found in %s", strings.Join(cfg.inputs, ", "))
@@ -261,10 +262,10 @@ func runBatch(cfg *batchConfig) error {
 	// the small index usually still fits.
 	var problems []string
 	if failedCaptures > 0 || failedFolders > 0 || indexErr != nil || pages.failed {
-		problems = append(problems, fmt.Sprintf("%d of %s failed", failedCaptures, plural(int64(captures), "capture")))
+		problems = append(problems, fmt.Sprintf("%d of %s failed", failedCaptures, show.Plural(int64(captures), "capture")))
 	}
 	if failedFolders > 0 {
-		problems = append(problems, fmt.Sprintf("%s could not be read", plural(int64(failedFolders), "folder")))
+		problems = append(problems, fmt.Sprintf("%s could not be read", show.Plural(int64(failedFolders), "folder")))
 	}
 	switch {
 	case problems == nil:

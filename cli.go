@@ -16,6 +16,7 @@ import (
 
 	"github.com/pcapreport/pcapreport/analyze"
 	"github.com/pcapreport/pcapreport/internal/gcpolicy"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/report"
 )
 
@@ -147,15 +148,7 @@ func interval(c *cli.Context) time.Duration {
 // command shows capture strings), so that a file name cannot move the
 // cursor, ring the bell, change the terminal or forge a second line.
 func printLine(w io.Writer, format string, args ...any) {
-	fmt.Fprintln(w, analyze.Printable(fmt.Sprintf(format, args...), 0))
-}
-
-// plural writes n with word, plural unless n is 1: "1 packet", "2 packets".
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.FormatInt(n, 10) + " " + word + "s"
+	fmt.Fprintln(w, show.Printable(fmt.Sprintf(format, args...), 0))
 }
 
 func reportCommand() *cli.Command {
@@ -257,10 +250,10 @@ func reportAction(c *cli.Context) error {
 		return err
 	}
 	for _, w := range sum.Capture.Warnings {
-		printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", sum.Capture.Path, analyze.Printable(w, 500))
+		printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", sum.Capture.Path, show.Printable(w, 500))
 	}
 	if n := sum.Capture.DecodeErrors; n > 0 {
-		printLine(c.App.ErrWriter, "pcapreport: %s: %s had decode errors (see the report's last section)", sum.Capture.Path, plural(n, "packet"))
+		printLine(c.App.ErrWriter, "pcapreport: %s: %s had decode errors (see the report's last section)", sum.Capture.Path, show.Plural(n, "packet"))
 	}
 
 	// The JSON is written first and the report second, then both are

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pcapreport/pcapreport/analyze"
 	"github.com/pcapreport/pcapreport/internal/gcpolicy"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 func summaryCommand() *cli.Command {
@@ -42,7 +43,7 @@ func summaryCommand() *cli.Command {
 				return err
 			}
 			for _, w := range s.Capture.Warnings {
-				printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", s.Capture.Path, analyze.Printable(w, 500))
+				printLine(c.App.ErrWriter, "pcapreport: %s: warning: %s", s.Capture.Path, show.Printable(w, 500))
 			}
 			return writeSummary(c.App.Writer, s, c.Int("top"))
 		},
@@ -56,7 +57,7 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	c := s.Capture
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
-	text := func(x string) string { return analyze.Printable(x, 80) }
+	text := func(x string) string { return show.Printable(x, 80) }
 	rows := func(n int) int {
 		if top > 0 && top < n {
 			return top

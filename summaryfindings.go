@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // writeFindings prints the findings of s, most severe first, one a line:
@@ -19,7 +20,7 @@ func writeFindings(w io.Writer, s *analyze.Summary) {
 	}
 	fmt.Fprintf(w, "\nFindings (%d)\n", len(s.Findings))
 	for _, f := range s.Findings {
-		fmt.Fprintf(w, "%-7s %s [%s]\n", strings.ToUpper(analyze.Printable(f.Severity, 10)),
-			analyze.Printable(f.Title, 600), analyze.Printable(f.Rule, 60))
+		fmt.Fprintf(w, "%-7s %s [%s]\n", strings.ToUpper(show.Printable(f.Severity, 10)),
+			show.Printable(f.Title, 600), show.Printable(f.Rule, 60))
 	}
 }

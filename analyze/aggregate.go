@@ -10,6 +10,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // maxErrorExamples is how many decode errors are kept with their packet numbers.
@@ -429,7 +430,7 @@ func (a *analyzer) decodeError(offset int64, reason, detail string) {
 	a.errorReasons[reason]++
 	if len(a.errorExamples) < maxErrorExamples {
 		a.errorExamples = append(a.errorExamples, PacketError{
-			Packet: a.packetNo, Offset: offset, Reason: reason, Detail: Printable(detail, 200),
+			Packet: a.packetNo, Offset: offset, Reason: reason, Detail: show.Printable(detail, 200),
 		})
 	}
 }
@@ -594,7 +595,7 @@ func addEstimate[K comparable, V any](list *[]Estimate, name, unit string, h *hi
 // estimateWarning words an Estimate for Capture.Warnings.
 func estimateWarning(e Estimate) string {
 	return fmt.Sprintf("%s: more distinct keys than the %s kept, so the list is a heavy-hitter estimate: %s keys took another's place; a listed count may miss up to %s %s, and no unlisted key has more than %s",
-		e.List, Thousands(int64(e.Tracked)), Thousands(e.Replaced), Thousands(e.MaxError), e.Unit, Thousands(e.MaxError))
+		e.List, show.Thousands(int64(e.Tracked)), show.Thousands(e.Replaced), show.Thousands(e.MaxError), e.Unit, show.Thousands(e.MaxError))
 }
 
 // endpointList lists the addresses of h, by packets desc, then by address.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // Options control an analysis. The zero value is ready to use.
@@ -252,7 +253,7 @@ func (a *analyzer) stopWarning(src packetSource) string {
 			msg = "the file ends in the middle of a packet record"
 		}
 	}
-	return fmt.Sprintf("%s %s: %s; the report covers the %s before it", what, where, msg, plural(a.packets, "packet"))
+	return fmt.Sprintf("%s %s: %s; the report covers the %s before it", what, where, msg, show.Plural(a.packets, "packet"))
 }
 
 // safePacket analyses one packet, turning a panic in any decoder into a

@@ -425,27 +425,6 @@ func TestStdinHashesEveryByte(t *testing.T) {
 	}
 }
 
-func TestPrintable(t *testing.T) {
-	cases := map[string]string{
-		"plain.example":         "plain.example",
-		"nul\x00bel\x07":        `nul\x00bel\x07`,
-		"bad\xff\xfeutf8":       `bad\xff\xfeutf8`,
-		"rtl\u202eexe.txt":      `rtl\u202eexe.txt`,
-		"</script>":             "</script>",
-		"ünïcödé":               "ünïcödé",
-		strings.Repeat("a", 50): strings.Repeat("a", 40) + "…",
-	}
-	for in, want := range cases {
-		if got := Printable(in, 40); got != want {
-			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
-		}
-	}
-	// No limit: escapes make the text longer than its bytes, and all of it stays.
-	if got, want := Printable("\x00\x01\x02", 0), `\x00\x01\x02`; got != want {
-		t.Errorf("Printable without limit = %q, want %q", got, want)
-	}
-}
-
 // TestPcapngBlocks reads a pcapng file written out byte by byte: a section
 // header, an Ethernet interface, a Simple Packet Block (no timestamp), a
 // block of an unknown type that must be skipped, and an Enhanced Packet Block.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // Finding is one thing in a capture that looks wrong or deserves a look,
@@ -288,7 +290,7 @@ func nxdomainFindings(d *DNS) []Finding {
 		slices.SortStableFunc(cl.names, func(x, y Count) int { return cmp.Compare(y.Count, x.Count) })
 		f := Finding{Rule: "dns-nxdomain", Severity: SeverityMedium, Anchor: "dns-nxdomain"}
 		f.Title = fmt.Sprintf("%s sent %d of its %d DNS queries (%s) for %d names that do not exist (NXDOMAIN), such as %s: generated domains (DGA malware), or a misconfigured search suffix.",
-			total.IP, cl.queries, total.Count, percent(cl.queries, total.Count), cl.nnames, Printable(cl.names[0].Name, 80))
+			total.IP, cl.queries, total.Count, percent(cl.queries, total.Count), cl.nnames, show.Printable(cl.names[0].Name, 80))
 		f.Evidence.Hosts = []string{total.IP}
 		for _, n := range cl.names {
 			f.Evidence.Names = append(f.Evidence.Names, n.Name)
@@ -343,7 +345,7 @@ func labelFindings(d *DNS) []Finding {
 			f.Severity = SeverityMedium
 		}
 		f.Title = fmt.Sprintf("%d query name%s under %s %s long or random-looking labels (longest %d characters), such as %s: DNS tunnelling and generated domains look like this.",
-			len(dm.names), suffixFor(len(dm.names), "s"), Printable(base, 80), verb(len(dm.names), "has", "have"), dm.longest, Printable(dm.names[0], 100))
+			len(dm.names), suffixFor(len(dm.names), "s"), show.Printable(base, 80), verb(len(dm.names), "has", "have"), dm.longest, show.Printable(dm.names[0], 100))
 		f.Evidence.Names = clip(dm.names)
 		f.Evidence.Counts = []Count{{"names", int64(len(dm.names))}, {"queries", dm.queries}, {"longest label", int64(dm.longest)}}
 		out = append(out, f)
@@ -425,7 +427,7 @@ func captureFindings(c *Capture) []Finding {
 		}
 		reason := ""
 		if len(c.DecodeErrorReasons) > 0 {
-			reason = ", most often " + Printable(c.DecodeErrorReasons[0].Name, 100)
+			reason = ", most often " + show.Printable(c.DecodeErrorReasons[0].Name, 100)
 		}
 		first := ""
 		if len(c.DecodeErrorExamples) > 0 {
@@ -545,7 +547,7 @@ func httpFindings(h *HTTP) []Finding {
 	}
 	f := Finding{Rule: "http-ip-host", Severity: SeverityLow, Anchor: "http-hosts"}
 	f.Title = fmt.Sprintf("%d HTTP request%s named a bare IP address as Host, not a name (%s): malware and scanners often do, and so do devices' admin pages.",
-		requests, suffixFor(int(min(requests, 2)), "s"), Printable(strings.Join(hosts[:min(len(hosts), 4)], ", "), 120)+more(len(hosts), 4))
+		requests, suffixFor(int(min(requests, 2)), "s"), show.Printable(strings.Join(hosts[:min(len(hosts), 4)], ", "), 120)+more(len(hosts), 4))
 	f.Evidence.Names = clip(hosts)
 	cs := make([]IPCount, 0, len(clients))
 	for ip, n := range clients {
@@ -570,7 +572,7 @@ func unexpectedFindings(p *Ports) []Finding {
 			from = ", from " + strings.Join(u.Clients[:min(len(u.Clients), 3)], ", ") + more(len(u.Clients), 3)
 		}
 		f.Title = fmt.Sprintf("%s was spoken to %s on %s port %d, the port of %s, in %d flow%s%s: a service hidden on another's port, or a tunnel.",
-			u.Seen, u.Server, strings.ToUpper(u.Proto), u.Port, Printable(u.Service, 30), u.Flows, suffixFor(int(min(u.Flows, 2)), "s"), from)
+			u.Seen, u.Server, strings.ToUpper(u.Proto), u.Port, show.Printable(u.Service, 30), u.Flows, suffixFor(int(min(u.Flows, 2)), "s"), from)
 		f.Evidence.Hosts = clip(append([]string{u.Server}, u.Clients...))
 		f.Evidence.Names = []string{u.Seen, u.Service}
 		f.Evidence.Counts = []Count{{"flows", u.Flows}, {"port", int64(u.Port)}}

@@ -343,14 +343,6 @@ func (h *hitters[K, V]) AddN(k K, w int64) { h.addN(h.slot(k), w) }
 
 func (h *hitters[K, V]) Items(cmpKey func(a, b K) int) []*hitter[K, V] { return h.sorted(cmpKey) }
 
-func TestThousands(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 20000: "20,000", 4281198: "4,281,198", -1234567: "-1,234,567", -100: "-100"} {
-		if got := Thousands(n); got != want {
-			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // Total is the sum of the tracked weights, which Space-Saving keeps equal
 // to the number of adds.
 func (h *hitters[K, V]) Total() int64 {

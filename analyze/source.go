@@ -13,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/ulikunitz/xz"
 )
 
@@ -254,7 +255,7 @@ func openSource(r *bufio.Reader) (packetSource, error) {
 	case len(magic) == 0:
 		return nil, errors.New("empty file")
 	case err != nil:
-		return nil, fmt.Errorf("not a pcap or pcapng file (only %s)", plural(int64(len(magic)), "byte"))
+		return nil, fmt.Errorf("not a pcap or pcapng file (only %s)", show.Plural(int64(len(magic)), "byte"))
 	}
 	switch {
 	case bytes.Equal(magic, magicPcapng):
@@ -281,14 +282,6 @@ func discardN(r *bufio.Reader, n int64) (int64, error) {
 	return done, nil
 }
 
-// plural is "1 packet", "2 packets".
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 func lowerFirst(s string) string {
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {
 		return s
@@ -301,5 +294,5 @@ func hasHave(n int64) string {
 	if n == 1 {
 		return "1 packet has"
 	}
-	return plural(n, "packet") + " have"
+	return show.Plural(n, "packet") + " have"
 }

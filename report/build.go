@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // pageData is everything report.html.tmpl shows. Strings in it are plain
@@ -74,7 +75,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	}
 	c := s.Capture
 	d := &pageData{
-		Title:     analyze.Printable(filepath.Base(c.Path), 200),
+		Title:     show.Printable(filepath.Base(c.Path), 200),
 		Version:   o.Version,
 		Generated: o.Generated,
 		CSP:       csp,
@@ -112,7 +113,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 		d.Header.First, d.Header.Last, d.Header.Duration = "", "", ""
 	}
 	d.Facts = []fact{
-		{Label: "File", Value: analyze.Printable(c.Path, 1000)},
+		{Label: "File", Value: show.Printable(c.Path, 1000)},
 		{Label: "Size", Value: d.Header.Size},
 		{Label: "SHA-256", Value: c.SHA256},
 		{Label: "Format", Value: format},
@@ -293,7 +294,7 @@ func dnsSection(dns analyze.DNS, nm namer, top int, est *analyze.Estimate) secti
 	}
 	estimated := sec.markEstimated(est, t, "names", "name")
 	for i, q := range dns.Queries[:n] {
-		row := []cell{num(int64(i + 1)), {Text: analyze.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}}
+		row := []cell{num(int64(i + 1)), {Text: show.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}}
 		if estimated {
 			row = append(row, missCell(q.CountError, 0))
 		}
@@ -390,7 +391,7 @@ func problemSection(c analyze.Capture) section {
 		if e.Detail != "" {
 			what += ": " + e.Detail
 		}
-		sec.Notes = append(sec.Notes, where+": "+analyze.Printable(what, 300))
+		sec.Notes = append(sec.Notes, where+": "+show.Printable(what, 300))
 	}
 	sec.Tables = append(sec.Tables, t)
 	return sec
@@ -407,7 +408,7 @@ func sortedBy[T any](xs []T, key func(T) int64) []T {
 func printables(xs []string) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
-		out[i] = analyze.Printable(x, 1000)
+		out[i] = show.Printable(x, 1000)
 	}
 	return out
 }
@@ -426,7 +427,7 @@ func pct(n, of int64) cell {
 }
 
 // thousands writes n with commas between groups of three digits.
-func thousands(n int64) string { return analyze.Thousands(n) }
+func thousands(n int64) string { return show.Thousands(n) }
 
 // humanBytes writes n in decimal units, as the page's script does.
 func humanBytes(n int64) string {
@@ -478,7 +479,7 @@ func outlyingFact(c analyze.Capture, loc *time.Location) (fact, bool) {
 		return fact{}, false
 	}
 	v := fmt.Sprintf("%s stamped far outside the span above; all timestamps run from %s to %s",
-		plural(b.OutlyingPackets, "packet"), showTime(c.First, loc), showTime(c.Last, loc))
+		show.Plural(b.OutlyingPackets, "packet"), showTime(c.First, loc), showTime(c.Last, loc))
 	if len(b.OutlyingExamples) > 0 {
 		nums := make([]string, len(b.OutlyingExamples))
 		for i, n := range b.OutlyingExamples {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // chart is one chart in the page: a div the script fills from Option.
@@ -55,7 +56,7 @@ func bars[T any](xs []T, n int, bar func(T) barItem) []barItem {
 
 // nameBar is the bar of a named count: the name shortened for the axis.
 func nameBar(name string, count int64) barItem {
-	return barItem{analyze.Printable(name, chartLabelRunes), count}
+	return barItem{show.Printable(name, chartLabelRunes), count}
 }
 
 // hbar builds a horizontal bar chart, largest bar on top.
@@ -112,7 +113,7 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 		if err != nil {
 			// Not analyze's output (a damaged JSON file): say so rather than
 			// draw it at a made-up time.
-			unread = append(unread, fmt.Sprintf("%s (%s packets)", analyze.Printable(b.Start, 40), thousands(b.Packets)))
+			unread = append(unread, fmt.Sprintf("%s (%s packets)", show.Printable(b.Start, 40), thousands(b.Packets)))
 			continue
 		}
 		gap := tl.Sparse && len(pts) > 0 && float64(t.Unix()-prev.Unix()) > binSec
@@ -127,7 +128,7 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	}
 	if len(unread) > 0 {
 		notes = append(notes, fmt.Sprintf("Not drawn, because the start of the bin is not a time (%s): %s.",
-			plural(int64(len(unread)), "bin"), strings.Join(unread[:min(len(unread), 5)], ", ")))
+			show.Plural(int64(len(unread)), "bin"), strings.Join(unread[:min(len(unread), 5)], ", ")))
 	}
 	ms := func(t time.Time) int64 {
 		_, off := t.In(loc).Zone()

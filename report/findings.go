@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // findingView is one finding as the panel at the top of the page shows
@@ -108,8 +109,8 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 		v := findingView{
 			Severity: sev,
 			Label:    strings.ToUpper(sev[:1]) + sev[1:],
-			Title:    analyze.Printable(f.Title, 600),
-			Rule:     analyze.Printable(f.Rule, 60),
+			Title:    show.Printable(f.Title, 600),
+			Rule:     show.Printable(f.Rule, 60),
 		}
 		tgt, known := evidenceTargets[f.Anchor]
 		switch {
@@ -146,8 +147,8 @@ func addUnexpectedTable(d *pageData, us []analyze.Unexpected) {
 		Columns: []column{{"Server", false}, {"Port", true}, {"Port's service", false}, {"Seen", false}, {"Flows", true}, {"Clients", false}},
 	}
 	for _, u := range us {
-		t.Rows = append(t.Rows, []cell{{Text: u.Server}, num(int64(u.Port)), {Text: u.Proto + " " + analyze.Printable(u.Service, 30)},
-			{Text: analyze.Printable(u.Seen, 30)}, num(u.Flows), {Text: strings.Join(u.Clients, ", ")}})
+		t.Rows = append(t.Rows, []cell{{Text: u.Server}, num(int64(u.Port)), {Text: u.Proto + " " + show.Printable(u.Service, 30)},
+			{Text: show.Printable(u.Seen, 30)}, num(u.Flows), {Text: strings.Join(u.Clients, ", ")}})
 	}
 	for i := range d.Sections {
 		if d.Sections[i].ID == "ports" {

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/report"
 )
 
@@ -65,7 +66,7 @@ func TestFindingsPanelHostile(t *testing.T) {
 		if what == nil || sev == nil || a == nil {
 			t.Fatalf("item %d lacks its parts", i)
 		}
-		if got, w := textOf(what), analyze.Printable(hostile[i], 600); got != w {
+		if got, w := textOf(what), show.Printable(hostile[i], 600); got != w {
 			t.Errorf("item %d shows %q, want the text %q", i, got, w)
 		}
 		if href, _ := attr(a, "href"); !hasClass(li, want[i].class) || textOf(sev) != want[i].label || href != want[i].href {

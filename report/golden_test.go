@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/report"
 	"github.com/pcapreport/pcapreport/templates"
 )
@@ -92,7 +93,7 @@ func TestGoldenHTML(t *testing.T) {
 			}
 			show := func(ls []string) string {
 				if line < len(ls) {
-					return analyze.Printable(ls[line], 300)
+					return show.Printable(ls[line], 300)
 				}
 				return "(end of file)"
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/templates"
 )
 
@@ -164,13 +165,13 @@ func buildIndex(idx *Index, o Options) *indexPage {
 		p.Rows = append(p.Rows, indexRowOf(e, loc))
 		if e.Error != "" {
 			failed++
-			p.Failures = append(p.Failures, SkippedFile{Path: analyze.Printable(e.Path, 1000), Reason: analyze.Printable(e.Error, 1000)})
+			p.Failures = append(p.Failures, SkippedFile{Path: show.Printable(e.Path, 1000), Reason: show.Printable(e.Error, 1000)})
 		}
 	}
 	for _, s := range idx.Skipped {
-		p.Skipped = append(p.Skipped, SkippedFile{Path: analyze.Printable(s.Path, 1000), Reason: analyze.Printable(s.Reason, 500)})
+		p.Skipped = append(p.Skipped, SkippedFile{Path: show.Printable(s.Path, 1000), Reason: show.Printable(s.Reason, 500)})
 	}
-	p.Title = "Batch report: " + plural(int64(len(idx.Entries)), "capture")
+	p.Title = "Batch report: " + show.Plural(int64(len(idx.Entries)), "capture")
 	captures := thousands(int64(len(idx.Entries)))
 	if failed > 0 {
 		captures += " (" + thousands(int64(failed)) + " failed)"
@@ -192,13 +193,13 @@ func buildIndex(idx *Index, o Options) *indexPage {
 
 func indexRowOf(e IndexEntry, loc *time.Location) indexRow {
 	r := indexRow{
-		Path: analyze.Printable(e.Path, 1000), Href: relHref(e.Report), JSONHref: relHref(e.JSON),
+		Path: show.Printable(e.Path, 1000), Href: relHref(e.Report), JSONHref: relHref(e.JSON),
 		Size: humanBytes(e.Size), SizeTitle: thousands(e.Size) + " bytes", SizeKey: strconv.FormatInt(e.Size, 10),
 		Status: "ok", StatusKey: "0",
 	}
 	if e.Error != "" {
 		r.Status, r.StatusKey = "error", "2 "+e.Error
-		r.Notes = []string{"error: " + analyze.Printable(e.Error, 1000)}
+		r.Notes = []string{"error: " + show.Printable(e.Error, 1000)}
 		r.First, r.Last, r.Packets, r.IPBytes, r.TopSource, r.DNS = "–", "–", "–", "–", "–", "–"
 		return r
 	}
@@ -210,18 +211,18 @@ func indexRowOf(e IndexEntry, loc *time.Location) indexRow {
 	r.TopSource = "–"
 	if e.TopSource != "" {
 		r.TopSource = e.TopSource
-		r.TopSourceNote = plural(e.TopSourcePackets, "packet")
+		r.TopSourceNote = show.Plural(e.TopSourcePackets, "packet")
 		r.TopSourceKey = addrKey(e.TopSource)
 	}
 	r.DNS, r.DNSKey = thousands(e.DNSQueries), strconv.FormatInt(e.DNSQueries, 10)
 	for _, w := range e.Warnings {
-		r.Notes = append(r.Notes, "warning: "+analyze.Printable(w, 500))
+		r.Notes = append(r.Notes, "warning: "+show.Printable(w, 500))
 	}
 	if e.DecodeErrors > 0 {
-		r.Notes = append(r.Notes, plural(e.DecodeErrors, "packet")+" with decode errors")
+		r.Notes = append(r.Notes, show.Plural(e.DecodeErrors, "packet")+" with decode errors")
 	}
 	if e.Outlying > 0 {
-		r.Notes = append(r.Notes, plural(e.Outlying, "packet")+" stamped far outside the span shown (see its report)")
+		r.Notes = append(r.Notes, show.Plural(e.Outlying, "packet")+" stamped far outside the span shown (see its report)")
 	}
 	if len(e.Warnings) > 0 {
 		r.Status, r.StatusKey = "warning", "1"
@@ -270,11 +271,4 @@ func addrKey(ip string) string {
 		return "4" + hex.EncodeToString(b[12:])
 	}
 	return "6" + hex.EncodeToString(b[:])
-}
-
-func plural(n int64, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return thousands(n) + " " + what + "s"
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
 )
 
 // namer shows the names the capture gives an address (analyze.Summary.Names).
@@ -28,7 +29,7 @@ func (n namer) names(ip string) string {
 	}
 	shown := make([]string, 0, 3)
 	for _, x := range ns[:min(len(ns), 3)] {
-		shown = append(shown, analyze.Printable(x, 60))
+		shown = append(shown, show.Printable(x, 60))
 	}
 	s := strings.Join(shown, ", ")
 	if len(ns) > 3 {
@@ -41,7 +42,7 @@ func (n namer) names(ip string) string {
 func (n namer) all(ip string) string {
 	out := make([]string, len(n[ip]))
 	for i, x := range n[ip] {
-		out[i] = analyze.Printable(x, 0)
+		out[i] = show.Printable(x, 0)
 	}
 	return strings.Join(out, ", ")
 }
@@ -49,7 +50,7 @@ func (n namer) all(ip string) string {
 // label is an address for a chart axis: the address and its first name.
 func (n namer) label(ip string) string {
 	if ns := n[ip]; len(ns) > 0 {
-		return analyze.Printable(ip+" ("+ns[0]+")", chartLabelRunes+20)
+		return show.Printable(ip+" ("+ns[0]+")", chartLabelRunes+20)
 	}
 	return ip
 }
@@ -210,7 +211,7 @@ func countTable(caption, what, unit string, cs []analyze.Count, top int) *table 
 	n := limit(len(cs), top)
 	t := &table{Caption: caption, Columns: []column{{what, false}, {unit, true}}, More: moreNote(n, len(cs), strings.ToLower(what)+"s")}
 	for _, c := range cs[:n] {
-		t.Rows = append(t.Rows, []cell{{Text: analyze.Printable(c.Name, 0)}, num(c.Count)})
+		t.Rows = append(t.Rows, []cell{{Text: show.Printable(c.Name, 0)}, num(c.Count)})
 	}
 	return t
 }
@@ -241,7 +242,7 @@ func dnsDetailTables(dns analyze.DNS, nm namer, top int) []*table {
 		More:    moreNote(n, len(dns.Answers), "answers"),
 	}
 	for _, a := range dns.Answers[:n] {
-		at.Rows = append(at.Rows, []cell{{Text: analyze.Printable(a.Name, 0)}, {Text: a.Type}, {Text: analyze.Printable(a.Data, 0)}, num(a.Count)})
+		at.Rows = append(at.Rows, []cell{{Text: show.Printable(a.Name, 0)}, {Text: a.Type}, {Text: show.Printable(a.Data, 0)}, num(a.Count)})
 	}
 	ts = append(ts, at,
 		countTable("mDNS queries (UDP 5353)", "Name", "Queries", dns.MDNS, top),
@@ -316,7 +317,7 @@ func httpSection(h analyze.HTTP, top int) section {
 		More:    moreNote(n, len(h.Requests), "URLs"),
 	}
 	for _, r := range h.Requests[:n] {
-		rt.Rows = append(rt.Rows, []cell{{Text: analyze.Printable(r.Method, 30)}, {Text: analyze.Printable(r.URL, 0)}, num(r.Count),
+		rt.Rows = append(rt.Rows, []cell{{Text: show.Printable(r.Method, 30)}, {Text: show.Printable(r.URL, 0)}, num(r.Count),
 			{Text: clientsText(r.Clients, r.ClientsTotal)}})
 	}
 	sec.Tables = []*table{
@@ -345,7 +346,7 @@ func tlsSection(t analyze.TLS, top int) section {
 		More:    moreNote(n, len(t.ServerNames), "names"),
 	}
 	for _, c := range t.ServerNames[:n] {
-		st.Rows = append(st.Rows, []cell{{Text: analyze.Printable(c.Name, 0)}, num(c.Count), {Text: clientsText(c.Clients, c.ClientsTotal)}})
+		st.Rows = append(st.Rows, []cell{{Text: show.Printable(c.Name, 0)}, num(c.Count), {Text: clientsText(c.Clients, c.ClientsTotal)}})
 	}
 	sec.Tables = []*table{
 		st,
