@@ -48,6 +48,25 @@ type section struct {
 	Notes            []string
 	Charts           []chart
 	Tables           []*table
+	// Empty, when set by add, is the one line a section with nothing to
+	// show is collapsed to, on screen and on paper.
+	Empty string
+}
+
+// emptyText is what a section with no row and no chart says instead, by
+// section id.
+var emptyText = map[string]string{
+	"timeline":      "No timed IP packets in this capture.",
+	"sources":       "No IP packets in this capture.",
+	"destinations":  "No IP packets in this capture.",
+	"conversations": "No IP conversations in this capture.",
+	"ports":         "No TCP or UDP in this capture.",
+	"protocols":     "No packets in this capture.",
+	"dns":           "No DNS in this capture.",
+	"http":          "No HTTP in this capture.",
+	"tls":           "No TLS in this capture.",
+	"icmp-arp":      "No ICMP or ARP in this capture.",
+	"problems":      "Every packet was IP, and every one decoded without an error.",
 }
 
 type table struct {
@@ -161,7 +180,23 @@ func (d *pageData) add(sec section) {
 		drawn = append(drawn, ch)
 	}
 	sec.Charts = drawn
+	if len(sec.Charts) == 0 && len(sec.Notes) == 0 && sectionRows(sec) == 0 {
+		sec.Empty = emptyText[sec.ID]
+		if sec.Empty == "" {
+			sec.Empty = "None in this capture."
+		}
+		sec.Intro, sec.Tables = "", nil
+	}
 	d.Sections = append(d.Sections, sec)
+}
+
+// sectionRows counts the rows of a section's tables.
+func sectionRows(sec section) int {
+	n := 0
+	for _, t := range sec.Tables {
+		n += len(t.Rows)
+	}
+	return n
 }
 
 // limit is how many of n rows to show under --top.

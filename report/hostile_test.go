@@ -1095,6 +1095,13 @@ func TestReportsSelfContained(t *testing.T) {
 					t.Errorf("card %q shows %q, want %s", label, c[label], commas(want))
 				}
 			}
+			if len(s.DNS.Queries) == 0 && s.DNS.TotalQueries == 0 && s.DNS.Responses == 0 {
+				// No DNS at all: the section is one line (TestEmptySectionsCollapse).
+				if !strings.Contains(buf.String(), "No DNS in this capture.") {
+					t.Error("a capture without DNS does not say so in its DNS section")
+				}
+				return
+			}
 			rows := tableRows(t, pv.doc, "dns", "#", "Name", "Queries")
 			if len(rows) != len(s.DNS.Queries) {
 				t.Errorf("DNS table has %d rows, the summary %d names", len(rows), len(s.DNS.Queries))
