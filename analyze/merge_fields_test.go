@@ -29,7 +29,8 @@ var notMerged = map[string]string{
 // writes one (sorted lists, names that follow from numbers, durations
 // that follow from times), so that merging it into nothing must give it
 // back. A new Summary field fails TestMergeFixtureSetsEveryField until it
-// is set here, and then TestMergeKeepsEveryField until Merge merges it.
+// is set here, and then TestMergeKeepsEveryField until Merge merges it;
+// TestMergeAddsEveryCount checks that its counts add up.
 func everyField(t *testing.T) *analyze.Summary {
 	dur := func(a, b string) float64 {
 		ta, err := analyze.ParseTime(a)
@@ -266,5 +267,78 @@ func TestMergeKeepsEveryField(t *testing.T) {
 	mergeDiff(t, "Merge(zero, everyField)", mergeJSON(t, &got), mergeJSON(t, want))
 	if len(want.Findings) == 0 {
 		t.Error("everyField has no findings: merged findings are not compared")
+	}
+}
+
+// notSummed are the int64 fields that merging does not add up, with how
+// they merge instead.
+var notSummed = map[string]string{
+	"Capture.Quality.SnapLength":         "the longest",
+	"Capture.DecodeErrorExamples.Packet": "examples are listed, not added",
+	"Capture.DecodeErrorExamples.Offset": "examples are listed, not added",
+	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",
+	"HTTP.Requests.ClientsTotal":         "the listed clients' union, plus those not listed",
+	"TLS.ServerNames.ClientsTotal":       "the listed clients' union, plus those not listed",
+	"Conversations.TransportTotal":       "the listed conversations' union, plus those not listed",
+}
+
+// doubleCounts doubles every int64 in v (named as summaryFields does)
+// but those of notSummed.
+func doubleCounts(prefix string, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Slice:
+		for i := range v.Len() {
+			doubleCounts(prefix, v.Index(i))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			doubleCounts(strings.TrimPrefix(prefix+"."+v.Type().Field(i).Name, "."), v.Field(i))
+		}
+	case reflect.Int64:
+		if _, ok := notSummed[prefix]; !ok {
+			v.SetInt(2 * v.Int())
+		}
+	}
+}
+
+// TestMergeAddsEveryCount merges everyField with itself, as if one capture
+// were added twice: every count must double (a merger that keeps one
+// value instead of adding fails), but those of notSummed, which merge as
+// they say; lists keep their keys.
+func TestMergeAddsEveryCount(t *testing.T) {
+	one := everyField(t)
+	want := everyField(t)
+	doubleCounts("", reflect.ValueOf(want).Elem())
+	c := &want.Capture
+	c.Captures, c.Path = 2, "2 captures"
+	c.Warnings = append(c.Warnings, c.Warnings...)
+	c.DecodeErrorExamples = append(c.DecodeErrorExamples, c.DecodeErrorExamples...)
+	unlisted := func(total int64, listed int) int64 { return int64(listed) + 2*(total-int64(listed)) }
+	for i := range want.DNS.Queries {
+		q := &want.DNS.Queries[i]
+		q.ClientsTotal = unlisted(q.ClientsTotal, len(q.Clients))
+	}
+	for i := range want.HTTP.Requests {
+		r := &want.HTTP.Requests[i]
+		r.ClientsTotal = unlisted(r.ClientsTotal, len(r.Clients))
+	}
+	for i := range want.TLS.ServerNames {
+		n := &want.TLS.ServerNames[i]
+		n.ClientsTotal = unlisted(n.ClientsTotal, len(n.Clients))
+	}
+	cs := &want.Conversations
+	cs.TransportTotal = unlisted(cs.TransportTotal, len(cs.Transport))
+	want.Findings = analyze.Findings(want)
+
+	got := *everyField(t)
+	if err := analyze.Merge(&got, one); err != nil {
+		t.Fatal(err)
+	}
+	mergeDiff(t, "Merge(everyField, everyField)", mergeJSON(t, &got), mergeJSON(t, want))
+	fields := summaryFields()
+	for n := range notSummed {
+		if !slices.Contains(fields, n) {
+			t.Errorf("notSummed names Summary.%s, which is gone", n)
+		}
 	}
 }
