@@ -50,10 +50,10 @@ func byList(es []Estimate) map[string]Estimate {
 }
 
 // bounds is what a merged key may miss: the errors of the lists that
-// listed it, plus, in seen, the max_error of those lists. A key is missing
+// listed it, plus, in seen, the max_error of those lists. A key missing
 // from an estimated list of another capture may still have had up to that
-// list's max_error there, so Summary adds the overview's total max_error
-// minus seen.
+// list's max_error there, so the overview adds its total max_error minus
+// seen (errors).
 type bounds struct {
 	perr, berr   int64
 	seen, seenBy int64 // max_error and max_error_bytes of the estimated lists that listed the key

@@ -31,20 +31,22 @@ import (
 // capture, by a merger with an add and a result, or by that code's own
 // aggregate where it can hold an overview:
 //
-//	Capture                 captureMerger     capture_merge.go
-//	Sources, Destinations   endpointMerger    hitters_merge.go
-//	Estimates               estimateMerger    hitters_merge.go
-//	DNS                     dnsMerger         dns_merge.go
-//	HTTP, TLS               webMerger         web_merge.go
-//	Timeline                timeline.merge    timeline.go
-//	Conversations           convMerger        conv_merge.go
-//	Ports                   portsMerger       conv.go, unexpected.go
-//	Protocols               protocolMerger    aggregate.go
-//	ICMP                    mergeICMP         icmparp.go
-//	ARP                     arpCounter.merge  icmparp.go
-//	Names, NamesTruncated   passiveNames.merge names.go
+//	Capture                captureMerger       capture_merge.go
+//	Sources, Destinations  endpointMerger      hitters_merge.go
+//	Estimates              estimateMerger      hitters_merge.go
+//	DNS                    dnsMerger           dns_merge.go
+//	HTTP, TLS              webMerger           web_merge.go
+//	Timeline               timeline.merge      timeline.go
+//	Conversations          convMerger          conv_merge.go
+//	Ports                  portsMerger         conv.go, unexpected.go
+//	Protocols              protocolMerger      aggregate.go
+//	ICMP                   mergeICMP           icmparp.go
+//	ARP                    arpCounter.merge    icmparp.go
+//	Names, NamesTruncated  passiveNames.merge  names.go
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
+// A new Summary field is merged by its part's merger, and set in everyField
+// (merge_fields_test.go): the tests there fail until both are done.
 type Overview struct {
 	ready     bool // the mergers are made
 	capture   captureMerger
