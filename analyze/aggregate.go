@@ -567,6 +567,30 @@ func sortedProtocols(m map[string]protoCount) []ProtocolCount {
 	return out
 }
 
+// protocolMerger merges the Protocols of Summaries, layer by layer
+// (link, network, transport, application).
+type protocolMerger [4]map[string]protoCount
+
+func newProtocolMerger() protocolMerger {
+	return protocolMerger{{}, {}, {}, {}}
+}
+
+func (m *protocolMerger) add(p *Protocols) {
+	for i, layer := range [...][]ProtocolCount{p.Link, p.Network, p.Transport, p.Application} {
+		for _, c := range layer {
+			pc := m[i][c.Name]
+			pc.packets += c.Packets
+			pc.bytes += c.Bytes
+			m[i][c.Name] = pc
+		}
+	}
+}
+
+func (m *protocolMerger) result() Protocols {
+	return Protocols{Link: sortedProtocols(m[0]), Network: sortedProtocols(m[1]),
+		Transport: sortedProtocols(m[2]), Application: sortedProtocols(m[3])}
+}
+
 // sortedCounts turns a count map into a slice, count desc then name asc.
 func sortedCounts(m map[string]int64) []Count {
 	out := make([]Count, 0, len(m))

@@ -131,7 +131,7 @@ func (t *portTable) add(from, to uint16, packets, bytes int64) {
 	p.dstBytes += bytes
 }
 
-// list returns the ports seen, as sortedPorts orders them.
+// list returns the ports seen, ordered by sortPorts.
 func (t *portTable) list(proto string) []Port {
 	out := []Port{}
 	for hi, p := range t {
@@ -150,6 +150,34 @@ func (t *portTable) list(proto string) []Port {
 	}
 	sortPorts(out)
 	return out
+}
+
+// portsMerger merges the Ports of Summaries into the tables that count
+// one capture's (the ports' names come from the port numbers, as there).
+type portsMerger struct {
+	tcp, udp   portTable
+	unexpected unexpectedMerger
+}
+
+func (m *portsMerger) add(p *Ports) {
+	m.tcp.merge(p.TCP)
+	m.udp.merge(p.UDP)
+	m.unexpected.add(p.Unexpected)
+}
+
+func (m *portsMerger) result() Ports {
+	return Ports{TCP: m.tcp.list("tcp"), UDP: m.udp.list("udp"), Unexpected: m.unexpected.result()}
+}
+
+// merge adds the counts of a Summary's list of ports.
+func (t *portTable) merge(ports []Port) {
+	for _, p := range ports {
+		c := t.at(p.Port)
+		c.srcPackets += p.SrcPackets
+		c.srcBytes += p.SrcBytes
+		c.dstPackets += p.DstPackets
+		c.dstBytes += p.DstBytes
+	}
 }
 
 // newConversations keeps capacity keys per list. The flows' hint table
@@ -378,16 +406,6 @@ func conversationLists(pairs []convRow[pairKey], flows []convRow[flowKey], digit
 		cv.A, cv.APort, cv.B, cv.BPort = r.k.a.String(), r.k.aPort, r.k.b.String(), r.k.bPort
 		out.Transport = append(out.Transport, cv)
 	}
-	return out
-}
-
-func sortedPorts(m map[uint16]*portCount, proto string) []Port {
-	out := make([]Port, 0, len(m))
-	for port, p := range m {
-		out = append(out, Port{Port: port, Service: serviceName(proto, port),
-			SrcPackets: p.srcPackets, SrcBytes: p.srcBytes, DstPackets: p.dstPackets, DstBytes: p.dstBytes})
-	}
-	sortPorts(out)
 	return out
 }
 

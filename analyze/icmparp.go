@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -107,6 +108,18 @@ func icmpSummary(m map[icmpKey]int64) []ICMPCount {
 	return out
 }
 
+// mergeICMP adds the counts of a Summary's ICMP list to m, an overview's
+// counts, which icmpSummary then lists.
+func mergeICMP(m map[icmpKey]int64, xs []ICMPCount) error {
+	for _, ic := range xs {
+		if ic.Version < 0 || ic.Version > math.MaxUint8 {
+			return fmt.Errorf("bad version %d", ic.Version)
+		}
+		m[icmpKey{uint8(ic.Version), ic.Type, ic.Code}] += ic.Packets
+	}
+	return nil
+}
+
 // arpKey is an IPv4-to-MAC binding claimed by an ARP sender.
 type arpKey struct {
 	ip  netip.Addr
@@ -194,4 +207,27 @@ func (a *arpCounter) summary() ARP {
 		out.SharedMACs[i] = MACClaims{MAC: mac, IPs: byMAC[mac]}
 	}
 	return out
+}
+
+// merge adds a Summary's ARP to a, an overview's counter. Conflicts and
+// SharedMACs follow from the pairs, in summary.
+func (a *arpCounter) merge(s *ARP) error {
+	if err := addIPCounts(a.requests, s.Requests); err != nil {
+		return err
+	}
+	if err := addIPCounts(a.replies, s.Replies); err != nil {
+		return err
+	}
+	for _, p := range s.Pairs {
+		ip, err := netip.ParseAddr(p.IP)
+		if err != nil {
+			return err
+		}
+		mac, err := net.ParseMAC(p.MAC)
+		if err != nil || len(mac) != 6 {
+			return fmt.Errorf("%q is not an Ethernet address", p.MAC)
+		}
+		a.pairs[arpKey{ip, [6]byte(mac)}] += p.Packets
+	}
+	return nil
 }

@@ -74,9 +74,32 @@ func (p *passiveNames) summary() []Name {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		out[i] = Name{IP: ip.String(), Names: names}
+		out[i] = Name{IP: ip.String(), Names: slices.Clip(names[:min(len(names), MaxNamesPerIP)])}
 	}
 	return out
+}
+
+// merge adds a Summary's names to p, an overview's: all of them, of which
+// summary lists the first MaxNamesPerIP of each address in sorted order
+// (one capture's add keeps no more than that many, the first seen), an
+// order that does not depend on the order of adding.
+func (p *passiveNames) merge(names []Name, truncated bool) error {
+	for _, n := range names {
+		ip, err := netip.ParseAddr(n.IP)
+		if err != nil {
+			return err
+		}
+		set := p.m[ip]
+		if set == nil {
+			set = map[string]struct{}{}
+			p.m[ip] = set
+		}
+		for _, name := range n.Names {
+			set[name] = struct{}{}
+		}
+	}
+	p.full = p.full || truncated
+	return nil
 }
 
 // appendField appends b to a composite map key, prefixed with its length,

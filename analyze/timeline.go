@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -292,6 +293,96 @@ func (t *timeline) summary() Timeline {
 	}
 	out.Series = t.series(keys)
 	return out
+}
+
+// Merging: an overview's time line is a timeline fed the bins of the
+// Summaries added (merge), so it coarsens, and is listed, as one capture's.
+
+// summaryInterval returns the interval of tl in nanoseconds: 0 when tl has
+// none (a Summary with no IP packet may have none).
+func summaryInterval(tl *Timeline) (int64, error) {
+	if tl.IntervalSeconds == 0 {
+		if len(tl.Bins) > 0 {
+			return 0, fmt.Errorf("timeline has bins but no interval")
+		}
+		return 0, nil
+	}
+	f := tl.IntervalSeconds * float64(time.Second)
+	if !(f >= 1 && f < math.MaxInt64/2) {
+		return 0, fmt.Errorf("bad timeline interval %g s", tl.IntervalSeconds)
+	}
+	return int64(math.Round(f)), nil
+}
+
+// mergeInterval gives t, an overview's time line, the interval iv of a
+// Summary to be merged (0: none): a time line without one takes it, one
+// with another refuses it.
+func (t *timeline) mergeInterval(iv int64) error {
+	switch {
+	case iv == 0 || iv == t.interval:
+		return nil
+	case t.interval == 0:
+		*t = newTimeline(iv)
+		return nil
+	}
+	return fmt.Errorf("timeline interval %s differs from the overview's %s", time.Duration(iv), time.Duration(t.interval))
+}
+
+// merge adds the bins of tl, with the bytes of each charted application,
+// to t, whose summary then lists them densely or sparsely by the same
+// MaxBins rule as one capture's. Bins of different widths of one ladder
+// (see coarser) merge at the coarser width, and t coarsens further as one
+// capture's does, so its width does not depend on the order of adding.
+func (t *timeline) merge(tl *Timeline) error {
+	if len(tl.Bins) > 0 {
+		width := tl.BinSeconds
+		if width == 0 {
+			width = tl.IntervalSeconds // written before bin_seconds existed
+		}
+		if probe := newTimeline(t.interval); !probe.widenTo(width) {
+			return fmt.Errorf("bin width %g s is not one the interval %g s coarsens to", width, time.Duration(t.interval).Seconds())
+		}
+		if width > t.binSeconds() {
+			t.widenTo(width)
+		}
+	}
+	apps := make([]app, len(tl.Series))
+	for i, se := range tl.Series {
+		a, ok := appNamed(se.Name)
+		if !ok {
+			return fmt.Errorf("series %q: not an application protocol", se.Name)
+		}
+		if len(se.Bytes) != len(tl.Bins) {
+			return fmt.Errorf("series %q has %d values for %d bins", se.Name, len(se.Bytes), len(tl.Bins))
+		}
+		apps[i] = a
+	}
+	for i, b := range tl.Bins {
+		if b.Packets == 0 && b.Bytes == 0 {
+			continue // an empty bin of a dense timeline; summary() puts it back
+		}
+		start, err := ParseTime(b.Start)
+		if err != nil {
+			return fmt.Errorf("bin %d: %w", i, err)
+		}
+		bc := t.binAt(start)
+		bc.packets += b.Packets
+		bc.bytes += b.Bytes
+		for j, a := range apps {
+			bc.apps[a] += tl.Series[j].Bytes[i]
+		}
+	}
+	return nil
+}
+
+// appNamed is the application that String names, other than appNone.
+func appNamed(name string) (app, bool) {
+	for a := app(0); a < numApps; a++ {
+		if a != appNone && a.String() == name {
+			return a, true
+		}
+	}
+	return 0, false
 }
 
 // fracDigitsOf is the number of fractional digits needed to write the start

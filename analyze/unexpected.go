@@ -157,10 +157,19 @@ func sortUnexpected(xs []Unexpected) {
 	})
 }
 
-// mergeUnexpected adds the entries of xs to m (an overview's), keyed by
+// unexpectedMerger merges the Unexpected lists of Summaries, keyed by
 // protocol, server, port and application: flows add up, clients are the
 // sorted union, cut to maxUnexpectedClients.
-func mergeUnexpected(m map[unexpectedMergeKey]*Unexpected, xs []Unexpected) {
+type unexpectedMerger map[unexpectedMergeKey]*Unexpected
+
+// unexpectedMergeKey identifies an Unexpected entry in an overview.
+type unexpectedMergeKey struct {
+	proto, server string
+	port          uint16
+	seen          string
+}
+
+func (m unexpectedMerger) add(xs []Unexpected) {
 	for _, x := range xs {
 		k := unexpectedMergeKey{x.Proto, x.Server, x.Port, x.Seen}
 		e := m[k]
@@ -183,15 +192,8 @@ func mergeUnexpected(m map[unexpectedMergeKey]*Unexpected, xs []Unexpected) {
 	}
 }
 
-// unexpectedMergeKey identifies an Unexpected entry in an overview.
-type unexpectedMergeKey struct {
-	proto, server string
-	port          uint16
-	seen          string
-}
-
-// unexpectedList is the sorted list of an overview's entries.
-func unexpectedList(m map[unexpectedMergeKey]*Unexpected) []Unexpected {
+// result is the sorted list of the merged entries.
+func (m unexpectedMerger) result() []Unexpected {
 	out := make([]Unexpected, 0, len(m))
 	for _, e := range m {
 		out = append(out, *e)

@@ -4,8 +4,9 @@ import (
 	"net/netip"
 )
 
-// mergedWeb is HTTP and TLS merged across captures.
-type mergedWeb struct {
+// webMerger merges the HTTP and TLS parts of Summaries, as web (web.go)
+// builds them for one capture, within the same bounds.
+type webMerger struct {
 	requests                       map[[3]string]*mergedQuery // method, host, path
 	requestsTruncated              bool
 	totalRequests, totalResponses  int64
@@ -17,8 +18,8 @@ type mergedWeb struct {
 	requestBytes                   int64 // text of the requests kept, as web.requestBytes
 }
 
-func newMergedWeb() mergedWeb {
-	return mergedWeb{
+func newWebMerger() webMerger {
+	return webMerger{
 		requests: map[[3]string]*mergedQuery{},
 		hosts:    map[string]int64{}, methods: map[string]int64{}, status: map[string]int64{}, agents: map[string]int64{},
 		sni: map[string]*mergedQuery{}, versions: map[string]int64{}, alpn: map[string]int64{},
@@ -26,8 +27,22 @@ func newMergedWeb() mergedWeb {
 	}
 }
 
-// addClients merges a listed-clients count into q.
-func addClients(q *mergedQuery, count int64, clients []IPCount, total int64) error {
+// mergedQuery is a clientCount (web.go) merged across captures: a DNS
+// query name, an HTTP request or a TLS server name, with its clients and
+// what its count may miss from estimated lists.
+type mergedQuery struct {
+	count    int64
+	clients  map[netip.Addr]int64
+	unlisted int64 // clients counted in ClientsTotal but not listed
+	bounds         // perr: the CountErrors; seen: the max_errors of the estimated lists that listed it
+}
+
+func newMergedQuery() *mergedQuery {
+	return &mergedQuery{clients: map[netip.Addr]int64{}}
+}
+
+// add merges a count with its listed clients and their total.
+func (q *mergedQuery) add(count int64, clients []IPCount, total int64) error {
 	q.count += count
 	for _, ic := range clients {
 		ip, err := netip.ParseAddr(ic.IP)
@@ -40,7 +55,14 @@ func addClients(q *mergedQuery, count int64, clients []IPCount, total int64) err
 	return nil
 }
 
-func (w *mergedWeb) add(h *HTTP, t *TLS) error {
+// listed returns q's clients as a Summary lists them: at most
+// maxClientsPerName, with the total including those not listed.
+func (q *mergedQuery) listed() ([]IPCount, int64) {
+	clients := ipCounts(q.clients)
+	return clients[:min(len(clients), maxClientsPerName)], int64(len(clients)) + q.unlisted
+}
+
+func (w *webMerger) add(h *HTTP, t *TLS) error {
 	for _, r := range h.Requests {
 		k := [3]string{r.Method, r.Host, r.Path}
 		q := w.requests[k]
@@ -52,10 +74,10 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 				continue
 			}
 			w.requestBytes += size
-			q = &mergedQuery{clients: map[netip.Addr]int64{}}
+			q = newMergedQuery()
 			w.requests[k] = q
 		}
-		if err := addClients(q, r.Count, r.Clients, r.ClientsTotal); err != nil {
+		if err := q.add(r.Count, r.Clients, r.ClientsTotal); err != nil {
 			return err
 		}
 	}
@@ -74,13 +96,13 @@ func (w *mergedWeb) add(h *HTTP, t *TLS) error {
 			if len(w.sni) >= maxDistinctNames {
 				continue
 			}
-			q = &mergedQuery{clients: map[netip.Addr]int64{}}
+			q = newMergedQuery()
 			w.sni[n.Name] = q
 		}
-		if err := addClients(q, n.Count, n.Clients, n.ClientsTotal); err != nil {
+		if err := q.add(n.Count, n.Clients, n.ClientsTotal); err != nil {
 			return err
 		}
-		q.err += n.CountError
+		q.bounds.add(n.CountError, 0, Estimate{}) // server names are never estimated
 	}
 	w.hellos += t.ClientHellos
 	w.withoutSNI += t.WithoutSNI
@@ -100,14 +122,7 @@ func addCountsMax(m map[string]int64, cs []Count, limit int) {
 	}
 }
 
-// listed returns q's clients as a Summary lists them: at most
-// maxClientsPerName, with the total including those not listed.
-func (q *mergedQuery) listed() ([]IPCount, int64) {
-	clients := ipCounts(q.clients)
-	return clients[:min(len(clients), maxClientsPerName)], int64(len(clients)) + q.unlisted
-}
-
-func (w *mergedWeb) summary() (HTTP, TLS) {
+func (w *webMerger) result() (HTTP, TLS) {
 	h := HTTP{TotalRequests: w.totalRequests, TotalResponses: w.totalResponses,
 		RequestsTruncated: w.requestsTruncated}
 	h.Requests = make([]HTTPRequest, 0, len(w.requests))
@@ -127,8 +142,9 @@ func (w *mergedWeb) summary() (HTTP, TLS) {
 		Versions: sortedCounts(w.versions), ALPN: sortedCounts(w.alpn), StringsCut: sortedCounts(w.tlsCut)}
 	t.ServerNames = make([]NamedCount, 0, len(w.sni))
 	for name, q := range w.sni {
-		n := NamedCount{Name: name, Count: q.count, CountError: q.err}
+		n := NamedCount{Name: name, Count: q.count}
 		n.Clients, n.ClientsTotal = q.listed()
+		n.CountError, _ = q.errors(nil)
 		t.ServerNames = append(t.ServerNames, n)
 	}
 	sortNamedCounts(t.ServerNames)
