@@ -484,11 +484,11 @@ func (a *analyzer) summary() *Summary {
 	}
 
 	s.Estimates = []Estimate{}
-	addEstimate(&s.Estimates, "sources", "packets", &a.src, a.maxLen)
-	addEstimate(&s.Estimates, "destinations", "packets", &a.dst, a.maxLen)
-	addEstimate(&s.Estimates, "conversations.ip", "packets", &a.conv.pairs, a.maxLen)
-	addEstimate(&s.Estimates, "conversations.transport", "packets", &a.conv.flows, a.maxLen)
-	addEstimate(&s.Estimates, "dns.queries", "queries", &a.dns.names, 0)
+	addEstimate(&s.Estimates, ListSources, "packets", &a.src, a.maxLen)
+	addEstimate(&s.Estimates, ListDestinations, "packets", &a.dst, a.maxLen)
+	addEstimate(&s.Estimates, ListIPConversations, "packets", &a.conv.pairs, a.maxLen)
+	addEstimate(&s.Estimates, ListTransportConversations, "packets", &a.conv.flows, a.maxLen)
+	addEstimate(&s.Estimates, ListDNSQueries, "queries", &a.dns.names, 0)
 	for _, e := range s.Estimates {
 		c.Warnings = append(c.Warnings, estimateWarning(e))
 	}

@@ -144,13 +144,13 @@ func (o *Overview) Add(s *Summary) error {
 	}
 	fail := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", c.Path, what, err) }
 	est := byList(s.Estimates)
-	if err := o.src.add(s.Sources, est["sources"]); err != nil {
+	if err := o.src.add(s.Sources, est[ListSources]); err != nil {
 		return fail("sources", err)
 	}
-	if err := o.dst.add(s.Destinations, est["destinations"]); err != nil {
+	if err := o.dst.add(s.Destinations, est[ListDestinations]); err != nil {
 		return fail("destinations", err)
 	}
-	if err := o.dns.add(&s.DNS, est["dns.queries"]); err != nil {
+	if err := o.dns.add(&s.DNS, est[ListDNSQueries]); err != nil {
 		return fail("dns", err)
 	}
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
@@ -159,7 +159,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
-	if err := o.conv.add(&s.Conversations, FracDigits(c.First), est["conversations.ip"], est["conversations.transport"]); err != nil {
+	if err := o.conv.add(&s.Conversations, FracDigits(c.First), est[ListIPConversations], est[ListTransportConversations]); err != nil {
 		return fail("conversations", err)
 	}
 	o.ports.add(&s.Ports)
@@ -190,11 +190,11 @@ func (o *Overview) Summary() *Summary {
 	}
 	e := o.estimates
 	s := &Summary{Capture: o.capture.result()}
-	s.Sources = o.src.result(e["sources"])
-	s.Destinations = o.dst.result(e["destinations"])
-	s.DNS = o.dns.result(e["dns.queries"])
+	s.Sources = o.src.result(e[ListSources])
+	s.Destinations = o.dst.result(e[ListDestinations])
+	s.DNS = o.dns.result(e[ListDNSQueries])
 	s.Timeline = o.timeline.summary()
-	s.Conversations = o.conv.result(e["conversations.ip"], e["conversations.transport"])
+	s.Conversations = o.conv.result(e[ListIPConversations], e[ListTransportConversations])
 	s.Ports = o.ports.result()
 	s.Estimates = e.result()
 	s.Protocols = o.protocols.result()

@@ -395,7 +395,7 @@ func TestMergeIntoZero(t *testing.T) {
 }
 
 // TestMergeKnowsEveryField lists the fields of Summary that Merge merges.
-// A new field fails it: teach Overview.Add and Overview.Summary (merge.go)
+// A new field fails it: teach its part's merger (Overview's doc in merge.go)
 // to merge it, then add it here.
 func TestMergeKnowsEveryField(t *testing.T) {
 	known := strings.Fields(`
@@ -474,12 +474,12 @@ Names Names.IP Names.Names NamesTruncated`)
 	walk("", reflect.TypeFor[analyze.Summary]())
 	for _, f := range got {
 		if !slices.Contains(known, f) {
-			t.Errorf("Summary.%s is new: teach analyze.Merge (merge.go) to merge it, then add it to this list", f)
+			t.Errorf("Summary.%s is new: teach its part's merger to merge it (Overview's doc in merge.go says which), then add it to this list", f)
 		}
 	}
 	for _, f := range known {
 		if !slices.Contains(got, f) {
-			t.Errorf("Summary.%s is gone: drop it from merge.go and this list", f)
+			t.Errorf("Summary.%s is gone: drop it from its part's merger and this list", f)
 		}
 	}
 }

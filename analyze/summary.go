@@ -50,8 +50,7 @@ type Summary struct {
 // exact always has an error. No key missing from the list has more than
 // MaxError (in Unit), so any key heavier than that is listed.
 type Estimate struct {
-	// List is the Summary field: "sources", "destinations",
-	// "conversations.ip", "conversations.transport" or "dns.queries".
+	// List is the Summary field: one of the List* names.
 	List string `json:"list"`
 	// Unit is what ranks the keys: "packets" or "queries".
 	Unit string `json:"unit"`
@@ -65,6 +64,26 @@ type Estimate struct {
 	// MaxErrorBytes is MaxError in bytes (MaxError times the longest IP
 	// packet of the capture), for lists that count bytes.
 	MaxErrorBytes int64 `json:"max_error_bytes,omitempty"`
+}
+
+// The lists an Estimate may name (Estimate.List), as the JSON writes them.
+const (
+	ListSources                = "sources"
+	ListDestinations           = "destinations"
+	ListIPConversations        = "conversations.ip"
+	ListTransportConversations = "conversations.transport"
+	ListDNSQueries             = "dns.queries"
+)
+
+// EstimateOf returns the Estimate of the list named list (a List* name),
+// or nil when that list is exact.
+func (s *Summary) EstimateOf(list string) *Estimate {
+	for i := range s.Estimates {
+		if s.Estimates[i].List == list {
+			return &s.Estimates[i]
+		}
+	}
+	return nil
 }
 
 // Capture describes the capture file itself and accounts for every packet in it:

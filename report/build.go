@@ -110,8 +110,8 @@ func build(s *analyze.Summary, o Options) *pageData {
 		{Label: "IP packets", Value: thousands(c.IPPackets)},
 		{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
 		{Label: "Duration", Value: humanDuration(bulkOf(c).DurationSeconds)},
-		keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
-		keyCard("Destination IPs", len(s.Destinations), estimateOf(s, "destinations")),
+		keyCard("Source IPs", len(s.Sources), s.EstimateOf(analyze.ListSources)),
+		keyCard("Destination IPs", len(s.Destinations), s.EstimateOf(analyze.ListDestinations)),
 		{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
 		{Label: "HTTP requests", Value: thousands(s.HTTP.TotalRequests)},
 		{Label: "TLS server names", Value: thousands(int64(len(s.TLS.ServerNames)))},
@@ -154,12 +154,12 @@ func build(s *analyze.Summary, o Options) *pageData {
 
 	nm := newNamer(s.Names)
 	d.add(timelineSection(s.Timeline, loc, o.Top))
-	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top, estimateOf(s, "sources")))
-	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top, estimateOf(s, "destinations")))
-	d.add(conversationSection(s.Conversations, nm, loc, o.Top, estimateOf(s, "conversations.ip"), estimateOf(s, "conversations.transport")))
+	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top, s.EstimateOf(analyze.ListSources)))
+	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top, s.EstimateOf(analyze.ListDestinations)))
+	d.add(conversationSection(s.Conversations, nm, loc, o.Top, s.EstimateOf(analyze.ListIPConversations), s.EstimateOf(analyze.ListTransportConversations)))
 	d.add(portSection(s.Ports, o.Top))
 	d.add(protocolSection(s.Protocols))
-	dns := dnsSection(s.DNS, nm, o.Top, estimateOf(s, "dns.queries"))
+	dns := dnsSection(s.DNS, nm, o.Top, s.EstimateOf(analyze.ListDNSQueries))
 	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
 	d.add(dns)
 	d.add(httpSection(s.HTTP, o.Top))
@@ -212,16 +212,6 @@ func moreNote(shown, total int, what string) string {
 		return ""
 	}
 	return fmt.Sprintf("Showing the top %s of %s %s (--top); the JSON lists all of them.", thousands(int64(shown)), thousands(int64(total)), what)
-}
-
-// estimateOf returns the Estimate of a Summary list, nil when the list is exact.
-func estimateOf(s *analyze.Summary, list string) *analyze.Estimate {
-	for i := range s.Estimates {
-		if s.Estimates[i].List == list {
-			return &s.Estimates[i]
-		}
-	}
-	return nil
 }
 
 // keyCard is a card counting the keys of a list, "100,000+" when the list

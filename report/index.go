@@ -184,7 +184,7 @@ func buildIndex(idx *Index, o Options) *indexPage {
 			fact{Label: "IP bytes", Value: humanBytes(c.IPBytes), Title: thousands(c.IPBytes) + " bytes"},
 			fact{Label: "First packet", Value: showTime(bulkOf(c).First, loc)},
 			fact{Label: "Last packet", Value: showTime(bulkOf(c).Last, loc)},
-			keyCard("Source IPs", len(s.Sources), estimateOf(s, "sources")),
+			keyCard("Source IPs", len(s.Sources), s.EstimateOf(analyze.ListSources)),
 			fact{Label: "DNS queries", Value: thousands(s.DNS.TotalQueries)},
 		)
 	}
