@@ -466,6 +466,10 @@ func captureFindings(c *Capture) []Finding {
 func timeGapFindings(tl *Timeline) []Finding {
 	var gap float64 // seconds
 	var from, to string
+	width := tl.BinSeconds // the bins' width; coarser than the interval asked for past MaxBins
+	if width <= 0 {
+		width = tl.IntervalSeconds
+	}
 	if !tl.Sparse {
 		last := -1 // the last bin with packets
 		for i, b := range tl.Bins {
@@ -473,7 +477,7 @@ func timeGapFindings(tl *Timeline) []Finding {
 				continue
 			}
 			if last >= 0 {
-				if g := float64(i-last) * tl.IntervalSeconds; g > gap {
+				if g := float64(i-last) * width; g > gap {
 					gap, from, to = g, tl.Bins[last].Start, b.Start
 				}
 			}
@@ -482,7 +486,7 @@ func timeGapFindings(tl *Timeline) []Finding {
 	} else {
 		var prev time.Time
 		for _, b := range tl.Bins {
-			t, err := time.Parse(time.RFC3339Nano, b.Start)
+			t, err := ParseTime(b.Start) // years past 9999 too
 			if err != nil || b.Packets == 0 {
 				continue
 			}

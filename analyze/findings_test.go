@@ -693,4 +693,23 @@ func TestFindingsTimeGap(t *testing.T) {
 	if s.Timeline.Sparse || len(fs) != 1 || !strings.Contains(fs[0].Title, "1.5 days") {
 		t.Errorf("sparse %v; got %+v", s.Timeline.Sparse, fs)
 	}
+
+	// A dense time line whose bins were coarsened past MaxBins: the gap
+	// is counted in bins of the width used, not of the interval asked for.
+	// Packets every 30 s for 4,101 bins (more than MaxBins, so the bins
+	// become 60 s wide), then one 95,000 s after the last: a span of
+	// 218,000 s, 3,634 bins of 60 s, listed densely.
+	var pkts []testPacket
+	for i := range 4101 {
+		pkts = append(pkts, testPacket{t0.Add(time.Duration(30*i) * time.Second), frame})
+	}
+	pkts = append(pkts, testPacket{t0.Add(218000 * time.Second), frame})
+	s = analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	fs = findingsOf(s, "capture-time-gap")
+	if s.Timeline.Sparse || s.Timeline.BinSeconds <= s.Timeline.IntervalSeconds || len(fs) != 1 {
+		t.Fatalf("sparse %v, bins of %g s for an interval of %g s; got %+v", s.Timeline.Sparse, s.Timeline.BinSeconds, s.Timeline.IntervalSeconds, fs)
+	}
+	if got := float64(countOf(fs[0], "seconds without IP traffic")); math.Abs(got-95000) > s.Timeline.BinSeconds {
+		t.Errorf("gap %.0f s in bins of %g s, want 95,000 s", got, s.Timeline.BinSeconds)
+	}
 }
