@@ -404,6 +404,11 @@ func conversationLists(pairs []convRow[pairKey], flows []convRow[flowKey], digit
 			cv.Proto = "tcp"
 		}
 		cv.A, cv.APort, cv.B, cv.BPort = r.k.a.String(), r.k.aPort, r.k.b.String(), r.k.bPort
+		proto := uint8(17)
+		if r.k.proto == protoTCP {
+			proto = 6
+		}
+		cv.CommunityID = CommunityID(communityIDSeed, proto, r.k.a, r.k.aPort, r.k.b, r.k.bPort, false)
 		out.Transport = append(out.Transport, cv)
 	}
 	return out

@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ var notMerged = map[string]string{
 	"Conversations.IP.Proto":          "an address pair has no protocol",
 	"Conversations.IP.APort":          "an address pair has no ports",
 	"Conversations.IP.BPort":          "an address pair has no ports",
+	"Conversations.IP.CommunityID":    "a Community ID names a TCP or UDP flow, not an address pair",
 	"Findings":                        "computed from the merged Summary (Findings)",
 }
 
@@ -116,7 +118,8 @@ func everyField(t *testing.T) *analyze.Summary {
 			},
 			Transport: []analyze.Conversation{
 				{Proto: "tcp", A: "10.0.0.1", APort: 51000, B: "10.0.0.2", BPort: 80, PacketsAB: 5, BytesAB: 700,
-					PacketsBA: 10, BytesBA: 2000, First: c1, Last: c2, DurationSeconds: dur(c1, c2), PacketsError: 1, BytesError: 60},
+					PacketsBA: 10, BytesBA: 2000, First: c1, Last: c2, DurationSeconds: dur(c1, c2), PacketsError: 1, BytesError: 60,
+					CommunityID: analyze.CommunityID(0, 6, netip.MustParseAddr("10.0.0.1"), 51000, netip.MustParseAddr("10.0.0.2"), 80, false)},
 			},
 			TransportTotal: 3,
 		},

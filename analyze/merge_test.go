@@ -417,6 +417,7 @@ Sources Sources.IP Sources.Packets Sources.Bytes Sources.PacketsError Sources.By
 Destinations Destinations.IP Destinations.Packets Destinations.Bytes Destinations.PacketsError Destinations.BytesError
 DNS.Queries.CountError TLS.ServerNames.CountError Conversations.IP.PacketsError Conversations.IP.BytesError
 Conversations.Transport.PacketsError Conversations.Transport.BytesError
+Conversations.IP.CommunityID Conversations.Transport.CommunityID
 Estimates Estimates.List Estimates.Unit Estimates.Tracked Estimates.Replaced Estimates.MaxError Estimates.MaxErrorBytes
 DNS DNS.Queries DNS.Queries.Name DNS.Queries.Count DNS.Queries.Clients DNS.Queries.Clients.IP DNS.Queries.Clients.Count
 DNS.Queries.ClientsTotal DNS.TotalQueries DNS.Responses DNS.Types DNS.Types.Name DNS.Types.Count DNS.Rcodes

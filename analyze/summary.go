@@ -326,6 +326,9 @@ type Conversation struct {
 	// it may have started before First.
 	PacketsError int64 `json:"packets_error,omitempty"`
 	BytesError   int64 `json:"bytes_error,omitempty"`
+	// CommunityID is a TCP or UDP conversation's Community ID v1 (seed 0,
+	// base64), the name Zeek, Suricata and Arkime give the same flow.
+	CommunityID string `json:"community_id,omitempty"`
 }
 
 // Ports counts TCP and UDP traffic per port, as source and as destination.

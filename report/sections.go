@@ -95,13 +95,15 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 	tt := &table{
 		Caption: "TCP and UDP conversations by bytes",
 		Columns: []column{{"Protocol", false}, {"A", false}, {"Port", true}, {"B", false}, {"Port", true},
-			{"Packets A→B", true}, {"Bytes A→B", true}, {"Packets B→A", true}, {"Bytes B→A", true}, {"Duration", true}},
+			{"Packets A→B", true}, {"Bytes A→B", true}, {"Packets B→A", true}, {"Bytes B→A", true}, {"Duration", true},
+			{"Community ID", false}},
 		More: moreNote(n, int(c.TransportTotal), "conversations"),
 	}
 	estimated = sec.markEstimated(estTransport, tt, "TCP/UDP conversations", "conversation")
 	for _, cv := range c.Transport[:n] {
 		row := []cell{{Text: strings.ToUpper(cv.Proto)}, nm.ipCell(cv.A), portCell(cv.APort), nm.ipCell(cv.B), portCell(cv.BPort),
-			num(cv.PacketsAB), bytesCell(cv.BytesAB), num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
+			num(cv.PacketsAB), bytesCell(cv.BytesAB), num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: humanDuration(cv.DurationSeconds), Numeric: true},
+			{Text: cv.CommunityID, Title: "Community ID v1: the same flow's name in Zeek, Suricata and Arkime"}}
 		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
