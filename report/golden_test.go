@@ -20,9 +20,9 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/html/*.html wit
 const htmlGoldenDir = "../testdata/golden/html"
 
 // goldenPage is the report of the capture at rel (from the repository
-// root) with fixed options, and the two inlined scripts, which do not
-// depend on the capture, replaced by placeholders: what is left is what
-// the capture decides.
+// root) with fixed options, and the two inlined scripts and the style
+// sheet, which do not depend on the capture, replaced by placeholders:
+// what is left is what the capture decides.
 func goldenPage(t *testing.T, rel string) []byte {
 	t.Helper()
 	s, err := analyze.File("../"+rel, analyze.Options{})
@@ -46,6 +46,14 @@ func goldenPage(t *testing.T, rel string) []byte {
 		}
 		page = strings.Replace(page, js, r.placeholder, 1)
 	}
+	// The style sheet reaches the page through html/template, which drops
+	// its comments, so it is found as the page's first <style> element.
+	i := strings.Index(page, "<style>")
+	j := strings.Index(page[max(i, 0):], "</style>")
+	if i < 0 || j < 0 {
+		t.Fatalf("%s: no <style> element", rel)
+	}
+	page = page[:i] + "<style>/* the inlined templates/report.css */" + page[i+j:]
 	return []byte(page)
 }
 
