@@ -164,10 +164,10 @@ func reportCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`, a file, a character device or a FIFO such as /dev/stdout (default: the capture's name without its extensions, plus .html, in the current directory); in batch mode, the folder for all reports"},
 			&cli.StringFlag{Name: "json", Usage: "also write the analysis as JSON to `FILE` (- for standard output); in batch mode, the overview's JSON (each capture's is always written next to its report)"},
-			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
+			topFlag(),
 			intervalFlag("width of the time-line bins, e.g. 1s, 500ms, 1m"),
 			keysFlag(),
-			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
+			tzFlag(),
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
@@ -175,6 +175,16 @@ func reportCommand() *cli.Command {
 		OnUsageError: onUsageError,
 		Action:       reportAction,
 	}
+}
+
+// topFlag is --top, for every command that writes a report.
+func topFlag() cli.Flag {
+	return &cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"}
+}
+
+// tzFlag is --tz, for every command that writes a report.
+func tzFlag() cli.Flag {
+	return &cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"}
 }
 
 // keysFlag is --keys, for every command that analyses captures.
@@ -256,9 +266,14 @@ func reportAction(c *cli.Context) error {
 		printLine(c.App.ErrWriter, "pcapreport: %s: %s had decode errors (see the report's last section)", sum.Capture.Path, show.Plural(n, "packet"))
 	}
 
-	// The JSON is written first and the report second, then both are
-	// renamed into place in that order (see writeFile and commit).
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
+	return writeOutputs(c, sum, rep, jsonOut, htmlFile, jsonFile)
+}
+
+// writeOutputs writes sum's JSON (to jsonFile, or standard output for
+// jsonOut "-") first and its report second, then renames both into place
+// in that order (see output.write and commit).
+func writeOutputs(c *cli.Context, sum *analyze.Summary, rep report.Options, jsonOut string, htmlFile, jsonFile *output) error {
 	writeJSON := func(w io.Writer) error { return analyze.WriteJSON(w, sum) }
 	if jsonOut == "-" {
 		if err := writeJSON(c.App.Writer); err != nil {

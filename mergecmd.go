@@ -31,8 +31,8 @@ func mergeCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the overview report to `FILE` (required)"},
 			&cli.StringFlag{Name: "json", Usage: "also write the overview as JSON to `FILE` (- for standard output)"},
-			&cli.IntFlag{Name: "top", Value: 20, Usage: "show at most `N` rows in every ranked table and chart of the report (0: all); the JSON always has all"},
-			&cli.StringFlag{Name: "tz", Value: "UTC", Usage: "time zone for the times shown in the report: UTC, local or an IANA name such as Europe/Berlin (the JSON stays in UTC)"},
+			topFlag(),
+			tzFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       mergeAction,
@@ -85,20 +85,7 @@ func mergeAction(c *cli.Context) error {
 		return err
 	}
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
-	writeJSON := func(w io.Writer) error { return analyze.WriteJSON(w, sum) }
-	if jsonOut == "-" {
-		if err := writeJSON(c.App.Writer); err != nil {
-			return err
-		}
-	} else if jsonFile != nil {
-		if err := jsonFile.write(writeJSON); err != nil {
-			return err
-		}
-	}
-	if err := htmlFile.write(func(w io.Writer) error { return report.Write(w, sum, rep) }); err != nil {
-		return err
-	}
-	if err := commit(jsonFile, htmlFile); err != nil {
+	if err := writeOutputs(c, sum, rep, jsonOut, htmlFile, jsonFile); err != nil {
 		return err
 	}
 	if failed > 0 {
