@@ -45,7 +45,7 @@ type ngInterface struct {
 // interface options, and skips a packet it cannot take and reads on.
 type pcapngReader struct {
 	r        *bufio.Reader
-	big      bool
+	endian        // the section's byte order
 	skipping bool // in a section of a version it does not know
 	ifaces   []ngInterface
 	extra    int64 // interfaces of this section past maxInterfaces
@@ -73,27 +73,6 @@ func openPcapng(r *bufio.Reader) (*pcapngReader, error) {
 	return s, nil
 }
 
-func (s *pcapngReader) u16(b []byte) uint16 {
-	if s.big {
-		return binary.BigEndian.Uint16(b)
-	}
-	return binary.LittleEndian.Uint16(b)
-}
-
-func (s *pcapngReader) u32(b []byte) uint32 {
-	if s.big {
-		return binary.BigEndian.Uint32(b)
-	}
-	return binary.LittleEndian.Uint32(b)
-}
-
-func (s *pcapngReader) u64(b []byte) uint64 {
-	if s.big {
-		return binary.BigEndian.Uint64(b)
-	}
-	return binary.LittleEndian.Uint64(b)
-}
-
 // ended words the file ending inside the block at s.pos.
 func (s *pcapngReader) ended(err error, what string) error {
 	if err != io.EOF && err != io.ErrUnexpectedEOF {
@@ -114,9 +93,9 @@ func (s *pcapngReader) sectionHeader() error {
 	}
 	switch {
 	case binary.BigEndian.Uint32(h[8:12]) == 0x1a2b3c4d:
-		s.big = true
+		s.endian = true
 	case binary.LittleEndian.Uint32(h[8:12]) == 0x1a2b3c4d:
-		s.big = false
+		s.endian = false
 	default:
 		return &formatError{fmt.Sprintf("pcapng section header with an unknown byte-order magic % x", h[8:12])}
 	}

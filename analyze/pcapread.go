@@ -19,7 +19,7 @@ import (
 // reader does.
 type pcapReader struct {
 	r        *bufio.Reader
-	big      bool  // big-endian
+	endian         // the file's byte order
 	nsFactor int64 // 1000 for microsecond timestamps, 1 for nanoseconds
 	digits   int
 	lt       layers.LinkType
@@ -38,7 +38,7 @@ func openPcap(r *bufio.Reader) (*pcapReader, error) {
 		}
 		return nil, fmt.Errorf("pcap file header cut short (%d of 24 bytes)", len(hdr))
 	}
-	s := &pcapReader{r: r, big: hdr[0] == 0xa1, nsFactor: 1000, digits: 6, pos: 24}
+	s := &pcapReader{r: r, endian: hdr[0] == 0xa1, nsFactor: 1000, digits: 6, pos: 24}
 	if hdr[0] == 0x4d || hdr[3] == 0x4d {
 		s.nsFactor, s.digits = 1, 9
 	}
@@ -52,18 +52,29 @@ func openPcap(r *bufio.Reader) (*pcapReader, error) {
 	return s, nil
 }
 
-func (s *pcapReader) u16(b []byte) uint16 {
-	if s.big {
+// endian reads a capture's integers in its byte order: big-endian when
+// true. Both record readers embed it.
+type endian bool
+
+func (e endian) u16(b []byte) uint16 {
+	if e {
 		return binary.BigEndian.Uint16(b)
 	}
 	return binary.LittleEndian.Uint16(b)
 }
 
-func (s *pcapReader) u32(b []byte) uint32 {
-	if s.big {
+func (e endian) u32(b []byte) uint32 {
+	if e {
 		return binary.BigEndian.Uint32(b)
 	}
 	return binary.LittleEndian.Uint32(b)
+}
+
+func (e endian) u64(b []byte) uint64 {
+	if e {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
 }
 
 func (s *pcapReader) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
