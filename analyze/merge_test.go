@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -457,22 +456,7 @@ ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP A
 ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
 ARP.SharedMACs.IPs
 Names Names.IP Names.Names NamesTruncated`)
-	var got []string
-	var walk func(prefix string, typ reflect.Type)
-	walk = func(prefix string, typ reflect.Type) {
-		for typ.Kind() == reflect.Slice {
-			typ = typ.Elem()
-		}
-		if typ.Kind() != reflect.Struct {
-			return
-		}
-		for f := range typ.Fields() {
-			name := strings.TrimPrefix(prefix+"."+f.Name, ".")
-			got = append(got, name)
-			walk(name, f.Type)
-		}
-	}
-	walk("", reflect.TypeFor[analyze.Summary]())
+	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {
 			t.Errorf("Summary.%s is new: teach its part's merger to merge it (Overview's doc in merge.go says which), then add it to this list", f)
