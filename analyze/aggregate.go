@@ -480,7 +480,11 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d distinct DNS clients, servers or names of one kind (or 16 MiB of NXDOMAIN, mDNS and LLMNR names): %d of them are counted in the totals but not listed", maxKeys, n))
 	}
 	if a.untimed > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%s no timestamp (pcapng Simple Packet Blocks): %s counted everywhere but in the first and last times and the time line", hasHave(a.untimed), map[bool]string{true: "it is", false: "they are"}[a.untimed == 1]))
+		they := "they are"
+		if a.untimed == 1 {
+			they = "it is"
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s no timestamp (pcapng Simple Packet Blocks): %s counted everywhere but in the first and last times and the time line", hasHave(a.untimed), they))
 	}
 
 	s.Estimates = []Estimate{}
