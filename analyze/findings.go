@@ -100,6 +100,11 @@ const (
 	// dnsTunnelNames: this many suspicious names under one domain make a
 	// medium finding, fewer a low one.
 	dnsTunnelNames = 10
+	// dnsUnsolicitedMin: a server with this many responses to no query
+	// seen, nine times its answered ones or more, makes a low finding;
+	// dnsUnsolicitedFlood of them a medium one.
+	dnsUnsolicitedMin   = 20
+	dnsUnsolicitedFlood = 1000
 	// timeGapSeconds: a stretch without IP traffic at least this long
 	// (a day) makes a capture-time-gap finding.
 	timeGapSeconds = 86400
@@ -247,7 +252,43 @@ func dnsFindings(d *DNS) []Finding {
 	}
 	out = append(out, nxdomainFindings(d)...)
 	out = append(out, labelFindings(d)...)
+	out = append(out, unsolicitedFindings(&d.Timing)...)
 	return out
+}
+
+// unsolicitedFindings finds DNS servers whose responses answer no query
+// the capture holds: forged answers racing a real server, a reflection
+// flood aimed at the capture's hosts, or a capture of one direction only.
+func unsolicitedFindings(t *DNSTiming) []Finding {
+	var out []Finding
+	for _, s := range t.Servers {
+		if s.Unsolicited < dnsUnsolicitedMin || s.Unsolicited < 9*s.Answered {
+			continue
+		}
+		f := Finding{Rule: "dns-unsolicited", Severity: SeverityLow, Anchor: "dns-timing"}
+		if s.Unsolicited >= dnsUnsolicitedFlood {
+			f.Severity = SeverityMedium
+		}
+		f.Title = fmt.Sprintf("DNS server %s sent %s responses to no query in the capture (and answered %s that were): forged answers, a reflection flood, or a capture that sees one direction only.",
+			s.Server, show.Thousands(s.Unsolicited), show.Thousands(s.Answered))
+		f.Evidence.Hosts = []string{s.Server}
+		f.Evidence.Counts = []Count{{"unsolicited responses", s.Unsolicited}, {"answered queries", s.Answered}}
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(x, y Finding) int {
+		return cmp.Compare(countOf(y, "unsolicited responses"), countOf(x, "unsolicited responses"))
+	})
+	return capRule(out)
+}
+
+// countOf is the count named name in f's evidence, or -1.
+func countOf(f Finding, name string) int64 {
+	for _, c := range f.Evidence.Counts {
+		if c.Name == name {
+			return c.Count
+		}
+	}
+	return -1
 }
 
 // nxdomainFindings finds clients whose queries were mostly for names that

@@ -68,15 +68,6 @@ func fileSummary(t *testing.T, path string) *Summary {
 	return s
 }
 
-func countOf(f Finding, name string) int64 {
-	for _, c := range f.Evidence.Counts {
-		if c.Name == name {
-			return c.Count
-		}
-	}
-	return -1
-}
-
 // arpFrame builds an Ethernet ARP message: op 1 (who-has) or 2 (is-at).
 func arpFrame(t *testing.T, op uint16, senderMAC, senderIP, targetIP string) []byte {
 	t.Helper()
@@ -711,5 +702,41 @@ func TestFindingsTimeGap(t *testing.T) {
 	}
 	if got := float64(countOf(fs[0], "seconds without IP traffic")); math.Abs(got-95000) > s.Timeline.BinSeconds {
 		t.Errorf("gap %.0f s in bins of %g s, want 95,000 s", got, s.Timeline.BinSeconds)
+	}
+}
+
+func TestFindingsDNSUnsolicited(t *testing.T) {
+	// 10.0.0.66 sends 25 responses that nobody asked for (a different ID
+	// and port each), 10.0.0.53 answers the 30 queries sent to it.
+	var fs [][]byte
+	for i := range 25 {
+		r := dnsMessage(fmt.Sprintf("bank%d.example", i), true)
+		r[0], r[1] = byte(i), 0x77
+		fs = append(fs, udpFrame(t, "10.0.0.66", "10.0.0.5", 53, uint16(30000+i), r))
+	}
+	for i := range 30 {
+		fs = append(fs, dnsExchange(t, "10.0.0.5", fmt.Sprintf("host%d.example.org", i), 0)...)
+	}
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(fs...)), Options{})
+	got := findingsOf(s, "dns-unsolicited")
+	if len(got) != 1 {
+		t.Fatalf("want one dns-unsolicited finding (10.0.0.66), got %+v (timing %+v)", got, s.DNS.Timing)
+	}
+	if f := got[0]; !slices.Equal(f.Evidence.Hosts, []string{"10.0.0.66"}) || countOf(f, "unsolicited responses") != 25 ||
+		countOf(f, "answered queries") != 0 || f.Severity != SeverityLow || f.Anchor != "dns-timing" {
+		t.Errorf("got %+v", f)
+	}
+	if s.DNS.Timing.Answered != 30 || s.DNS.Timing.Unsolicited != 25 {
+		t.Errorf("timing %+v: want 30 answered, 25 unsolicited", s.DNS.Timing)
+	}
+
+	// Real captures: tshark's dns.unsolicited responses per server stay
+	// under the rule's threshold, and it does not fire.
+	for _, p := range []string{"../testdata/dns_edns_tcp_ipv6.pcap", "../testdata/dns_many_queries_mdns_llmnr.pcap"} {
+		un := tsharkFields(t, p, "dns.unsolicited", "frame.number")
+		s := fileSummary(t, p)
+		if got := findingsOf(s, "dns-unsolicited"); len(got) != 0 {
+			t.Errorf("%s: %d unsolicited responses (tshark): want no finding, got %+v", p, len(un), got)
+		}
 	}
 }

@@ -237,6 +237,9 @@ func dnsDetailTables(dns analyze.DNS, nm namer, top int) []*table {
 		ipCountTable("Top DNS clients (addresses sending queries)", "Queries", dns.Clients, nm, top),
 		ipCountTable("Top DNS servers (addresses receiving queries)", "Queries", dns.Servers, nm, top),
 	)
+	if t := dnsTimingTable(dns.Timing, nm, top); t != nil {
+		ts = append(ts, t)
+	}
 	n := limit(len(dns.Answers), top*5)
 	at := &table{
 		Caption: "Answers seen, by name",
