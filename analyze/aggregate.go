@@ -181,7 +181,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 				a.network[lr.other] = p
 			}
 			p.add(int64(ci.Length))
-			if lr.arp && !a.arp.packet(lr.payload) {
+			if lr.arp && !a.arp.packet(lr.payload, ts) {
 				a.decodeError(offset, "ARP: not an Ethernet/IPv4 ARP message", "")
 			}
 			return

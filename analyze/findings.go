@@ -85,6 +85,11 @@ const (
 	// arpTopTargetMin: the ARP target asked for most is a gateway when it
 	// was asked for at least this often, and strictly more than any other.
 	arpTopTargetMin = 3
+	// arpStormPeak: a sender of this many gratuitous ARPs within one
+	// 10-second window makes a low finding; arpStormFlood a medium one.
+	// A host announces itself a few times when its link comes up.
+	arpStormPeak  = 20
+	arpStormFlood = 100
 	// dnsUnansweredMin: the unanswered-query rule needs this many queries.
 	dnsUnansweredMin = 20
 	// dnsNXMin and dnsNXShare: a client with at least dnsNXMin queries for
@@ -115,6 +120,7 @@ const (
 func Findings(s *Summary) []Finding {
 	out := []Finding{}
 	out = append(out, arpFindings(&s.ARP)...)
+	out = append(out, gratuitousFindings(&s.ARP)...)
 	out = append(out, dnsFindings(&s.DNS)...)
 	out = append(out, captureFindings(&s.Capture)...)
 	out = append(out, timeGapFindings(&s.Timeline)...)
@@ -173,6 +179,29 @@ func gateways(arp *ARP) map[string]bool {
 		gw[r[0].IP] = true
 	}
 	return gw
+}
+
+// gratuitousFindings finds senders of gratuitous-ARP storms: an address
+// announced over and over within seconds, which a bridging loop, a
+// misbehaving device or a flooding tool makes, and which updates every
+// neighbour's ARP cache each time.
+func gratuitousFindings(arp *ARP) []Finding {
+	var out []Finding
+	for _, g := range arp.Gratuitous {
+		if g.Peak10s < arpStormPeak {
+			break // sorted by peak
+		}
+		f := Finding{Rule: "arp-gratuitous-storm", Severity: SeverityLow, Anchor: "arp-gratuitous"}
+		if g.Peak10s >= arpStormFlood {
+			f.Severity = SeverityMedium
+		}
+		f.Title = fmt.Sprintf("%s sent %s gratuitous ARP announcements of itself, up to %s within 10 seconds: a bridging loop, a misbehaving device, or a flood overwriting its neighbours' ARP caches.",
+			g.IP, show.Thousands(g.Packets), show.Thousands(g.Peak10s))
+		f.Evidence.Hosts = []string{g.IP}
+		f.Evidence.Counts = []Count{{"gratuitous ARP packets", g.Packets}, {"most in 10 seconds", g.Peak10s}}
+		out = append(out, f)
+	}
+	return capRule(out)
 }
 
 func arpFindings(arp *ARP) []Finding {

@@ -740,3 +740,89 @@ func TestFindingsDNSUnsolicited(t *testing.T) {
 		}
 	}
 }
+
+// TestARPGratuitousMatchesTshark compares the gratuitous-ARP senders,
+// their counts and their busiest 10-second window with tshark's
+// arp.isgratuitous on every capture with ARP in testdata and
+// ../shared/captures.
+func TestARPGratuitousMatchesTshark(t *testing.T) {
+	var paths []string
+	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
+		ps, _ := filepath.Glob(pat)
+		paths = append(paths, ps...)
+	}
+	seen := 0
+	for _, p := range paths {
+		s := fileSummary(t, p)
+		if len(s.ARP.Pairs) == 0 {
+			continue // no ARP sender: nothing to compare (TestTshark checks the packet counts)
+		}
+		type gc struct{ n, peak int64 }
+		want := map[string]*gc{}
+		windows := map[string]map[int64]int64{}
+		for _, l := range tsharkFields(t, p, "arp.isgratuitous == 1", "arp.src.proto_ipv4", "frame.time_epoch") {
+			f := strings.Split(l, "\t")
+			if len(f) != 2 {
+				t.Fatalf("%s: tshark line %q", p, l)
+			}
+			sec, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want[f[0]] == nil {
+				want[f[0]], windows[f[0]] = &gc{}, map[int64]int64{}
+			}
+			w := windows[f[0]]
+			w[int64(math.Floor(sec))/10]++
+			want[f[0]].n++
+			want[f[0]].peak = max(want[f[0]].peak, w[int64(math.Floor(sec))/10])
+		}
+		got := map[string]gc{}
+		for _, g := range s.ARP.Gratuitous {
+			got[g.IP] = gc{g.Packets, g.Peak10s}
+			seen++
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d gratuitous senders, tshark %d", p, len(got), len(want))
+		}
+		for ip, w := range want {
+			if got[ip] != *w {
+				t.Errorf("%s, %s: %+v, tshark %+v", p, ip, got[ip], *w)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no capture has gratuitous ARP: the comparison checks nothing")
+	}
+}
+
+func TestFindingsARPGratuitousStorm(t *testing.T) {
+	var fs []testPacket
+	at := t0.Truncate(10 * time.Second)
+	// 10.0.0.9 announces itself 150 times in 3 s; 10.0.0.7 three times,
+	// as a host does when its link comes up; 10.0.0.8 once every 2 s for
+	// 100 s (5 in each 10-second window).
+	for i := range 150 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * 20 * time.Millisecond), arpFrame(t, 2, "02:00:00:00:00:09", "10.0.0.9", "10.0.0.9")})
+	}
+	for i := range 3 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * time.Second), arpFrame(t, 1, "02:00:00:00:00:07", "10.0.0.7", "10.0.0.7")})
+	}
+	for i := range 50 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * 2 * time.Second), arpFrame(t, 1, "02:00:00:00:00:08", "10.0.0.8", "10.0.0.8")})
+	}
+	slices.SortStableFunc(fs, func(x, y testPacket) int { return x.at.Compare(y.at) })
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, fs), Options{})
+	got := findingsOf(s, "arp-gratuitous-storm")
+	if len(got) != 1 {
+		t.Fatalf("want one arp-gratuitous-storm finding (10.0.0.9), got %+v (gratuitous %+v)", got, s.ARP.Gratuitous)
+	}
+	if f := got[0]; !slices.Equal(f.Evidence.Hosts, []string{"10.0.0.9"}) || countOf(f, "gratuitous ARP packets") != 150 ||
+		countOf(f, "most in 10 seconds") != 150 || f.Severity != SeverityMedium || f.Anchor != "arp-gratuitous" {
+		t.Errorf("got %+v", f)
+	}
+	want := []ARPGratuitous{{"10.0.0.9", 150, 150}, {"10.0.0.8", 50, 5}, {"10.0.0.7", 3, 3}}
+	if !slices.Equal(s.ARP.Gratuitous, want) {
+		t.Errorf("gratuitous %+v, want %+v", s.ARP.Gratuitous, want)
+	}
+}

@@ -173,6 +173,7 @@ func everyField(t *testing.T) *analyze.Summary {
 			},
 			Conflicts:  []analyze.ARPConflict{{IP: "10.0.0.1", MACs: []string{"02:00:00:00:00:01", "02:00:00:00:00:02"}}},
 			SharedMACs: []analyze.MACClaims{{MAC: "02:00:00:00:00:02", IPs: []string{"10.0.0.1", "10.0.0.2"}}},
+			Gratuitous: []analyze.ARPGratuitous{{IP: "10.0.0.2", Packets: 3, Peak10s: 2}},
 		},
 		Names:          []analyze.Name{{IP: "192.0.2.10", Names: []string{"example.com", "www.example.com"}}},
 		NamesTruncated: true,
@@ -288,6 +289,7 @@ func TestMergeKeepsEveryField(t *testing.T) {
 // they merge instead.
 var notSummed = map[string]string{
 	"Capture.Quality.SnapLength":         "the longest",
+	"ARP.Gratuitous.Peak10s":             "the highest",
 	"Capture.DecodeErrorExamples.Packet": "examples are listed, not added",
 	"Capture.DecodeErrorExamples.Offset": "examples are listed, not added",
 	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",

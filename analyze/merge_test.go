@@ -470,7 +470,7 @@ Protocols.Application.Packets Protocols.Application.Bytes
 ICMP ICMP.Version ICMP.Type ICMP.Code ICMP.Name ICMP.Packets
 ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP ARP.Replies.Count ARP.Pairs ARP.Pairs.IP
 ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
-ARP.SharedMACs.IPs
+ARP.SharedMACs.IPs ARP.Gratuitous ARP.Gratuitous.IP ARP.Gratuitous.Packets ARP.Gratuitous.Peak10s
 Names Names.IP Names.Names NamesTruncated`)
 	got := summaryFields()
 	for _, f := range got {

@@ -452,6 +452,19 @@ type ARP struct {
 	// proxy ARP, but also what an ARP-poisoning host that impersonates the
 	// gateway looks like.
 	SharedMACs []MACClaims `json:"shared_macs"`
+	// Gratuitous lists the senders of gratuitous ARP (a request or reply
+	// whose sender and target address are the same: an announcement, or
+	// an address conflict probe's answer), at most 10,000, by peak desc.
+	Gratuitous []ARPGratuitous `json:"gratuitous"`
+}
+
+// ARPGratuitous is a sender of gratuitous ARP: how many it sent and the
+// most within one 10-second window (windows start at multiples of 10 s
+// of Unix time; an overview keeps each capture's peak, the highest).
+type ARPGratuitous struct {
+	IP      string `json:"ip"`
+	Packets int64  `json:"packets"`
+	Peak10s int64  `json:"peak_10s"`
 }
 
 // MACClaims is a MAC with the IPs it claimed.

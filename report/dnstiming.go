@@ -17,7 +17,6 @@ func dnsTimingTable(t analyze.DNSTiming, nm namer, top int) *table {
 	}
 	n := limit(len(t.Servers), top)
 	tb := &table{
-		ID:      "dns-timing",
 		Caption: "DNS response times by server (port 53)",
 		Columns: []column{{"Server", false}, {"Queries", true}, {"Answered", true}, {"Unanswered", true},
 			{"Retransmitted", true}, {"Unsolicited responses", true}, {"Median", true}, {"Worst", true}, {"Slowest name", false}},

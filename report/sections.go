@@ -287,6 +287,16 @@ func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int
 		ipCountTable("ARP replies (is-at), by sender", "Replies", arp.Replies, nm, top),
 		pt,
 	}
+	if len(arp.Gratuitous) > 0 {
+		n := limit(len(arp.Gratuitous), top)
+		gt := &table{Caption: "Gratuitous ARP senders (announcing their own address)",
+			Columns: []column{{"IP address", false}, {"Packets", true}, {"Most in 10 s", true}},
+			More:    moreNote(n, len(arp.Gratuitous), "senders")}
+		for _, g := range arp.Gratuitous[:n] {
+			gt.Rows = append(gt.Rows, []cell{nm.ipCell(g.IP), num(g.Packets), num(g.Peak10s)})
+		}
+		sec.Tables = append(sec.Tables, gt)
+	}
 	return sec
 }
 
