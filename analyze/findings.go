@@ -108,7 +108,11 @@ const (
 	// dnsUnsolicitedMin: a server with this many responses to no query
 	// seen, nine times its answered ones or more, makes a low finding;
 	// dnsUnsolicitedFlood of them a medium one.
-	dnsUnsolicitedMin   = 20
+	dnsUnsolicitedMin = 20
+	// dnsTXTMin and dnsTXTShare: this many TXT and NULL queries, and this
+	// share of all queries, make a dns-txt-volume finding.
+	dnsTXTMin           = 100
+	dnsTXTShare         = 0.25
 	dnsUnsolicitedFlood = 1000
 	// timeGapSeconds: a stretch without IP traffic at least this long
 	// (a day) makes a capture-time-gap finding.
@@ -282,7 +286,32 @@ func dnsFindings(d *DNS) []Finding {
 	out = append(out, nxdomainFindings(d)...)
 	out = append(out, labelFindings(d)...)
 	out = append(out, unsolicitedFindings(&d.Timing)...)
+	out = append(out, txtFindings(d)...)
 	return out
+}
+
+// txtFindings finds a capture whose DNS queries are mostly for TXT or
+// NULL records, the record types DNS tunnels (iodine, dnscat2, many
+// malware families) carry their data in.
+func txtFindings(d *DNS) []Finding {
+	var txt, all int64
+	for _, c := range d.Types {
+		all += c.Count
+		if c.Name == "TXT" || c.Name == "NULL" {
+			txt += c.Count
+		}
+	}
+	if txt < dnsTXTMin || float64(txt) < dnsTXTShare*float64(all) {
+		return nil
+	}
+	f := Finding{Rule: "dns-txt-volume", Severity: SeverityMedium, Anchor: "dns-types"}
+	f.Title = fmt.Sprintf("%s of %s DNS queries (%s) asked for TXT or NULL records, which DNS tunnels carry data in; mail servers checking SPF and DKIM also ask for TXT.",
+		show.Thousands(txt), show.Thousands(all), percent(txt, all))
+	f.Evidence.Counts = []Count{{"TXT and NULL queries", txt}, {"queries", all}}
+	for _, c := range d.Clients[:min(len(d.Clients), 3)] {
+		f.Evidence.Hosts = append(f.Evidence.Hosts, c.IP)
+	}
+	return []Finding{f}
 }
 
 // unsolicitedFindings finds DNS servers whose responses answer no query

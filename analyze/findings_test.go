@@ -826,3 +826,43 @@ func TestFindingsARPGratuitousStorm(t *testing.T) {
 		t.Errorf("gratuitous %+v, want %+v", s.ARP.Gratuitous, want)
 	}
 }
+
+func TestFindingsDNSTXTVolume(t *testing.T) {
+	// typed is a query for name with the given record type.
+	typed := func(client, name string, typ byte) []byte {
+		m := dnsMessage(name, false)
+		m[len(m)-3] = typ
+		return udpFrame(t, client, "10.0.0.53", 40000, 53, m)
+	}
+	build := func(txt, null, a int) *Summary {
+		var fs [][]byte
+		for i := range txt {
+			fs = append(fs, typed("10.0.0.5", fmt.Sprintf("c%d.t.example", i), 16))
+		}
+		for i := range null {
+			fs = append(fs, typed("10.0.0.5", fmt.Sprintf("n%d.t.example", i), 10))
+		}
+		for i := range a {
+			fs = append(fs, typed("10.0.0.6", fmt.Sprintf("www%d.example.org", i), 1))
+		}
+		return analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(fs...)), Options{})
+	}
+	// A tunnel: 80 TXT and 40 NULL queries among 300.
+	s := build(80, 40, 180)
+	got := findingsOf(s, "dns-txt-volume")
+	if len(got) != 1 {
+		t.Fatalf("want a dns-txt-volume finding, got %+v (types %+v)", got, s.DNS.Types)
+	}
+	if f := got[0]; countOf(f, "TXT and NULL queries") != 120 || countOf(f, "queries") != 300 || f.Severity != SeverityMedium ||
+		!strings.HasPrefix(f.Title, "120 of 300 DNS queries (40%)") || f.Evidence.Hosts[0] != "10.0.0.6" {
+		t.Errorf("got %+v", f)
+	}
+	// A mail server's SPF lookups: 120 TXT among 600 (20%).
+	if got := findingsOf(build(120, 0, 480), "dns-txt-volume"); len(got) != 0 {
+		t.Errorf("20%% TXT: want no finding, got %+v", got)
+	}
+	// Few queries: 60 TXT of 80.
+	if got := findingsOf(build(60, 0, 20), "dns-txt-volume"); len(got) != 0 {
+		t.Errorf("60 TXT queries: want no finding, got %+v", got)
+	}
+}
