@@ -141,6 +141,14 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 			return fmt.Sprintf("%s\t%d", text(s.TLS.ServerNames[i].Name), s.TLS.ServerNames[i].Count)
 		})
 	}
+	if tm := s.DNS.Timing; len(tm.Servers) > 0 {
+		table(fmt.Sprintf("DNS servers (%d queries: %d answered, median %s, worst %s; %d unanswered, %d retransmitted, %d unsolicited responses)",
+			tm.Queries, tm.Answered, msText(tm.MedianMS, tm.Answered), msText(tm.WorstMS, tm.Answered), tm.Unanswered, tm.Retransmissions, tm.Unsolicited),
+			"server\tqueries\tanswered\tmedian\tworst\tunanswered", len(tm.Servers), func(i int) string {
+				r := tm.Servers[i]
+				return fmt.Sprintf("%s\t%d\t%d\t%s\t%s\t%d", r.Server, r.Queries, r.Answered, msText(r.MedianMS, r.Answered), msText(r.WorstMS, r.Answered), r.Unanswered)
+			})
+	}
 	if len(s.DNS.NXDomain) > 0 {
 		table("NXDOMAIN names", "name\tresponses", len(s.DNS.NXDomain), func(i int) string {
 			return fmt.Sprintf("%s\t%d", text(s.DNS.NXDomain[i].Name), s.DNS.NXDomain[i].Count)
@@ -168,4 +176,12 @@ func upTo(n, missing int64) string {
 		return strconv.FormatInt(n, 10)
 	}
 	return fmt.Sprintf("%d (+%d)", n, missing)
+}
+
+// msText writes a DNS response time in milliseconds, "-" without responses.
+func msText(ms float64, answered int64) string {
+	if answered == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
 }

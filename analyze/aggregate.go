@@ -133,6 +133,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.classified, a.hadError = false, false
 	a.packetNo = a.packets
 	ts := ci.Timestamp
+	a.dns.now = ts
 	timed := !ts.IsZero() // pcapng Simple Packet Blocks carry no timestamp
 	if timed {
 		if a.first.IsZero() || ts.Before(a.first) {
@@ -180,7 +181,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 				a.network[lr.other] = p
 			}
 			p.add(int64(ci.Length))
-			if lr.arp && !a.arp.packet(lr.payload) {
+			if lr.arp && !a.arp.packet(lr.payload, ts) {
 				a.decodeError(offset, "ARP: not an Ethernet/IPv4 ARP message", "")
 			}
 			return
@@ -391,6 +392,7 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 	default:
 		return kind
 	}
+	a.dns.sport, a.dns.dport = sport, dport
 	if detail := a.dns.message(dk, h.proto, payload, h.src, h.dst); detail != "" {
 		a.decodeError(offset, "DNS: malformed message", detail)
 	}

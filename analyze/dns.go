@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -55,6 +56,11 @@ type dnsCounter struct {
 	// learn is called with every address an A or AAAA answer gives for a
 	// name, to build the passive IP-to-name map.
 	learn func(ip netip.Addr, name []byte)
+	// timing follows port-53 queries to their responses; now, sport and
+	// dport are the current message's time and ports.
+	timing       dnsTiming
+	now          time.Time
+	sport, dport uint16
 }
 
 func newDNSCounter(keys int) dnsCounter {
@@ -64,6 +70,7 @@ func newDNSCounter(keys int) dnsCounter {
 		nxdomain: nameCounts{}, answers: nameCounts{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
 		mdns: nameCounts{}, llmnr: nameCounts{},
+		timing: newDNSTiming(),
 	}
 }
 
@@ -126,6 +133,13 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 		d.learnAnswers()
 	case d.msg.QR:
 		d.responses++
+		if kind == kindDNS && !d.now.IsZero() {
+			var name []byte
+			if len(d.msg.Questions) > 0 {
+				name = d.msg.Questions[0].Name
+			}
+			d.timing.response(dnsTxnKey{client: dst, server: src, cport: d.dport, sport: d.sport, id: d.msg.ID}, d.now, name)
+		}
 		d.rcodes[d.msg.ResponseCode]++
 		if len(d.msg.Questions) > 0 && d.msg.ResponseCode == layers.DNSResponseCodeNXDomain {
 			d.countIn(d.nxdomain, d.msg.Questions[0].Name)
@@ -136,6 +150,9 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 		d.queries++
 		d.countAddr(d.clients, src)
 		d.countAddr(d.servers, dst)
+		if kind == kindDNS && !d.now.IsZero() {
+			d.timing.query(dnsTxnKey{client: src, server: dst, cport: d.sport, sport: d.dport, id: d.msg.ID}, d.now)
+		}
 		if len(d.msg.Questions) > 0 {
 			q := d.msg.Questions[0]
 			d.types[q.Type]++
@@ -343,6 +360,7 @@ func (d *dnsCounter) summary() DNS {
 	})
 	out.AnswersTruncated = len(d.answers) >= maxAnswers
 	out.StringsCut = cutCounts(map[string]int64{"name": d.cutNames, "answer_data": d.cutData})
+	out.Timing = d.timing.summary()
 	return out
 }
 

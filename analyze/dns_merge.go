@@ -17,6 +17,7 @@ type dnsMerger struct {
 	answers                              map[answerKey]int64
 	answersTruncated                     bool
 	clients, servers                     map[netip.Addr]int64
+	timing                               dnsTimingMerger
 }
 
 type answerKey struct{ name, typ, data string }
@@ -28,6 +29,7 @@ func newDNSMerger() dnsMerger {
 		mdns: map[string]int64{}, llmnr: map[string]int64{}, cut: map[string]int64{},
 		answers: map[answerKey]int64{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
+		timing: newDNSTimingMerger(),
 	}
 }
 
@@ -56,6 +58,9 @@ func (d *dnsMerger) add(s *DNS, e Estimate) error {
 		d.answers[answerKey{a.Name, a.Type, a.Data}] += a.Count
 	}
 	d.answersTruncated = d.answersTruncated || s.AnswersTruncated
+	if err := d.timing.add(&s.Timing); err != nil {
+		return err
+	}
 	if err := addIPCounts(d.clients, s.Clients); err != nil {
 		return err
 	}
@@ -95,5 +100,6 @@ func (d *dnsMerger) result(e *Estimate) DNS {
 		out.Answers[i] = DNSAnswer{Name: k.name, Type: k.typ, Data: k.data, Count: d.answers[k]}
 	}
 	out.AnswersTruncated = d.answersTruncated || len(d.answers) >= maxAnswers
+	out.Timing = d.timing.result()
 	return out
 }

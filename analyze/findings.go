@@ -85,6 +85,11 @@ const (
 	// arpTopTargetMin: the ARP target asked for most is a gateway when it
 	// was asked for at least this often, and strictly more than any other.
 	arpTopTargetMin = 3
+	// arpStormPeak: a sender of this many gratuitous ARPs within one
+	// 10-second window makes a low finding; arpStormFlood a medium one.
+	// A host announces itself a few times when its link comes up.
+	arpStormPeak  = 20
+	arpStormFlood = 100
 	// dnsUnansweredMin: the unanswered-query rule needs this many queries.
 	dnsUnansweredMin = 20
 	// dnsNXMin and dnsNXShare: a client with at least dnsNXMin queries for
@@ -100,6 +105,15 @@ const (
 	// dnsTunnelNames: this many suspicious names under one domain make a
 	// medium finding, fewer a low one.
 	dnsTunnelNames = 10
+	// dnsUnsolicitedMin: a server with this many responses to no query
+	// seen, nine times its answered ones or more, makes a low finding;
+	// dnsUnsolicitedFlood of them a medium one.
+	dnsUnsolicitedMin = 20
+	// dnsTXTMin and dnsTXTShare: this many TXT and NULL queries, and this
+	// share of all queries, make a dns-txt-volume finding.
+	dnsTXTMin           = 100
+	dnsTXTShare         = 0.25
+	dnsUnsolicitedFlood = 1000
 	// timeGapSeconds: a stretch without IP traffic at least this long
 	// (a day) makes a capture-time-gap finding.
 	timeGapSeconds = 86400
@@ -110,6 +124,7 @@ const (
 func Findings(s *Summary) []Finding {
 	out := []Finding{}
 	out = append(out, arpFindings(&s.ARP)...)
+	out = append(out, gratuitousFindings(&s.ARP)...)
 	out = append(out, dnsFindings(&s.DNS)...)
 	out = append(out, captureFindings(&s.Capture)...)
 	out = append(out, timeGapFindings(&s.Timeline)...)
@@ -168,6 +183,29 @@ func gateways(arp *ARP) map[string]bool {
 		gw[r[0].IP] = true
 	}
 	return gw
+}
+
+// gratuitousFindings finds senders of gratuitous-ARP storms: an address
+// announced over and over within seconds, which a bridging loop, a
+// misbehaving device or a flooding tool makes, and which updates every
+// neighbour's ARP cache each time.
+func gratuitousFindings(arp *ARP) []Finding {
+	var out []Finding
+	for _, g := range arp.Gratuitous {
+		if g.Peak10s < arpStormPeak {
+			break // sorted by peak
+		}
+		f := Finding{Rule: "arp-gratuitous-storm", Severity: SeverityLow, Anchor: "arp-gratuitous"}
+		if g.Peak10s >= arpStormFlood {
+			f.Severity = SeverityMedium
+		}
+		f.Title = fmt.Sprintf("%s sent %s gratuitous ARP announcements of itself, up to %s within 10 seconds: a bridging loop, a misbehaving device, or a flood overwriting its neighbours' ARP caches.",
+			g.IP, show.Thousands(g.Packets), show.Thousands(g.Peak10s))
+		f.Evidence.Hosts = []string{g.IP}
+		f.Evidence.Counts = []Count{{"gratuitous ARP packets", g.Packets}, {"most in 10 seconds", g.Peak10s}}
+		out = append(out, f)
+	}
+	return capRule(out)
 }
 
 func arpFindings(arp *ARP) []Finding {
@@ -247,7 +285,68 @@ func dnsFindings(d *DNS) []Finding {
 	}
 	out = append(out, nxdomainFindings(d)...)
 	out = append(out, labelFindings(d)...)
+	out = append(out, unsolicitedFindings(&d.Timing)...)
+	out = append(out, txtFindings(d)...)
 	return out
+}
+
+// txtFindings finds a capture whose DNS queries are mostly for TXT or
+// NULL records, the record types DNS tunnels (iodine, dnscat2, many
+// malware families) carry their data in.
+func txtFindings(d *DNS) []Finding {
+	var txt, all int64
+	for _, c := range d.Types {
+		all += c.Count
+		if c.Name == "TXT" || c.Name == "NULL" {
+			txt += c.Count
+		}
+	}
+	if txt < dnsTXTMin || float64(txt) < dnsTXTShare*float64(all) {
+		return nil
+	}
+	f := Finding{Rule: "dns-txt-volume", Severity: SeverityMedium, Anchor: "dns-types"}
+	f.Title = fmt.Sprintf("%s of %s DNS queries (%s) asked for TXT or NULL records, which DNS tunnels carry data in; mail servers checking SPF and DKIM also ask for TXT.",
+		show.Thousands(txt), show.Thousands(all), percent(txt, all))
+	f.Evidence.Counts = []Count{{"TXT and NULL queries", txt}, {"queries", all}}
+	for _, c := range d.Clients[:min(len(d.Clients), 3)] {
+		f.Evidence.Hosts = append(f.Evidence.Hosts, c.IP)
+	}
+	return []Finding{f}
+}
+
+// unsolicitedFindings finds DNS servers whose responses answer no query
+// the capture holds: forged answers racing a real server, a reflection
+// flood aimed at the capture's hosts, or a capture of one direction only.
+func unsolicitedFindings(t *DNSTiming) []Finding {
+	var out []Finding
+	for _, s := range t.Servers {
+		if s.Unsolicited < dnsUnsolicitedMin || s.Unsolicited < 9*s.Answered {
+			continue
+		}
+		f := Finding{Rule: "dns-unsolicited", Severity: SeverityLow, Anchor: "dns-timing"}
+		if s.Unsolicited >= dnsUnsolicitedFlood {
+			f.Severity = SeverityMedium
+		}
+		f.Title = fmt.Sprintf("DNS server %s sent %s responses to no query in the capture (and answered %s that were): forged answers, a reflection flood, or a capture that sees one direction only.",
+			s.Server, show.Thousands(s.Unsolicited), show.Thousands(s.Answered))
+		f.Evidence.Hosts = []string{s.Server}
+		f.Evidence.Counts = []Count{{"unsolicited responses", s.Unsolicited}, {"answered queries", s.Answered}}
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(x, y Finding) int {
+		return cmp.Compare(countOf(y, "unsolicited responses"), countOf(x, "unsolicited responses"))
+	})
+	return capRule(out)
+}
+
+// countOf is the count named name in f's evidence, or -1.
+func countOf(f Finding, name string) int64 {
+	for _, c := range f.Evidence.Counts {
+		if c.Name == name {
+			return c.Count
+		}
+	}
+	return -1
 }
 
 // nxdomainFindings finds clients whose queries were mostly for names that

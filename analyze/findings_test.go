@@ -68,15 +68,6 @@ func fileSummary(t *testing.T, path string) *Summary {
 	return s
 }
 
-func countOf(f Finding, name string) int64 {
-	for _, c := range f.Evidence.Counts {
-		if c.Name == name {
-			return c.Count
-		}
-	}
-	return -1
-}
-
 // arpFrame builds an Ethernet ARP message: op 1 (who-has) or 2 (is-at).
 func arpFrame(t *testing.T, op uint16, senderMAC, senderIP, targetIP string) []byte {
 	t.Helper()
@@ -711,5 +702,167 @@ func TestFindingsTimeGap(t *testing.T) {
 	}
 	if got := float64(countOf(fs[0], "seconds without IP traffic")); math.Abs(got-95000) > s.Timeline.BinSeconds {
 		t.Errorf("gap %.0f s in bins of %g s, want 95,000 s", got, s.Timeline.BinSeconds)
+	}
+}
+
+func TestFindingsDNSUnsolicited(t *testing.T) {
+	// 10.0.0.66 sends 25 responses that nobody asked for (a different ID
+	// and port each), 10.0.0.53 answers the 30 queries sent to it.
+	var fs [][]byte
+	for i := range 25 {
+		r := dnsMessage(fmt.Sprintf("bank%d.example", i), true)
+		r[0], r[1] = byte(i), 0x77
+		fs = append(fs, udpFrame(t, "10.0.0.66", "10.0.0.5", 53, uint16(30000+i), r))
+	}
+	for i := range 30 {
+		fs = append(fs, dnsExchange(t, "10.0.0.5", fmt.Sprintf("host%d.example.org", i), 0)...)
+	}
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(fs...)), Options{})
+	got := findingsOf(s, "dns-unsolicited")
+	if len(got) != 1 {
+		t.Fatalf("want one dns-unsolicited finding (10.0.0.66), got %+v (timing %+v)", got, s.DNS.Timing)
+	}
+	if f := got[0]; !slices.Equal(f.Evidence.Hosts, []string{"10.0.0.66"}) || countOf(f, "unsolicited responses") != 25 ||
+		countOf(f, "answered queries") != 0 || f.Severity != SeverityLow || f.Anchor != "dns-timing" {
+		t.Errorf("got %+v", f)
+	}
+	if s.DNS.Timing.Answered != 30 || s.DNS.Timing.Unsolicited != 25 {
+		t.Errorf("timing %+v: want 30 answered, 25 unsolicited", s.DNS.Timing)
+	}
+
+	// Real captures: tshark's dns.unsolicited responses per server stay
+	// under the rule's threshold, and it does not fire.
+	for _, p := range []string{"../testdata/dns_edns_tcp_ipv6.pcap", "../testdata/dns_many_queries_mdns_llmnr.pcap"} {
+		un := tsharkFields(t, p, "dns.unsolicited", "frame.number")
+		s := fileSummary(t, p)
+		if got := findingsOf(s, "dns-unsolicited"); len(got) != 0 {
+			t.Errorf("%s: %d unsolicited responses (tshark): want no finding, got %+v", p, len(un), got)
+		}
+	}
+}
+
+// TestARPGratuitousMatchesTshark compares the gratuitous-ARP senders,
+// their counts and their busiest 10-second window with tshark's
+// arp.isgratuitous on every capture with ARP in testdata and
+// ../shared/captures.
+func TestARPGratuitousMatchesTshark(t *testing.T) {
+	var paths []string
+	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
+		ps, _ := filepath.Glob(pat)
+		paths = append(paths, ps...)
+	}
+	seen := 0
+	for _, p := range paths {
+		s := fileSummary(t, p)
+		if len(s.ARP.Pairs) == 0 {
+			continue // no ARP sender: nothing to compare (TestTshark checks the packet counts)
+		}
+		type gc struct{ n, peak int64 }
+		want := map[string]*gc{}
+		windows := map[string]map[int64]int64{}
+		for _, l := range tsharkFields(t, p, "arp.isgratuitous == 1", "arp.src.proto_ipv4", "frame.time_epoch") {
+			f := strings.Split(l, "\t")
+			if len(f) != 2 {
+				t.Fatalf("%s: tshark line %q", p, l)
+			}
+			sec, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want[f[0]] == nil {
+				want[f[0]], windows[f[0]] = &gc{}, map[int64]int64{}
+			}
+			w := windows[f[0]]
+			w[int64(math.Floor(sec))/10]++
+			want[f[0]].n++
+			want[f[0]].peak = max(want[f[0]].peak, w[int64(math.Floor(sec))/10])
+		}
+		got := map[string]gc{}
+		for _, g := range s.ARP.Gratuitous {
+			got[g.IP] = gc{g.Packets, g.Peak10s}
+			seen++
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d gratuitous senders, tshark %d", p, len(got), len(want))
+		}
+		for ip, w := range want {
+			if got[ip] != *w {
+				t.Errorf("%s, %s: %+v, tshark %+v", p, ip, got[ip], *w)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no capture has gratuitous ARP: the comparison checks nothing")
+	}
+}
+
+func TestFindingsARPGratuitousStorm(t *testing.T) {
+	var fs []testPacket
+	at := t0.Truncate(10 * time.Second)
+	// 10.0.0.9 announces itself 150 times in 3 s; 10.0.0.7 three times,
+	// as a host does when its link comes up; 10.0.0.8 once every 2 s for
+	// 100 s (5 in each 10-second window).
+	for i := range 150 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * 20 * time.Millisecond), arpFrame(t, 2, "02:00:00:00:00:09", "10.0.0.9", "10.0.0.9")})
+	}
+	for i := range 3 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * time.Second), arpFrame(t, 1, "02:00:00:00:00:07", "10.0.0.7", "10.0.0.7")})
+	}
+	for i := range 50 {
+		fs = append(fs, testPacket{at.Add(time.Duration(i) * 2 * time.Second), arpFrame(t, 1, "02:00:00:00:00:08", "10.0.0.8", "10.0.0.8")})
+	}
+	slices.SortStableFunc(fs, func(x, y testPacket) int { return x.at.Compare(y.at) })
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, fs), Options{})
+	got := findingsOf(s, "arp-gratuitous-storm")
+	if len(got) != 1 {
+		t.Fatalf("want one arp-gratuitous-storm finding (10.0.0.9), got %+v (gratuitous %+v)", got, s.ARP.Gratuitous)
+	}
+	if f := got[0]; !slices.Equal(f.Evidence.Hosts, []string{"10.0.0.9"}) || countOf(f, "gratuitous ARP packets") != 150 ||
+		countOf(f, "most in 10 seconds") != 150 || f.Severity != SeverityMedium || f.Anchor != "arp-gratuitous" {
+		t.Errorf("got %+v", f)
+	}
+	want := []ARPGratuitous{{"10.0.0.9", 150, 150}, {"10.0.0.8", 50, 5}, {"10.0.0.7", 3, 3}}
+	if !slices.Equal(s.ARP.Gratuitous, want) {
+		t.Errorf("gratuitous %+v, want %+v", s.ARP.Gratuitous, want)
+	}
+}
+
+func TestFindingsDNSTXTVolume(t *testing.T) {
+	// typed is a query for name with the given record type.
+	typed := func(client, name string, typ byte) []byte {
+		m := dnsMessage(name, false)
+		m[len(m)-3] = typ
+		return udpFrame(t, client, "10.0.0.53", 40000, 53, m)
+	}
+	build := func(txt, null, a int) *Summary {
+		var fs [][]byte
+		for i := range txt {
+			fs = append(fs, typed("10.0.0.5", fmt.Sprintf("c%d.t.example", i), 16))
+		}
+		for i := range null {
+			fs = append(fs, typed("10.0.0.5", fmt.Sprintf("n%d.t.example", i), 10))
+		}
+		for i := range a {
+			fs = append(fs, typed("10.0.0.6", fmt.Sprintf("www%d.example.org", i), 1))
+		}
+		return analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, frames(fs...)), Options{})
+	}
+	// A tunnel: 80 TXT and 40 NULL queries among 300.
+	s := build(80, 40, 180)
+	got := findingsOf(s, "dns-txt-volume")
+	if len(got) != 1 {
+		t.Fatalf("want a dns-txt-volume finding, got %+v (types %+v)", got, s.DNS.Types)
+	}
+	if f := got[0]; countOf(f, "TXT and NULL queries") != 120 || countOf(f, "queries") != 300 || f.Severity != SeverityMedium ||
+		!strings.HasPrefix(f.Title, "120 of 300 DNS queries (40%)") || f.Evidence.Hosts[0] != "10.0.0.6" {
+		t.Errorf("got %+v", f)
+	}
+	// A mail server's SPF lookups: 120 TXT among 600 (20%).
+	if got := findingsOf(build(120, 0, 480), "dns-txt-volume"); len(got) != 0 {
+		t.Errorf("20%% TXT: want no finding, got %+v", got)
+	}
+	// Few queries: 60 TXT of 80.
+	if got := findingsOf(build(60, 0, 20), "dns-txt-volume"); len(got) != 0 {
+		t.Errorf("60 TXT queries: want no finding, got %+v", got)
 	}
 }

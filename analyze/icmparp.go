@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 )
 
 type icmpKey struct{ version, typ, code uint8 }
@@ -131,14 +132,38 @@ type arpCounter struct {
 	requests map[netip.Addr]int64 // who-has, by target IP
 	replies  map[netip.Addr]int64 // is-at, by sender IP
 	pairs    map[arpKey]int64
+	grat     map[netip.Addr]*gratCount // gratuitous ARP by sender, at most maxGratuitous
+}
+
+// maxGratuitous bounds the senders of gratuitous ARP followed.
+const maxGratuitous = 10_000
+
+// gratCount counts one sender's gratuitous ARP, and the most in one
+// 10-second window.
+type gratCount struct {
+	n, window, inWindow, peak int64
+}
+
+func (g *gratCount) add(ts time.Time) {
+	g.n++
+	if ts.IsZero() {
+		return
+	}
+	if w := ts.Unix() / 10; w != g.window || g.inWindow == 0 {
+		g.window, g.inWindow = w, 0
+	}
+	g.inWindow++
+	g.peak = max(g.peak, g.inWindow)
 }
 
 func newARPCounter() arpCounter {
-	return arpCounter{requests: map[netip.Addr]int64{}, replies: map[netip.Addr]int64{}, pairs: map[arpKey]int64{}}
+	return arpCounter{requests: map[netip.Addr]int64{}, replies: map[netip.Addr]int64{}, pairs: map[arpKey]int64{},
+		grat: map[netip.Addr]*gratCount{}}
 }
 
-// packet reads an Ethernet/IPv4 ARP message. It reports whether it could.
-func (a *arpCounter) packet(b []byte) bool {
+// packet reads an Ethernet/IPv4 ARP message seen at ts. It reports
+// whether it could.
+func (a *arpCounter) packet(b []byte, ts time.Time) bool {
 	// hardware type, protocol type, hardware size 6, protocol size 4, opcode
 	if len(b) < 28 || b[4] != 6 || b[5] != 4 || binary.BigEndian.Uint16(b[2:4]) != 0x0800 {
 		return false
@@ -156,6 +181,16 @@ func (a *arpCounter) packet(b []byte) bool {
 		k := arpKey{sender, [6]byte(b[8:14])}
 		if _, ok := a.pairs[k]; ok || len(a.pairs) < maxKeys {
 			a.pairs[k]++
+		}
+		if sender == target && (op == 1 || op == 2) {
+			g := a.grat[sender]
+			if g == nil && len(a.grat) < maxGratuitous {
+				g = &gratCount{}
+				a.grat[sender] = g
+			}
+			if g != nil {
+				g.add(ts)
+			}
 		}
 	}
 	return true
@@ -206,6 +241,21 @@ func (a *arpCounter) summary() ARP {
 	for i, mac := range macs {
 		out.SharedMACs[i] = MACClaims{MAC: mac, IPs: byMAC[mac]}
 	}
+	type ipGrat struct {
+		ip netip.Addr
+		g  *gratCount
+	}
+	gs := make([]ipGrat, 0, len(a.grat))
+	for ip, g := range a.grat {
+		gs = append(gs, ipGrat{ip, g})
+	}
+	slices.SortFunc(gs, func(x, y ipGrat) int {
+		return cmp.Or(cmp.Compare(y.g.peak, x.g.peak), cmp.Compare(y.g.n, x.g.n), x.ip.Compare(y.ip))
+	})
+	out.Gratuitous = make([]ARPGratuitous, len(gs))
+	for i, e := range gs {
+		out.Gratuitous[i] = ARPGratuitous{IP: e.ip.String(), Packets: e.g.n, Peak10s: e.g.peak}
+	}
 	return out
 }
 
@@ -228,6 +278,19 @@ func (a *arpCounter) merge(s *ARP) error {
 			return fmt.Errorf("%q is not an Ethernet address", p.MAC)
 		}
 		a.pairs[arpKey{ip, [6]byte(mac)}] += p.Packets
+	}
+	for _, g := range s.Gratuitous {
+		ip, err := netip.ParseAddr(g.IP)
+		if err != nil {
+			return err
+		}
+		c := a.grat[ip]
+		if c == nil {
+			c = &gratCount{}
+			a.grat[ip] = c
+		}
+		c.n += g.Packets
+		c.peak = max(c.peak, g.Peak10s)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -101,6 +102,12 @@ func everyField(t *testing.T) *analyze.Summary {
 			MDNS:             counts("printer.local", 2),
 			LLMNR:            counts("wpad", 1),
 			StringsCut:       counts("name", 1),
+			Timing: analyze.DNSTiming{Queries: 5, Answered: 4, Unanswered: 1, Retransmissions: 1, Unsolicited: 1, Untracked: 1,
+				MedianMS: dnsMedian, WorstMS: 30.5, WorstName: "example.com", ServersTruncated: true,
+				Histogram: []analyze.DNSRTTBucket{{Bucket: 200, Count: 4}},
+				Servers: []analyze.DNSServerTiming{{Server: "192.0.2.53", Queries: 5, Answered: 4, Unanswered: 1, Retransmissions: 1,
+					Unsolicited: 1, MedianMS: dnsMedian, WorstMS: 30.5, WorstName: "example.com",
+					Histogram: []analyze.DNSRTTBucket{{Bucket: 200, Count: 4}}}}},
 		},
 		Timeline: analyze.Timeline{IntervalSeconds: 2, BinSeconds: 2, Sparse: true,
 			Bins: []analyze.Bin{
@@ -166,6 +173,7 @@ func everyField(t *testing.T) *analyze.Summary {
 			},
 			Conflicts:  []analyze.ARPConflict{{IP: "10.0.0.1", MACs: []string{"02:00:00:00:00:01", "02:00:00:00:00:02"}}},
 			SharedMACs: []analyze.MACClaims{{MAC: "02:00:00:00:00:02", IPs: []string{"10.0.0.1", "10.0.0.2"}}},
+			Gratuitous: []analyze.ARPGratuitous{{IP: "10.0.0.2", Packets: 3, Peak10s: 2}},
 		},
 		Names:          []analyze.Name{{IP: "192.0.2.10", Names: []string{"example.com", "www.example.com"}}},
 		NamesTruncated: true,
@@ -180,6 +188,10 @@ func everyField(t *testing.T) *analyze.Summary {
 	s.Findings = analyze.Findings(s)
 	return s
 }
+
+// dnsMedian is the median the DNS timing gives for responses in bucket
+// 200: the bucket's geometric middle, 1.05^199.5 µs, in milliseconds.
+var dnsMedian = math.Pow(1.05, 199.5) / 1000
 
 // summaryFields lists the fields of Summary, nested ones as
 // "Capture.Bulk.First", elements of lists by the list's name.
@@ -277,6 +289,7 @@ func TestMergeKeepsEveryField(t *testing.T) {
 // they merge instead.
 var notSummed = map[string]string{
 	"Capture.Quality.SnapLength":         "the longest",
+	"ARP.Gratuitous.Peak10s":             "the highest",
 	"Capture.DecodeErrorExamples.Packet": "examples are listed, not added",
 	"Capture.DecodeErrorExamples.Offset": "examples are listed, not added",
 	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",

@@ -235,6 +235,67 @@ type DNS struct {
 	// ("answer_data", MaxAnswerDataLen) longer than their limit and kept
 	// cut, as HTTP.StringsCut says.
 	StringsCut []Count `json:"strings_cut"`
+	// Timing follows each query over port 53 to its response.
+	Timing DNSTiming `json:"timing"`
+}
+
+// DNSTiming follows each DNS query sent to port 53 (UDP or TCP) to its
+// response. A transaction is the client's and the server's address and
+// port and the query ID; a query sent again while its transaction waits,
+// within 5 s of its first copy, is a retransmission, not a new query (a
+// copy sent later starts a new transaction).
+// mDNS and LLMNR are multicast and are not timed.
+type DNSTiming struct {
+	// Queries counts transactions (retransmissions not included);
+	// Answered those that got a response, Unanswered those that did not
+	// (by the end of the capture, or within 30 s when the waiting list
+	// was full).
+	Queries    int64 `json:"queries"`
+	Answered   int64 `json:"answered"`
+	Unanswered int64 `json:"unanswered"`
+	// Retransmissions counts query messages that repeated a waiting one.
+	Retransmissions int64 `json:"retransmissions"`
+	// Unsolicited counts responses that matched no waiting query (its
+	// query came before the capture began, or none was sent).
+	Unsolicited int64 `json:"unsolicited"`
+	// Untracked counts queries not followed because 65,536 were waiting.
+	Untracked int64 `json:"untracked"`
+	// MedianMS and WorstMS are the response times of every server, in
+	// milliseconds; the median is the middle of its 5% histogram bucket
+	// (within 2.5%), the worst is exact, with its question name.
+	MedianMS  float64 `json:"median_ms"`
+	WorstMS   float64 `json:"worst_ms"`
+	WorstName string  `json:"worst_name"`
+	// Histogram counts every server's responses by time, as
+	// DNSServerTiming.Histogram does.
+	Histogram []DNSRTTBucket `json:"histogram"`
+	// Servers has a row per server (at most 4,096; ServersTruncated then
+	// says so), by queries and unsolicited responses desc.
+	Servers          []DNSServerTiming `json:"servers"`
+	ServersTruncated bool              `json:"servers_truncated"`
+}
+
+// DNSServerTiming is the timing of one DNS server.
+type DNSServerTiming struct {
+	Server          string  `json:"server"`
+	Queries         int64   `json:"queries"`
+	Answered        int64   `json:"answered"`
+	Unanswered      int64   `json:"unanswered"`
+	Retransmissions int64   `json:"retransmissions"`
+	Unsolicited     int64   `json:"unsolicited"`
+	MedianMS        float64 `json:"median_ms"`
+	WorstMS         float64 `json:"worst_ms"`
+	WorstName       string  `json:"worst_name"`
+	// Histogram counts responses by time, bucket i holding times from
+	// 1.05^(i-1) to 1.05^i microseconds (bucket 0: under 1 µs); only
+	// buckets with responses are listed. Merging adds them.
+	Histogram []DNSRTTBucket `json:"histogram"`
+}
+
+// DNSRTTBucket is a response-time histogram bucket and its count.
+type DNSRTTBucket struct {
+	Bucket int   `json:"bucket"`
+	Count  int64 `json:"count"`
 }
 
 // DNSQuery is a query name with its count and the clients that asked (at
@@ -391,6 +452,19 @@ type ARP struct {
 	// proxy ARP, but also what an ARP-poisoning host that impersonates the
 	// gateway looks like.
 	SharedMACs []MACClaims `json:"shared_macs"`
+	// Gratuitous lists the senders of gratuitous ARP (a request or reply
+	// whose sender and target address are the same: an announcement, or
+	// an address conflict probe's answer), at most 10,000, by peak desc.
+	Gratuitous []ARPGratuitous `json:"gratuitous"`
+}
+
+// ARPGratuitous is a sender of gratuitous ARP: how many it sent and the
+// most within one 10-second window (windows start at multiples of 10 s
+// of Unix time; an overview keeps each capture's peak, the highest).
+type ARPGratuitous struct {
+	IP      string `json:"ip"`
+	Packets int64  `json:"packets"`
+	Peak10s int64  `json:"peak_10s"`
 }
 
 // MACClaims is a MAC with the IPs it claimed.

@@ -42,6 +42,9 @@ type evidenceTarget struct {
 var evidenceTargets = map[string]evidenceTarget{
 	"arp-bindings":     {"icmp-arp", "ARP bindings", "ARP bindings"},
 	"dns-servers":      {"dns", "Top DNS servers", "DNS servers"},
+	"dns-timing":       {"dns", "DNS response times", "DNS response times"},
+	"dns-types":        {"dns", "Query types", "DNS query types"},
+	"arp-gratuitous":   {"icmp-arp", "Gratuitous ARP", "gratuitous ARP senders"},
 	"dns-nxdomain":     {"dns", "Names answered NXDOMAIN", "names answered NXDOMAIN"},
 	"dns-queries":      {"dns", "DNS query names", "DNS query names"},
 	"http-hosts":       {"http", "Hosts", "HTTP hosts"},

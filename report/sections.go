@@ -237,6 +237,9 @@ func dnsDetailTables(dns analyze.DNS, nm namer, top int) []*table {
 		ipCountTable("Top DNS clients (addresses sending queries)", "Queries", dns.Clients, nm, top),
 		ipCountTable("Top DNS servers (addresses receiving queries)", "Queries", dns.Servers, nm, top),
 	)
+	if t := dnsTimingTable(dns.Timing, nm, top); t != nil {
+		ts = append(ts, t)
+	}
 	n := limit(len(dns.Answers), top*5)
 	at := &table{
 		Caption: "Answers seen, by name",
@@ -283,6 +286,16 @@ func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int
 		ipCountTable("ARP requests (who-has), by target", "Requests", arp.Requests, nm, top),
 		ipCountTable("ARP replies (is-at), by sender", "Replies", arp.Replies, nm, top),
 		pt,
+	}
+	if len(arp.Gratuitous) > 0 {
+		n := limit(len(arp.Gratuitous), top)
+		gt := &table{Caption: "Gratuitous ARP senders (announcing their own address)",
+			Columns: []column{{"IP address", false}, {"Packets", true}, {"Most in 10 s", true}},
+			More:    moreNote(n, len(arp.Gratuitous), "senders")}
+		for _, g := range arp.Gratuitous[:n] {
+			gt.Rows = append(gt.Rows, []cell{nm.ipCell(g.IP), num(g.Packets), num(g.Peak10s)})
+		}
+		sec.Tables = append(sec.Tables, gt)
 	}
 	return sec
 }
