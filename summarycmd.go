@@ -141,6 +141,12 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 			return fmt.Sprintf("%s\t%d", text(s.TLS.ServerNames[i].Name), s.TLS.ServerNames[i].Count)
 		})
 	}
+	if q := s.TLS.QUIC; q.Initials > 0 {
+		table(fmt.Sprintf("QUIC server names (%d ClientHellos from %d of %d client Initials)", q.ClientHellos, q.Decrypted, q.Initials),
+			"name\thellos", len(q.ServerNames), func(i int) string {
+				return fmt.Sprintf("%s\t%d", text(q.ServerNames[i].Name), q.ServerNames[i].Count)
+			})
+	}
 	if len(s.DNS.NXDomain) > 0 {
 		table("NXDOMAIN names", "name\tresponses", len(s.DNS.NXDomain), func(i int) string {
 			return fmt.Sprintf("%s\t%d", text(s.DNS.NXDomain[i].Name), s.DNS.NXDomain[i].Count)
