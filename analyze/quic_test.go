@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -593,4 +594,44 @@ func TestQUICNoAllocsPerPacket(t *testing.T) {
 	if q := a.web.quic; q.hellos != 1 || q.initials != 1002 {
 		t.Errorf("%d ClientHellos in %d Initials, want 1 in 1002", q.hellos, q.initials)
 	}
+}
+
+// TestQUICMemoryBound sends 20,000 connections' first Initial, each with
+// only the start of a ClientHello, so that every one would wait for the
+// rest: the QUIC state must stay within the bounds README's Memory section
+// gives (512 buffers of 18 KiB, 16,384 connections remembered), well under
+// 16 MiB of heap.
+func TestQUICMemoryBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decrypts 20,000 Initials")
+	}
+	dcid := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	pkt := sealInitial(t, &quicV1, dcid, dcid, nil, 0, cryptoFrame(0, rfcHello(t)[:100]))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	names := newPassiveNames()
+	w := newWeb(&names)
+	server := netip.MustParseAddr("198.51.100.1")
+	const n = 20_000
+	for i := range n {
+		client := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+		w.quicDatagram(pkt, client, server, 50000, 443)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	q := &w.quic
+	if len(q.pending)+len(q.spare) > maxQUICPending || len(q.conns) > maxQUICConns {
+		t.Errorf("%d buffers, %d connections remembered", len(q.pending)+len(q.spare), len(q.conns))
+	}
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap grew by %.1f MiB for %d connections", float64(grown)/(1<<20), n)
+	if grown > 16<<20 {
+		t.Errorf("heap grew by %.1f MiB, want at most 16 MiB", float64(grown)/(1<<20))
+	}
+	s := q.summary()
+	if s.Decrypted != n || s.Failures[0] != (Count{reasonQUICEvicted, n - maxQUICPending}) {
+		t.Errorf("%d decrypted, failures %v", s.Decrypted, s.Failures)
+	}
+	runtime.KeepAlive(w)
 }
