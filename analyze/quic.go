@@ -21,7 +21,7 @@ import (
 type QUIC struct {
 	// Initials counts the long-header Initial packets of a known QUIC
 	// version (1, 2, drafts 29 to 32) in UDP datagrams not sent from port
-	// 443: those a client sends. A client's Initials after its ClientHello
+	// 443 nor by the server of a connection seen: those a client sends. A client's Initials after its ClientHello
 	// was read are counted but not decrypted.
 	Initials int64 `json:"initials"`
 	// Decrypted counts the Initials decrypted with the client keys.
@@ -259,6 +259,9 @@ func (w *web) quicDatagram(payload []byte, src, dst netip.Addr, sport, dport uin
 		return // from a server
 	}
 	q := &w.quic
+	if _, ok := q.conns[quicKey{dst, src, dport, sport}]; ok {
+		return // from the server of a connection seen
+	}
 	key := quicKey{src, dst, sport, dport}
 	for range maxQUICCoalesced {
 		if len(payload) < 7 || payload[0]&0x80 == 0 {
@@ -445,7 +448,12 @@ func (q *quicState) conn(key quicKey) *quicConn {
 		q.conns = map[quicKey]*quicConn{}
 	}
 	if old := q.conns[key]; old != nil {
-		q.finish(old, "") // replaced by a new connection on the same ports
+		// Replaced by a new connection on the same ports.
+		if old.done {
+			q.finish(old, "")
+		} else {
+			q.finish(old, reasonQUICEvicted)
+		}
 	} else if len(q.conns) >= maxQUICConns {
 		for k, c := range q.conns {
 			if c.done {

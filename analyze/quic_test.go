@@ -635,3 +635,20 @@ func TestQUICMemoryBound(t *testing.T) {
 	}
 	runtime.KeepAlive(w)
 }
+
+// TestQUICOtherPort follows a connection to port 4433: the server's
+// Initials, which the client keys do not open, are recognised as the
+// server's once the client's was read, and are no failure.
+func TestQUICOtherPort(t *testing.T) {
+	dcid := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	client, server := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("198.51.100.1")
+	names := newPassiveNames()
+	w := newWeb(&names)
+	w.quicDatagram(sealInitial(t, &quicV1, dcid, dcid, nil, 0, cryptoFrame(0, rfcHello(t))), client, server, 50000, 4433)
+	// A server Initial, sealed here with keys the client's do not match.
+	w.quicDatagram(sealInitial(t, &quicV1, []byte{9}, nil, []byte{9}, 0, cryptoFrame(0, []byte{2, 0, 0, 1})), server, client, 4433, 50000)
+	s := w.quic.summary()
+	if s.Initials != 1 || s.ClientHellos != 1 || len(s.Failures) != 0 {
+		t.Errorf("%+v", s)
+	}
+}
