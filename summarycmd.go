@@ -142,7 +142,7 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 		})
 	}
 	if q := s.TLS.QUIC; q.Initials > 0 {
-		table(fmt.Sprintf("QUIC server names (%d ClientHellos from %d of %d client Initials)", q.ClientHellos, q.Decrypted, q.Initials),
+		table(fmt.Sprintf("QUIC server names (%d ClientHellos; %d client Initials, %d decrypted)", q.ClientHellos, q.Initials, q.Decrypted),
 			"name\thellos", len(q.ServerNames), func(i int) string {
 				return fmt.Sprintf("%s\t%d", text(q.ServerNames[i].Name), q.ServerNames[i].Count)
 			})
