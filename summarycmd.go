@@ -149,6 +149,12 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 				return fmt.Sprintf("%s\t%d\t%d\t%s\t%s\t%d", r.Server, r.Queries, r.Answered, msText(r.MedianMS, r.Answered), msText(r.WorstMS, r.Answered), r.Unanswered)
 			})
 	}
+	if q := s.TLS.QUIC; q.Initials > 0 {
+		table(fmt.Sprintf("QUIC server names (%d ClientHellos; %d client Initials, %d decrypted)", q.ClientHellos, q.Initials, q.Decrypted),
+			"name\thellos", len(q.ServerNames), func(i int) string {
+				return fmt.Sprintf("%s\t%d", text(q.ServerNames[i].Name), q.ServerNames[i].Count)
+			})
+	}
 	if len(s.DNS.NXDomain) > 0 {
 		table("NXDOMAIN names", "name\tresponses", len(s.DNS.NXDomain), func(i int) string {
 			return fmt.Sprintf("%s\t%d", text(s.DNS.NXDomain[i].Name), s.DNS.NXDomain[i].Count)

@@ -380,6 +380,8 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 	a.apps[kind].add(h.length)
 	if h.proto == protoTCP && len(payload) > 0 {
 		a.web.segment(dir, tcpSeq(h.payload), payload, h.src, h.dst)
+	} else if h.proto == protoUDP && quicCandidate(payload) {
+		a.web.quicDatagram(payload, h.src, h.dst, sport, dport)
 	}
 	var dk dnsKind
 	switch {

@@ -158,6 +158,9 @@ func everyField(t *testing.T) *analyze.Summary {
 				ClientsTotal: 2, CountError: 1}},
 			WithoutSNI: 1, Versions: counts("TLS 1.3", 3), ALPN: counts("h2", 2), ECH: 1,
 			StringsCut: counts("server_name", 1),
+			QUIC: analyze.QUIC{Initials: 3, Decrypted: 2, ClientHellos: 1, Versions: counts("1", 2),
+				ServerNames: counts("example.org", 1), ALPN: counts("h3", 1),
+				Failures: counts("QUIC: ClientHello incomplete at the end of the capture", 1)},
 		},
 		ICMP: []analyze.ICMPCount{
 			{Version: 4, Type: 8, Code: 0, Name: "echo request", Packets: 2},

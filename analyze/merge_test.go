@@ -450,6 +450,9 @@ TLS TLS.ClientHellos TLS.ServerNames TLS.ServerNames.Name TLS.ServerNames.Count 
 TLS.ServerNames.Clients.IP TLS.ServerNames.Clients.Count TLS.ServerNames.ClientsTotal TLS.WithoutSNI
 TLS.Versions TLS.Versions.Name TLS.Versions.Count TLS.ALPN TLS.ALPN.Name TLS.ALPN.Count TLS.ECH
 TLS.StringsCut TLS.StringsCut.Name TLS.StringsCut.Count
+TLS.QUIC TLS.QUIC.Initials TLS.QUIC.Decrypted TLS.QUIC.ClientHellos TLS.QUIC.Versions TLS.QUIC.Versions.Name
+TLS.QUIC.Versions.Count TLS.QUIC.ServerNames TLS.QUIC.ServerNames.Name TLS.QUIC.ServerNames.Count TLS.QUIC.ALPN
+TLS.QUIC.ALPN.Name TLS.QUIC.ALPN.Count TLS.QUIC.Failures TLS.QUIC.Failures.Name TLS.QUIC.Failures.Count
 Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B

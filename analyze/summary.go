@@ -552,6 +552,8 @@ type TLS struct {
 	// StringsCut counts the ClientHellos whose "server_name" was longer
 	// than MaxNameLen and kept cut, as HTTP.StringsCut says.
 	StringsCut []Count `json:"strings_cut"`
+	// QUIC counts the ClientHellos read from QUIC Initials (quic.go).
+	QUIC QUIC `json:"quic"`
 }
 
 // NamedCount is a name with its count and the clients behind it (at most

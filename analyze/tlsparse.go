@@ -78,6 +78,9 @@ type clientHello struct {
 	// malformed is the first problem found, "" for none. With parse
 	// success it names an extension whose contents were skipped.
 	malformed string
+	// quic reports a ClientHello read from QUIC Initial packets (quic.go)
+	// rather than from a TCP stream.
+	quic bool
 }
 
 // protocols returns the ALPN names kept.
@@ -128,11 +131,7 @@ func isGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 //	                   place: streamBuf.hello joins them in its own buffer
 //
 // Not handled: SSL 2.0-style ClientHellos (first byte with the high bit
-// set), and QUIC (HTTP/3), whose Initial packets carry the ClientHello in
-// CRYPTO frames encrypted with keys derived from the destination connection
-// ID. The keys are public (RFC 9001 section 5.2), but reading the hello
-// would mean removing header protection, decrypting AES-GCM and reassembling
-// CRYPTO frames across packets, which this package does not do.
+// set). QUIC carries the ClientHello without TLS records: quic.go reads it.
 func parseClientHello(b []byte) (hello clientHello, ok bool, need int) {
 	msgLen, need, records, reason := helloExtent(b)
 	switch {

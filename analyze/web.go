@@ -63,6 +63,8 @@ type web struct {
 	requestBytes int64   // length of the keys of requests
 	requestsFull bool    // a new request was not kept
 	cuts         webCuts // strings cut to their limit, by field
+
+	quic quicState // ClientHellos in QUIC Initials (quic.go)
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -381,6 +383,7 @@ func (w *web) summary() (HTTP, TLS) {
 	t.Versions = sortedCounts(versions)
 	t.ALPN = w.alpn.sorted()
 	t.StringsCut = cutCounts(map[string]int64{"server_name": w.cuts.sni})
+	t.QUIC = w.quic.summary()
 	return h, t
 }
 

@@ -16,6 +16,7 @@ type webMerger struct {
 	versions, alpn                 map[string]int64
 	httpCut, tlsCut                map[string]int64
 	requestBytes                   int64 // text of the requests kept, as web.requestBytes
+	quic                           quicMerger
 }
 
 func newWebMerger() webMerger {
@@ -109,6 +110,7 @@ func (w *webMerger) add(h *HTTP, t *TLS) error {
 	w.ech += t.ECH
 	addCounts(w.versions, t.Versions)
 	addCountsMax(w.alpn, t.ALPN, maxDistinctNames)
+	w.quic.add(&t.QUIC)
 	return nil
 }
 
@@ -148,5 +150,6 @@ func (w *webMerger) result() (HTTP, TLS) {
 		t.ServerNames = append(t.ServerNames, n)
 	}
 	sortNamedCounts(t.ServerNames)
+	t.QUIC = w.quic.result()
 	return h, t
 }

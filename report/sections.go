@@ -368,5 +368,6 @@ func tlsSection(t analyze.TLS, top int) section {
 		countTable("Highest TLS version offered", "Version", "ClientHellos", t.Versions, 0),
 		countTable("Application protocols offered (ALPN)", "Protocol", "ClientHellos", t.ALPN, top),
 	}
+	addQUIC(&sec, t.QUIC, top)
 	return sec
 }
