@@ -151,6 +151,11 @@ func everyField(t *testing.T) *analyze.Summary {
 				ClientsTotal: 2, CountError: 1}},
 			WithoutSNI: 1, Versions: counts("TLS 1.3", 3), ALPN: counts("h2", 2), ECH: 1,
 			StringsCut: counts("server_name", 1),
+			JA4: []analyze.TLSFingerprint{{Fingerprint: "t13d1516h2_8daaf6152771_e5627efa2ab1", Raw: "t13d1516h2_002f_0005", Count: 2,
+				ServerNames: counts("example.org", 2), Clients: ips("10.0.0.1", 2), ClientsTotal: 2}},
+			JA3: []analyze.TLSFingerprint{{Fingerprint: "d41d8cd98f00b204e9800998ecf8427e", Raw: "771,4865,0-16,29,0", Count: 2,
+				ServerNames: counts("example.org", 2), Clients: ips("10.0.0.1", 2), ClientsTotal: 2}},
+			FingerprintsTruncated: true,
 		},
 		ICMP: []analyze.ICMPCount{
 			{Version: 4, Type: 8, Code: 0, Name: "echo request", Packets: 2},
@@ -282,6 +287,8 @@ var notSummed = map[string]string{
 	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",
 	"HTTP.Requests.ClientsTotal":         "the listed clients' union, plus those not listed",
 	"TLS.ServerNames.ClientsTotal":       "the listed clients' union, plus those not listed",
+	"TLS.JA4.ClientsTotal":               "the listed clients' union, plus those not listed",
+	"TLS.JA3.ClientsTotal":               "the listed clients' union, plus those not listed",
 	"Conversations.TransportTotal":       "the listed conversations' union, plus those not listed",
 }
 
@@ -328,6 +335,11 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	for i := range want.TLS.ServerNames {
 		n := &want.TLS.ServerNames[i]
 		n.ClientsTotal = unlisted(n.ClientsTotal, len(n.Clients))
+	}
+	for _, fps := range [][]analyze.TLSFingerprint{want.TLS.JA4, want.TLS.JA3} {
+		for i := range fps {
+			fps[i].ClientsTotal = unlisted(fps[i].ClientsTotal, len(fps[i].Clients))
+		}
 	}
 	cs := &want.Conversations
 	cs.TransportTotal = unlisted(cs.TransportTotal, len(cs.Transport))
