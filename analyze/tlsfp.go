@@ -19,13 +19,14 @@ import (
 //
 // Bounds: each list keeps at most maxFingerprints distinct fingerprints,
 // each with at most fewClients clients and fpNames server names; the text
-// kept (raw strings, cut to maxRawLen, and server names) is at most
-// maxFingerprintBytes. Counts of the fingerprints kept stay exact.
+// each list keeps (raw strings, cut to maxRawLen, and server names) is at
+// most maxFingerprintBytes, so that Chrome's JA3s, one per connection,
+// cannot crowd out the JA4s. Counts of the fingerprints kept stay exact.
 const (
 	maxFingerprints     = 10_000  // distinct JA4s, and distinct JA3s, kept
 	fpNames             = 4       // server names kept per fingerprint
 	maxRawLen           = 2048    // a JA4_r or JA3 string longer is kept cut (its hash is of the whole)
-	maxFingerprintBytes = 4 << 20 // raw strings and server names kept
+	maxFingerprintBytes = 2 << 20 // raw strings and server names kept, per list
 )
 
 // Transports, the first character of a JA4.
@@ -266,7 +267,8 @@ func appendDecimal16(dst []byte, b []byte) []byte {
 // fingerprints counts ClientHellos by JA4 and by JA3.
 type fingerprints struct {
 	ja4, ja3 map[string]*fpCount // key: the JA4; the JA3's MD5 in hex
-	bytes    int64               // text kept: raw strings and server names
+	bytes4   int64               // text kept for ja4: raw strings and server names
+	bytes3   int64               // the same for ja3
 	full     bool                // a new fingerprint or name was not kept
 	cutRaw   int64               // raw strings kept cut to maxRawLen
 	scratch  fpScratch
@@ -299,26 +301,26 @@ func (f *fingerprints) add(h *clientHello, transport byte, sni []byte, client ne
 	}
 	f.buf = f.scratch.appendJA4(f.buf[:0], h, transport)
 	f.raw = f.scratch.appendJA4Raw(f.raw[:0], f.buf)
-	f.count(f.ja4, f.buf, f.raw, sni, client)
+	f.count(f.ja4, &f.bytes4, f.buf, f.raw, sni, client)
 
 	f.buf = appendJA3(f.buf[:0], h)
 	sum := md5.Sum(f.buf)
 	var key [2 * md5.Size]byte
 	hex.Encode(key[:], sum[:])
-	f.count(f.ja3, key[:], f.buf, sni, client)
+	f.count(f.ja3, &f.bytes3, key[:], f.buf, sni, client)
 }
 
 // count adds a ClientHello to the entry of key in m, making it (with its
-// raw string) if the bounds allow.
-func (f *fingerprints) count(m map[string]*fpCount, key, raw, sni []byte, client netip.Addr) {
+// raw string) if the bounds allow; used is the text m keeps.
+func (f *fingerprints) count(m map[string]*fpCount, used *int64, key, raw, sni []byte, client netip.Addr) {
 	c := m[string(key)]
 	if c == nil {
 		size := int64(min(len(raw), maxRawLen))
-		if len(m) >= maxFingerprints || f.bytes+size > maxFingerprintBytes {
+		if len(m) >= maxFingerprints || *used+size > maxFingerprintBytes {
 			f.full = true
 			return
 		}
-		f.bytes += size
+		*used += size
 		c = &fpCount{}
 		if len(raw) > maxRawLen {
 			f.cutRaw++
@@ -340,11 +342,11 @@ func (f *fingerprints) count(m map[string]*fpCount, key, raw, sni []byte, client
 	if len(c.names) >= fpNames {
 		return
 	}
-	if f.bytes+int64(len(sni)) > maxFingerprintBytes {
+	if *used+int64(len(sni)) > maxFingerprintBytes {
 		f.full = true
 		return
 	}
-	f.bytes += int64(len(sni))
+	*used += int64(len(sni))
 	c.names = append(c.names, fpName{string(sni), 1})
 }
 

@@ -5,7 +5,8 @@ package analyze
 // (tlsfp.go).
 type fpMerger struct {
 	ja4, ja3 map[string]*mergedFingerprint
-	bytes    int64 // JA3 strings and server names kept, as fingerprints.bytes
+	bytes4   int64 // raw strings and server names kept, per list, as fingerprints'
+	bytes3   int64
 	full     bool
 }
 
@@ -21,23 +22,23 @@ func newFPMerger() fpMerger {
 
 func (f *fpMerger) add(t *TLS) error {
 	f.full = f.full || t.FingerprintsTruncated
-	if err := f.addList(f.ja4, t.JA4); err != nil {
+	if err := f.addList(f.ja4, &f.bytes4, t.JA4); err != nil {
 		return err
 	}
-	return f.addList(f.ja3, t.JA3)
+	return f.addList(f.ja3, &f.bytes3, t.JA3)
 }
 
-func (f *fpMerger) addList(m map[string]*mergedFingerprint, fps []TLSFingerprint) error {
+func (f *fpMerger) addList(m map[string]*mergedFingerprint, used *int64, fps []TLSFingerprint) error {
 	for i := range fps {
 		fp := &fps[i]
 		e := m[fp.Fingerprint]
 		if e == nil {
 			size := int64(len(fp.Raw))
-			if len(m) >= maxFingerprints || f.bytes+size > maxFingerprintBytes {
+			if len(m) >= maxFingerprints || *used+size > maxFingerprintBytes {
 				f.full = true
 				continue
 			}
-			f.bytes += size
+			*used += size
 			e = &mergedFingerprint{raw: fp.Raw, q: newMergedQuery(), names: map[string]int64{}}
 			m[fp.Fingerprint] = e
 		}
@@ -46,11 +47,14 @@ func (f *fpMerger) addList(m map[string]*mergedFingerprint, fps []TLSFingerprint
 		}
 		for _, n := range fp.ServerNames {
 			if _, ok := e.names[n.Name]; !ok {
-				if len(e.names) >= fpNames || f.bytes+int64(len(n.Name)) > maxFingerprintBytes {
+				if len(e.names) >= fpNames {
+					continue // only the first fpNames are kept, as in one capture
+				}
+				if *used+int64(len(n.Name)) > maxFingerprintBytes {
 					f.full = true
 					continue
 				}
-				f.bytes += int64(len(n.Name))
+				*used += int64(len(n.Name))
 			}
 			e.names[n.Name] += n.Count
 		}

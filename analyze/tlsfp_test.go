@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -350,4 +352,59 @@ func TestJA3Tshark(t *testing.T) {
 	if hellos == 0 {
 		t.Error("no ClientHello checked")
 	}
+}
+
+// TestFingerprintsWorstCaseMemory fills both fingerprint lists as a
+// hostile capture could: 12,000 distinct ClientHellos, each seen from 9
+// clients with 5 server names of 45 bytes: the text per fingerprint (raw
+// string and 4 names) is such that the text budget is reached near the
+// 10,000 entries. The heap the lists hold must stay within the
+// 16 MiB the round allows a new structure.
+func TestFingerprintsWorstCaseMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills 20,000 fingerprints")
+	}
+	var names [][]byte
+	for k := range 5 {
+		names = append(names, bytes.Repeat([]byte{byte('a' + k)}, 45))
+	}
+	var clients []netip.Addr
+	for k := range 9 {
+		clients = append(clients, netip.AddrFrom4([4]byte{10, 0, 0, byte(k + 1)}))
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f := newFingerprints()
+	const distinct = 12_000
+	for i := range distinct {
+		c := uint16(0x8000 + i)
+		if isGREASE(c) {
+			c = uint16(0x8000 + distinct + i) // keep the ClientHellos distinct
+		}
+		h := helloSpec{version: 0x0303, ciphers: []uint16{c, 0x1301, 0x1302}, exts: []helloExt{sniExt("x"), alpnExt("h2")}}.parse(t)
+		for k := range 9 {
+			f.add(h, ja4TCP, names[k%5], clients[k])
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d ClientHellos: %d JA4s (%d bytes of text), %d JA3s (%d bytes); heap held %.1f MiB",
+		9*distinct, len(f.ja4), f.bytes4, len(f.ja3), f.bytes3, float64(held)/(1<<20))
+	if held > 16<<20 {
+		t.Errorf("the fingerprints hold %.1f MiB, over 16 MiB", float64(held)/(1<<20))
+	}
+	if !f.full || len(f.ja4) > maxFingerprints || len(f.ja3) > maxFingerprints {
+		t.Errorf("%d JA4s and %d JA3s kept, full %v; want at most %d each, full", len(f.ja4), len(f.ja3), f.full, maxFingerprints)
+	}
+	for _, m := range []map[string]*fpCount{f.ja4, f.ja3} {
+		for _, c := range m {
+			if len(c.few) > fewClients || len(c.names) > fpNames || len(c.raw) > maxRawLen || c.count != 9 {
+				t.Fatalf("an entry keeps %d clients, %d names, %d bytes of raw string, %d ClientHellos (9 sent)",
+					len(c.few), len(c.names), len(c.raw), c.count)
+			}
+		}
+	}
+	runtime.KeepAlive(&f)
 }
