@@ -408,3 +408,194 @@ func TestFingerprintsWorstCaseMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(&f)
 }
+
+// BenchmarkFingerprint measures fingerprinting one ClientHello already
+// listed (the spec's example: 15 cipher suites, 16 extensions).
+func BenchmarkFingerprint(b *testing.B) {
+	t := &testing.T{}
+	h := specHello(u16s(0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)).parse(t)
+	f := newFingerprints()
+	client := netip.MustParseAddr("10.0.0.1")
+	sni := []byte("example.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		f.add(h, ja4TCP, sni, client)
+	}
+}
+
+// TestJA4QUICVectors checks ja4 with transport 'q' on the QUIC
+// ClientHellos of the JA4 project's captures: tshark decrypts their
+// Initial packets (with the keys RFC 9001 derives from the connection ID)
+// and prints the ClientHello's bytes (-x: a reassembled CRYPTO or TLS
+// handshake section, or the CRYPTO frame at offset 0 of the decrypted
+// packet); parseBody reads them and ja4 must give, per capture, the JA4s
+// of expected.json's ClientHellos over UDP. pcapreport itself does not
+// decrypt QUIC here: this checks the function the QUIC path will call.
+func TestJA4QUICVectors(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("no tshark")
+	}
+	if testing.Short() {
+		t.Skip("runs tshark on the QUIC captures")
+	}
+	dir := ja4Dirs[0]
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Skip("no shared JA4 vectors")
+	}
+	var all []ja4Expected
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int64{}
+	for _, e := range all {
+		if e.Transport == "udp" {
+			if want[e.Capture] == nil {
+				want[e.Capture] = map[string]int64{}
+			}
+			want[e.Capture][e.JA4]++
+		}
+	}
+	checked := 0
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		path := filepath.Join(dir, name)
+		filter := "tls.handshake.type == 1 && udp"
+		streams, err := exec.Command("tshark", "-r", path, "-Y", filter, "-T", "fields", "-e", "udp.stream").Output()
+		if err != nil {
+			t.Fatalf("%s: tshark: %v", name, err)
+		}
+		dump, err := exec.Command("tshark", "-r", path, "-Y", filter, "-x").Output()
+		if err != nil {
+			t.Fatalf("%s: tshark -x: %v", name, err)
+		}
+		ids := strings.Fields(string(streams))
+		frames := tsharkFrames(string(dump))
+		if len(frames) != len(ids) {
+			t.Fatalf("%s: %d frames dumped, %d listed", name, len(frames), len(ids))
+		}
+		got := map[string]int64{}
+		seen := map[string]bool{}
+		for i, sections := range frames {
+			if seen[ids[i]] {
+				continue // one ClientHello per stream, as expected.json has
+			}
+			msg := quicHello(sections)
+			if msg == nil {
+				t.Errorf("%s: stream %s: no ClientHello in tshark's dump", name, ids[i])
+				continue
+			}
+			seen[ids[i]] = true
+			var h clientHello
+			if !h.parseBody(msg[4:]) {
+				t.Errorf("%s: stream %s: ClientHello not parsed: %s", name, ids[i], h.malformed)
+				continue
+			}
+			got[ja4(&h, ja4QUIC)]++
+			checked++
+		}
+		if !maps.Equal(got, want[name]) {
+			t.Errorf("%s: QUIC ClientHellos by JA4\n got %v\nwant %v", name, got, want[name])
+		}
+	}
+	t.Logf("%d QUIC ClientHellos checked", checked)
+}
+
+// tsharkFrames splits tshark -x output into frames, each a map from a
+// section's title ("Frame", "Decrypted QUIC", "Reassembled QUIC CRYPTO"...)
+// to its bytes, in order.
+func tsharkFrames(dump string) [][]tsharkSection {
+	var frames [][]tsharkSection
+	for _, line := range strings.Split(dump, "\n") {
+		switch {
+		case strings.HasSuffix(line, " bytes):"):
+			title := line[:strings.LastIndex(line, " (")]
+			if title == "Frame" {
+				frames = append(frames, nil)
+			}
+			if len(frames) > 0 {
+				f := &frames[len(frames)-1]
+				*f = append(*f, tsharkSection{title: title})
+			}
+		case len(line) > 6 && len(frames) > 0 && len(frames[len(frames)-1]) > 0:
+			f := frames[len(frames)-1]
+			s := &f[len(f)-1]
+			for _, tok := range strings.Fields(line[6:min(len(line), 6+16*3)]) {
+				if v, err := hex.DecodeString(tok); err == nil && len(v) == 1 {
+					s.data = append(s.data, v[0])
+				}
+			}
+		}
+	}
+	return frames
+}
+
+type tsharkSection struct {
+	title string
+	data  []byte
+}
+
+// quicHello returns the ClientHello message (header included) of a frame:
+// a reassembled section that holds one, else the CRYPTO frame at offset 0
+// of the decrypted packet.
+func quicHello(sections []tsharkSection) []byte {
+	whole := func(b []byte) []byte {
+		if len(b) < 4 || b[0] != tlsClientHello {
+			return nil
+		}
+		n := 4 + (int(b[1])<<16 | int(b[2])<<8 | int(b[3]))
+		if n > len(b) {
+			return nil
+		}
+		return b[:n]
+	}
+	for _, s := range sections {
+		if strings.HasPrefix(s.title, "Reassembled") {
+			if m := whole(s.data); m != nil {
+				return m
+			}
+		}
+	}
+	for _, s := range sections {
+		if s.title != "Decrypted QUIC" {
+			continue
+		}
+		for p := s.data; len(p) > 0; {
+			switch p[0] {
+			case 0x00, 0x01: // PADDING, PING
+				p = p[1:]
+				continue
+			case 0x06: // CRYPTO: offset, length, data
+				off, n1 := quicVarint(p[1:])
+				l, n2 := quicVarint(p[1+n1:])
+				data := p[1+n1+n2:]
+				if n1 == 0 || n2 == 0 || int(l) > len(data) {
+					return nil
+				}
+				if off == 0 {
+					return whole(data[:l])
+				}
+				p = data[l:]
+				continue
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// quicVarint reads a QUIC variable-length integer (RFC 9000 section 16),
+// returning 0 bytes read when b is too short.
+func quicVarint(b []byte) (uint64, int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	n := 1 << (b[0] >> 6)
+	if len(b) < n {
+		return 0, 0
+	}
+	v := uint64(b[0] & 0x3f)
+	for _, c := range b[1:n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, n
+}

@@ -360,7 +360,7 @@ func tlsSection(t analyze.TLS, top int) section {
 	sec.Tables = append(sec.Tables, fingerprintTables(t, top)...)
 	if t.FingerprintsTruncated {
 		sec.Notes = append(sec.Notes, "The capture holds more distinct client fingerprints than the report keeps (10,000 JA4s and "+
-			"10,000 JA3s, 4 server names each); counts of the fingerprints listed are exact.")
+			"10,000 JA3s, 2 MiB of their text each); counts of the fingerprints listed are exact.")
 	}
 	return sec
 }
