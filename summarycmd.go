@@ -140,6 +140,14 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 		table(fmt.Sprintf("TLS server names (%d ClientHellos, %d without SNI)", s.TLS.ClientHellos, s.TLS.WithoutSNI), "name\thellos", len(s.TLS.ServerNames), func(i int) string {
 			return fmt.Sprintf("%s\t%d", text(s.TLS.ServerNames[i].Name), s.TLS.ServerNames[i].Count)
 		})
+		table("TLS client fingerprints (JA4)", "ja4\thellos\tserver names", len(s.TLS.JA4), func(i int) string {
+			f := s.TLS.JA4[i]
+			names := make([]string, len(f.ServerNames))
+			for j, n := range f.ServerNames {
+				names[j] = text(n.Name)
+			}
+			return fmt.Sprintf("%s\t%d\t%s", text(f.Fingerprint), f.Count, strings.Join(names, ", "))
+		})
 	}
 	if tm := s.DNS.Timing; len(tm.Servers) > 0 {
 		table(fmt.Sprintf("DNS servers (%d queries: %d answered, median %s, worst %s; %d unanswered, %d retransmitted, %d unsolicited responses)",

@@ -36,6 +36,7 @@ import (
 //	Estimates              estimateMerger      hitters_merge.go
 //	DNS                    dnsMerger           dns_merge.go
 //	HTTP, TLS              webMerger           web_merge.go
+//	TLS.JA4, JA3           fpMerger            tlsfp_merge.go
 //	Timeline               timeline.merge      timeline.go
 //	Conversations          convMerger          conv_merge.go
 //	Ports                  portsMerger         conv.go, unexpected.go
@@ -61,6 +62,7 @@ type Overview struct {
 	icmp      map[icmpKey]int64
 	arp       arpCounter
 	names     passiveNames
+	fp        fpMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -90,6 +92,7 @@ func (o *Overview) init() {
 		icmp:      map[icmpKey]int64{},
 		arp:       newARPCounter(),
 		names:     newPassiveNames(),
+		fp:        newFPMerger(),
 	}
 }
 
@@ -174,6 +177,9 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.names.merge(s.Names, s.NamesTruncated); err != nil {
 		return fail("names", err)
 	}
+	if err := o.fp.add(&s.TLS); err != nil {
+		return fail("tls fingerprints", err)
+	}
 	return nil
 }
 
@@ -199,6 +205,7 @@ func (o *Overview) Summary() *Summary {
 	s.Estimates = e.result()
 	s.Protocols = o.protocols.result()
 	s.HTTP, s.TLS = o.web.result()
+	s.TLS.JA4, s.TLS.JA3, s.TLS.FingerprintsTruncated = o.fp.result()
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full

@@ -161,6 +161,11 @@ func everyField(t *testing.T) *analyze.Summary {
 			QUIC: analyze.QUIC{Initials: 3, Decrypted: 2, ClientHellos: 1, Versions: counts("1", 2),
 				ServerNames: counts("example.org", 1), ALPN: counts("h3", 1),
 				Failures: counts("QUIC: ClientHello incomplete at the end of the capture", 1)},
+			JA4: []analyze.TLSFingerprint{{Fingerprint: "t13d1516h2_8daaf6152771_e5627efa2ab1", Raw: "t13d1516h2_002f_0005", Count: 2,
+				ServerNames: counts("example.org", 2), Clients: ips("10.0.0.1", 2), ClientsTotal: 2}},
+			JA3: []analyze.TLSFingerprint{{Fingerprint: "d41d8cd98f00b204e9800998ecf8427e", Raw: "771,4865,0-16,29,0", Count: 2,
+				ServerNames: counts("example.org", 2), Clients: ips("10.0.0.1", 2), ClientsTotal: 2}},
+			FingerprintsTruncated: true,
 		},
 		ICMP: []analyze.ICMPCount{
 			{Version: 4, Type: 8, Code: 0, Name: "echo request", Packets: 2},
@@ -298,6 +303,8 @@ var notSummed = map[string]string{
 	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",
 	"HTTP.Requests.ClientsTotal":         "the listed clients' union, plus those not listed",
 	"TLS.ServerNames.ClientsTotal":       "the listed clients' union, plus those not listed",
+	"TLS.JA4.ClientsTotal":               "the listed clients' union, plus those not listed",
+	"TLS.JA3.ClientsTotal":               "the listed clients' union, plus those not listed",
 	"Conversations.TransportTotal":       "the listed conversations' union, plus those not listed",
 }
 
@@ -344,6 +351,11 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	for i := range want.TLS.ServerNames {
 		n := &want.TLS.ServerNames[i]
 		n.ClientsTotal = unlisted(n.ClientsTotal, len(n.Clients))
+	}
+	for _, fps := range [][]analyze.TLSFingerprint{want.TLS.JA4, want.TLS.JA3} {
+		for i := range fps {
+			fps[i].ClientsTotal = unlisted(fps[i].ClientsTotal, len(fps[i].Clients))
+		}
 	}
 	cs := &want.Conversations
 	cs.TransportTotal = unlisted(cs.TransportTotal, len(cs.Transport))

@@ -453,6 +453,11 @@ TLS.StringsCut TLS.StringsCut.Name TLS.StringsCut.Count
 TLS.QUIC TLS.QUIC.Initials TLS.QUIC.Decrypted TLS.QUIC.ClientHellos TLS.QUIC.Versions TLS.QUIC.Versions.Name
 TLS.QUIC.Versions.Count TLS.QUIC.ServerNames TLS.QUIC.ServerNames.Name TLS.QUIC.ServerNames.Count TLS.QUIC.ALPN
 TLS.QUIC.ALPN.Name TLS.QUIC.ALPN.Count TLS.QUIC.Failures TLS.QUIC.Failures.Name TLS.QUIC.Failures.Count
+TLS.JA4 TLS.JA4.Fingerprint TLS.JA4.Raw TLS.JA4.Count TLS.JA4.ServerNames TLS.JA4.ServerNames.Name
+TLS.JA4.ServerNames.Count TLS.JA4.Clients TLS.JA4.Clients.IP TLS.JA4.Clients.Count TLS.JA4.ClientsTotal
+TLS.JA3 TLS.JA3.Fingerprint TLS.JA3.Raw TLS.JA3.Count TLS.JA3.ServerNames TLS.JA3.ServerNames.Name
+TLS.JA3.ServerNames.Count TLS.JA3.Clients TLS.JA3.Clients.IP TLS.JA3.Clients.Count TLS.JA3.ClientsTotal
+TLS.FingerprintsTruncated
 Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B

@@ -636,7 +636,7 @@ func (w *web) quicHello(c *quicConn, key quicKey) {
 	for _, p := range h.protocols() {
 		q.alpn.add(p, maxQUICNames)
 	}
-	w.hello(&h, key.client, key.server)
+	w.helloOver(&h, key.client, key.server, ja4QUIC)
 	q.finish(c, "")
 }
 

@@ -550,10 +550,34 @@ type TLS struct {
 	// ECH counts ClientHellos with an encrypted_client_hello extension.
 	ECH int64 `json:"ech"`
 	// StringsCut counts the ClientHellos whose "server_name" was longer
-	// than MaxNameLen and kept cut, as HTTP.StringsCut says.
+	// than MaxNameLen and kept cut, as HTTP.StringsCut says, and the
+	// fingerprints whose Raw ("fingerprint_raw") was kept cut to 2,048
+	// bytes.
 	StringsCut []Count `json:"strings_cut"`
 	// QUIC counts the ClientHellos read from QUIC Initials (quic.go).
 	QUIC QUIC `json:"quic"`
+	// JA4 counts ClientHellos by JA4 fingerprint (Raw: its JA4_r, the
+	// sorted lists hashed), JA3 by JA3 fingerprint (its MD5; Raw: the
+	// string hashed), most ClientHellos first.
+	// Each list keeps at most 10,000 fingerprints; FingerprintsTruncated
+	// says one (or a server name of one) was not kept.
+	JA4                   []TLSFingerprint `json:"ja4"`
+	JA3                   []TLSFingerprint `json:"ja3"`
+	FingerprintsTruncated bool             `json:"fingerprints_truncated"`
+}
+
+// TLSFingerprint is a TLS client fingerprint with the ClientHellos that
+// gave it: at most 4 of their server names (lower-cased, the first seen)
+// and 8 of their clients (the first seen); ClientsTotal counts the
+// clients, as NamedCount's does, and beyond the 8 listed also each
+// ClientHello of a client not listed.
+type TLSFingerprint struct {
+	Fingerprint  string    `json:"fingerprint"`
+	Raw          string    `json:"raw,omitempty"`
+	Count        int64     `json:"count"`
+	ServerNames  []Count   `json:"server_names"`
+	Clients      []IPCount `json:"clients"`
+	ClientsTotal int64     `json:"clients_total"`
 }
 
 // NamedCount is a name with its count and the clients behind it (at most

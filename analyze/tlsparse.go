@@ -11,6 +11,9 @@ const (
 	tlsMaxFragment = 1 << 14
 
 	tlsExtServerName        = 0
+	tlsExtSupportedGroups   = 10
+	tlsExtECPointFormats    = 11
+	tlsExtSignatureAlgs     = 13
 	tlsExtALPN              = 16
 	tlsExtSupportedVersions = 43
 	tlsExtECH               = 0xfe0d
@@ -41,6 +44,9 @@ const (
 	reasonHelloSNI      = "TLS: malformed server_name extension"
 	reasonHelloALPN     = "TLS: malformed ALPN extension"
 	reasonHelloVersions = "TLS: malformed supported_versions extension"
+	reasonHelloGroups   = "TLS: malformed supported_groups extension"
+	reasonHelloPoints   = "TLS: malformed ec_point_formats extension"
+	reasonHelloSigAlgs  = "TLS: malformed signature_algorithms extension"
 )
 
 // clientHello is what the analysis reads from a TLS ClientHello. Every
@@ -67,6 +73,9 @@ type clientHello struct {
 	// TLS 1.3.
 	versions     [maxHelloVersions]uint16
 	versionCount int
+	// topVersion is the highest non-GREASE supported_versions entry, of
+	// all of them (not only those kept), 0 without one.
+	topVersion uint16
 	// ech reports an encrypted_client_hello extension. Chrome and Firefox
 	// send a GREASE one when they have no ECH key for the server, which
 	// looks the same on the wire: ech does not mean the sni is a decoy.
@@ -81,6 +90,18 @@ type clientHello struct {
 	// quic reports a ClientHello read from QUIC Initial packets (quic.go)
 	// rather than from a TCP stream.
 	quic bool
+
+	// What the fingerprints (tlsfp.go) read, as sent, GREASE included.
+	// ciphers is the cipher_suites list, 2 bytes a suite; exts is the
+	// whole extensions block (type, length, data of each, in order), nil
+	// without one; groups (supported_groups, 2 bytes each), points
+	// (ec_point_formats, 1 byte each) and sigAlgs (signature_algorithms,
+	// 2 bytes each) are the lists of the first such extension, nil without
+	// one or when it is malformed. hasSNI reports a server_name extension,
+	// even one without a host name.
+	ciphers, exts           []byte
+	groups, points, sigAlgs []byte
+	hasSNI                  bool
 }
 
 // protocols returns the ALPN names kept.
@@ -92,19 +113,13 @@ func (h *clientHello) supportedVersions() []uint16 {
 }
 
 // maxVersion is the highest TLS version the client offers: the highest
-// non-GREASE supported_versions entry kept, or else legacy_version.
+// non-GREASE supported_versions entry, or else legacy_version.
 // 0x0304 is TLS 1.3, 0x0303 TLS 1.2, 0x0301 TLS 1.0.
 func (h *clientHello) maxVersion() uint16 {
-	v := uint16(0)
-	for _, x := range h.supportedVersions() {
-		if !isGREASE(x) && x > v {
-			v = x
-		}
-	}
-	if v == 0 {
+	if h.topVersion == 0 {
 		return h.version
 	}
-	return v
+	return h.topVersion
 }
 
 // isGREASE reports whether v is one of the reserved values 0x0a0a, 0x1a1a,
@@ -274,7 +289,13 @@ func (h *clientHello) parseBody(body []byte) bool {
 		h.malformed = reasonHelloShort
 		return false
 	}
-	p += 2 + int(binary.BigEndian.Uint16(body[p:])) // cipher suites
+	nc := int(binary.BigEndian.Uint16(body[p:])) // cipher suites
+	if p+2+nc > len(body) {
+		h.malformed = reasonHelloShort
+		return false
+	}
+	h.ciphers = body[p+2 : p+2+nc]
+	p += 2 + nc
 	if p+1 > len(body) {
 		h.malformed = reasonHelloShort
 		return false
@@ -294,7 +315,8 @@ func (h *clientHello) parseBody(body []byte) bool {
 		return false
 	}
 	exts := body[p : p+n] // bytes after the block are ignored
-	var seen uint8        // extensions already read, to skip duplicates
+	h.exts = exts
+	var seen uint8 // extensions already read, to skip duplicates
 	for len(exts) > 0 {
 		if len(exts) < 4 {
 			h.malformed = reasonHelloExt
@@ -311,6 +333,7 @@ func (h *clientHello) parseBody(body []byte) bool {
 		switch {
 		case typ == tlsExtServerName && seen&1 == 0:
 			seen |= 1
+			h.hasSNI = true
 			h.serverName(data)
 		case typ == tlsExtALPN && seen&2 == 0:
 			seen |= 2
@@ -320,6 +343,19 @@ func (h *clientHello) parseBody(body []byte) bool {
 			h.versionList(data)
 		case typ == tlsExtECH:
 			h.ech = true
+		case typ == tlsExtSupportedGroups && seen&8 == 0:
+			seen |= 8
+			h.groups = list16(data, reasonHelloGroups, h)
+		case typ == tlsExtSignatureAlgs && seen&16 == 0:
+			seen |= 16
+			h.sigAlgs = list16(data, reasonHelloSigAlgs, h)
+		case typ == tlsExtECPointFormats && seen&32 == 0:
+			seen |= 32
+			if len(data) < 1 || int(data[0]) != len(data)-1 {
+				h.bad(reasonHelloPoints)
+			} else {
+				h.points = data[1:]
+			}
 		}
 	}
 	return true
@@ -378,11 +414,25 @@ func (h *clientHello) versionList(d []byte) {
 		return
 	}
 	for d = d[1:]; len(d) >= 2; d = d[2:] {
+		v := binary.BigEndian.Uint16(d)
 		if h.versionCount < maxHelloVersions {
-			h.versions[h.versionCount] = binary.BigEndian.Uint16(d)
+			h.versions[h.versionCount] = v
 		}
 		h.versionCount++
+		if !isGREASE(v) && v > h.topVersion {
+			h.topVersion = v
+		}
 	}
+}
+
+// list16 returns the list of an extension that holds a 2-byte list length
+// and 2-byte entries, nil (with reason recorded) when it is malformed.
+func list16(d []byte, reason string, h *clientHello) []byte {
+	if len(d) < 2 || int(binary.BigEndian.Uint16(d)) != len(d)-2 || len(d)%2 != 0 {
+		h.bad(reason)
+		return nil
+	}
+	return d[2:]
 }
 
 // bad records the first extension problem.

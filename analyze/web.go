@@ -64,7 +64,8 @@ type web struct {
 	requestsFull bool    // a new request was not kept
 	cuts         webCuts // strings cut to their limit, by field
 
-	quic quicState // ClientHellos in QUIC Initials (quic.go)
+	quic quicState    // ClientHellos in QUIC Initials (quic.go)
+	fp   fingerprints // JA4 and JA3 (tlsfp.go)
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -131,7 +132,7 @@ func newWeb(names *passiveNames) web {
 	return web{
 		requests: map[string]*urlCount{}, hosts: nameCounts{}, agents: nameCounts{}, methods: nameCounts{},
 		status: map[int]int64{}, sni: map[string]*clientCount{}, versions: map[uint16]int64{}, alpn: nameCounts{},
-		key: make([]byte, 0, 512), names: names,
+		key: make([]byte, 0, 512), names: names, fp: newFingerprints(),
 	}
 }
 
@@ -269,8 +270,14 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 	u.add(client)
 }
 
-// hello counts a TLS ClientHello from client to server.
+// hello counts a TLS ClientHello from client to server over TCP.
 func (w *web) hello(h *clientHello, client, server netip.Addr) {
+	w.helloOver(h, client, server, ja4TCP)
+}
+
+// helloOver counts a TLS ClientHello from client to server carried over
+// transport, as JA4 names it: ja4TCP, ja4QUIC or ja4DTLS.
+func (w *web) helloOver(h *clientHello, client, server netip.Addr, transport byte) {
 	w.hellos++
 	w.versions[h.maxVersion()]++
 	for _, p := range h.protocols() {
@@ -281,6 +288,7 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 	}
 	if len(h.sni) == 0 {
 		w.withoutSNI++
+		w.fp.add(h, transport, nil, client)
 		return
 	}
 	w.names.add(server, h.sni)
@@ -289,6 +297,7 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 	w.cuts.sni += b2i(cut)
 	k := lowerASCII(w.key[:0], w.cut)
 	w.key = k
+	w.fp.add(h, transport, k, client)
 	c := w.sni[string(k)]
 	if c == nil {
 		if len(w.sni) >= maxDistinctNames {
@@ -382,8 +391,10 @@ func (w *web) summary() (HTTP, TLS) {
 	}
 	t.Versions = sortedCounts(versions)
 	t.ALPN = w.alpn.sorted()
-	t.StringsCut = cutCounts(map[string]int64{"server_name": w.cuts.sni})
 	t.QUIC = w.quic.summary()
+	t.StringsCut = cutCounts(map[string]int64{"server_name": w.cuts.sni, "fingerprint_raw": w.fp.cutRaw})
+	t.JA4, t.JA3 = w.fp.summary()
+	t.FingerprintsTruncated = w.fp.full
 	return h, t
 }
 

@@ -733,6 +733,7 @@ func TestHostileWebReport(t *testing.T) {
 		webCompareRows(t, "the TLS versions table", webRows(t, doc, "tls", "Highest TLS version offered", "Version", "ClientHellos"),
 			[][]string{{"TLS 1.3", commas(want.hellos)}})
 	})
+	t.Run("TLS fingerprint tables", func(t *testing.T) { checkFingerprintTables(t, doc) })
 	t.Run("cards", func(t *testing.T) {
 		c := cards(doc)
 		if c["HTTP requests"] != commas(want.totalRequests) || c["TLS server names"] != commas(len(want.sni)) {

@@ -351,7 +351,9 @@ func tlsSection(t analyze.TLS, top int) section {
 	sec := section{
 		ID: "tls", Title: "TLS",
 		Intro: fmt.Sprintf("%s TLS ClientHellos (%s without a server name, %s with Encrypted Client Hello), reassembled when they span "+
-			"TCP segments or TLS records. The server name (SNI) is what the client asked for, in clear text.",
+			"TCP segments or TLS records. The server name (SNI) is what the client asked for, in clear text. "+
+			"JA4 and JA3 fingerprint the client software by its ClientHello (JA4 ignores GREASE and the order of extensions, "+
+			"so one program keeps one JA4; JA3 changes with Chrome's shuffled extensions).",
 			thousands(t.ClientHellos), thousands(t.WithoutSNI), thousands(t.ECH)),
 		Charts: []chart{hbar("chart-tls-sni", "Top TLS server names by ClientHellos", "ClientHellos", "count", items)},
 	}
@@ -369,5 +371,45 @@ func tlsSection(t analyze.TLS, top int) section {
 		countTable("Application protocols offered (ALPN)", "Protocol", "ClientHellos", t.ALPN, top),
 	}
 	addQUIC(&sec, t.QUIC, top)
+	sec.Tables = append(sec.Tables, fingerprintTables(t, top)...)
+	if t.FingerprintsTruncated {
+		sec.Notes = append(sec.Notes, "The capture holds more distinct client fingerprints than the report keeps (10,000 JA4s and "+
+			"10,000 JA3s, 2 MiB of their text each); counts of the fingerprints listed are exact.")
+	}
 	return sec
+}
+
+// fingerprintTables are the tables of TLS client fingerprints: JA4, with
+// its JA4_r as the cell's title, and JA3, with the string hashed.
+func fingerprintTables(t analyze.TLS, top int) []*table {
+	n := limit(len(t.JA4), top)
+	j4 := &table{
+		Caption: "Client fingerprints (JA4)",
+		Columns: []column{{"JA4", false}, {"ClientHellos", true}, {"Server names", false}, {"Clients", false}},
+		More:    moreNote(n, len(t.JA4), "fingerprints"),
+	}
+	for _, f := range t.JA4[:n] {
+		j4.Rows = append(j4.Rows, []cell{{Text: show.Printable(f.Fingerprint, 0), Title: show.Printable(f.Raw, 0)}, num(f.Count),
+			{Text: countsText(f.ServerNames)}, {Text: clientsText(f.Clients, f.ClientsTotal)}})
+	}
+	n = limit(len(t.JA3), top)
+	j3 := &table{
+		Caption: "Client fingerprints (JA3)",
+		Columns: []column{{"JA3 (MD5)", false}, {"JA3 string", false}, {"ClientHellos", true}, {"Server names", false}, {"Clients", false}},
+		More:    moreNote(n, len(t.JA3), "fingerprints"),
+	}
+	for _, f := range t.JA3[:n] {
+		j3.Rows = append(j3.Rows, []cell{{Text: show.Printable(f.Fingerprint, 0)}, {Text: show.Printable(f.Raw, 0)}, num(f.Count),
+			{Text: countsText(f.ServerNames)}, {Text: clientsText(f.Clients, f.ClientsTotal)}})
+	}
+	return []*table{j4, j3}
+}
+
+// countsText lists names with their counts, for a table cell.
+func countsText(cs []analyze.Count) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		parts = append(parts, show.Printable(c.Name, 0)+" ("+thousands(c.Count)+")")
+	}
+	return strings.Join(parts, ", ")
 }
