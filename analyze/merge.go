@@ -36,6 +36,7 @@ import (
 //	Estimates              estimateMerger      hitters_merge.go
 //	DNS                    dnsMerger           dns_merge.go
 //	HTTP, TLS              webMerger           web_merge.go
+//	TLS.Certificates       certMerger          certs_merge.go
 //	Timeline               timeline.merge      timeline.go
 //	Conversations          convMerger          conv_merge.go
 //	Ports                  portsMerger         conv.go, unexpected.go
@@ -54,6 +55,7 @@ type Overview struct {
 	src, dst  endpointMerger
 	dns       dnsMerger
 	web       webMerger
+	certs     certMerger
 	timeline  timeline // no interval until a Summary with one is added
 	conv      convMerger
 	ports     portsMerger
@@ -83,6 +85,7 @@ func (o *Overview) init() {
 		src:       endpointMerger{}, dst: endpointMerger{},
 		dns:       newDNSMerger(),
 		web:       newWebMerger(),
+		certs:     newCertMerger(),
 		timeline:  newTimeline(0),
 		conv:      newConvMerger(),
 		ports:     portsMerger{unexpected: unexpectedMerger{}},
@@ -156,6 +159,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
 		return fail("http/tls", err)
 	}
+	o.certs.add(&s.TLS.Certificates)
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
@@ -199,6 +203,7 @@ func (o *Overview) Summary() *Summary {
 	s.Estimates = e.result()
 	s.Protocols = o.protocols.result()
 	s.HTTP, s.TLS = o.web.result()
+	s.TLS.Certificates = o.certs.result()
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full

@@ -151,6 +151,15 @@ func everyField(t *testing.T) *analyze.Summary {
 				ClientsTotal: 2, CountError: 1}},
 			WithoutSNI: 1, Versions: counts("TLS 1.3", 3), ALPN: counts("h2", 2), ECH: 1,
 			StringsCut: counts("server_name", 1),
+			Certificates: analyze.TLSCertificates{Messages: 2, Seen: 3, Unlisted: 1, Malformed: 1, Incomplete: 1,
+				ParseErrors: 1, Skipped: 1, List: []analyze.Certificate{{
+					SHA256: strings.Repeat("cd", 32), Count: 2, Size: 900, Subject: "CN=example.org", Issuer: "CN=example.org",
+					DNSNames: []string{"example.org"}, IPAddresses: []string{"10.0.0.2"}, SANsCut: true,
+					NotBefore: "2020-01-01T00:00:00Z", NotAfter: "2021-01-01T00:00:00Z", KeyType: "RSA", KeyBits: 2048,
+					SignatureAlgorithm: "SHA256-RSA", Serial: "1f", CA: true, Leaf: true, SelfSigned: true, Expired: true,
+					NotYetValid: true, Servers: []string{"10.0.0.2:443"}, ServersCut: true,
+					ServerNames: []string{"example.org"}, ServerNamesCut: true, Error: "x509: odd",
+				}}},
 		},
 		ICMP: []analyze.ICMPCount{
 			{Version: 4, Type: 8, Code: 0, Name: "echo request", Packets: 2},

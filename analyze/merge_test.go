@@ -434,6 +434,14 @@ TLS TLS.ClientHellos TLS.ServerNames TLS.ServerNames.Name TLS.ServerNames.Count 
 TLS.ServerNames.Clients.IP TLS.ServerNames.Clients.Count TLS.ServerNames.ClientsTotal TLS.WithoutSNI
 TLS.Versions TLS.Versions.Name TLS.Versions.Count TLS.ALPN TLS.ALPN.Name TLS.ALPN.Count TLS.ECH
 TLS.StringsCut TLS.StringsCut.Name TLS.StringsCut.Count
+TLS.Certificates TLS.Certificates.Messages TLS.Certificates.Seen TLS.Certificates.Unlisted TLS.Certificates.Malformed
+TLS.Certificates.Incomplete TLS.Certificates.ParseErrors TLS.Certificates.Skipped TLS.Certificates.List
+TLS.Certificates.List.SHA256 TLS.Certificates.List.Count TLS.Certificates.List.Size TLS.Certificates.List.Subject
+TLS.Certificates.List.Issuer TLS.Certificates.List.DNSNames TLS.Certificates.List.IPAddresses TLS.Certificates.List.SANsCut
+TLS.Certificates.List.NotBefore TLS.Certificates.List.NotAfter TLS.Certificates.List.KeyType TLS.Certificates.List.KeyBits
+TLS.Certificates.List.SignatureAlgorithm TLS.Certificates.List.Serial TLS.Certificates.List.CA TLS.Certificates.List.Leaf
+TLS.Certificates.List.SelfSigned TLS.Certificates.List.Expired TLS.Certificates.List.NotYetValid TLS.Certificates.List.Servers
+TLS.Certificates.List.ServersCut TLS.Certificates.List.ServerNames TLS.Certificates.List.ServerNamesCut TLS.Certificates.List.Error
 Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B

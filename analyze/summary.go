@@ -478,6 +478,8 @@ type TLS struct {
 	// StringsCut counts the ClientHellos whose "server_name" was longer
 	// than MaxNameLen and kept cut, as HTTP.StringsCut says.
 	StringsCut []Count `json:"strings_cut"`
+	// Certificates are those servers sent in TLS 1.0-1.2 handshakes.
+	Certificates TLSCertificates `json:"certificates"`
 }
 
 // NamedCount is a name with its count and the clients behind it (at most

@@ -63,6 +63,10 @@ type web struct {
 	requestBytes int64   // length of the keys of requests
 	requestsFull bool    // a new request was not kept
 	cuts         webCuts // strings cut to their limit, by field
+
+	// helloSNI is the server name of the last ClientHello read, valid
+	// until the next segment (certs.segment copies it).
+	helloSNI []byte
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -269,6 +273,7 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 
 // hello counts a TLS ClientHello from client to server.
 func (w *web) hello(h *clientHello, client, server netip.Addr) {
+	w.helloSNI = h.sni
 	w.hellos++
 	w.versions[h.maxVersion()]++
 	for _, p := range h.protocols() {

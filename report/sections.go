@@ -355,5 +355,6 @@ func tlsSection(t analyze.TLS, top int) section {
 		countTable("Highest TLS version offered", "Version", "ClientHellos", t.Versions, 0),
 		countTable("Application protocols offered (ALPN)", "Protocol", "ClientHellos", t.ALPN, top),
 	}
+	sec.Tables = append(sec.Tables, certTable(&t.Certificates, top))
 	return sec
 }
