@@ -47,11 +47,11 @@ func certTable(c *analyze.TLSCertificates, top int) *table {
 		}
 		key := ""
 		if x.KeyType != "" {
-			key = fmt.Sprintf("%s %d", x.KeyType, x.KeyBits)
+			key = show.Printable(fmt.Sprintf("%s %d", x.KeyType, x.KeyBits), 60)
 		}
 		valid := ""
 		if x.NotBefore != "" {
-			valid = x.NotBefore + " to " + x.NotAfter
+			valid = show.Printable(x.NotBefore+" to "+x.NotAfter, 80)
 		}
 		subject := cell{Text: show.Printable(x.Subject, 120), Title: show.Printable(x.Subject, 0)}
 		if x.Error != "" {
