@@ -71,9 +71,10 @@ type TLSCertificates struct {
 	Unlisted int64 `json:"unlisted"`
 	// Malformed counts server flights that were not well-formed handshake
 	// records or held a malformed Certificate message; Incomplete those
-	// given up because the message was longer than 64 KiB or data was
-	// missing (64 segments that did not extend the flight). Neither is
-	// read further.
+	// given up because the message was longer than 64 KiB, data was
+	// missing (64 segments that did not extend the flight), or the flight
+	// was the oldest of 128 being read when another began. Neither is read
+	// further.
 	Malformed  int64 `json:"malformed"`
 	Incomplete int64 `json:"incomplete"`
 	// ParseErrors counts the certificates sent that crypto/x509 refused
@@ -170,8 +171,9 @@ type certEntry struct {
 // handshakes (TLS 1.3 encrypts them).
 type certs struct {
 	list     map[[32]byte]*certEntry
-	bytes    int // text kept, against maxCertBytes
-	open     int // server flights being assembled
+	bytes    int        // text kept, against maxCertBytes
+	open     int        // server flights being assembled
+	flights  []*tlsFlow // those flights, the oldest first
 	spare    []*streamBuf
 	messages int64 // Certificate messages read
 	seen     int64 // certificates in them
@@ -217,8 +219,15 @@ func (cs *certs) segment(c *flowCount, fwd, helloed bool, w *web, seq uint32, pa
 		t = &tlsFlow{server: 2}
 		c.tls = t
 	}
-	if t.done || t.buf != nil || cs.open >= maxCertStreams {
+	if t.done || t.buf != nil {
 		return
+	}
+	if cs.open >= maxCertStreams {
+		// The oldest flight gives way: real flights end within a few
+		// segments, so one that lingers is likely stuck (data lost) or
+		// an attacker's way to hold every slot.
+		cs.incomplete++
+		cs.finish(cs.flights[0])
 	}
 	if n := len(cs.spare); n > 0 {
 		t.buf = cs.spare[n-1]
@@ -228,6 +237,7 @@ func (cs *certs) segment(c *flowCount, fwd, helloed bool, w *web, seq uint32, pa
 		t.buf = newStreamBuf(seq, certStreamLimit)
 	}
 	cs.open++
+	cs.flights = append(cs.flights, t)
 	t.server, t.w, t.p, t.h, t.stalls = d, 0, 0, 0, 0
 	cs.add(t, seq, payload, src, sport, ts)
 }
@@ -253,6 +263,9 @@ func (cs *certs) finish(t *tlsFlow) {
 		cs.spare = append(cs.spare, t.buf)
 		t.buf = nil
 		cs.open--
+		if i := slices.Index(cs.flights, t); i >= 0 {
+			cs.flights = slices.Delete(cs.flights, i, i+1)
+		}
 	}
 }
 

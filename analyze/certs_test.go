@@ -308,6 +308,10 @@ func TestCertStreamsBounded(t *testing.T) {
 	if open != maxCertStreams || cs.open != maxCertStreams {
 		t.Fatalf("%d flights open (counted %d), want %d", open, cs.open, maxCertStreams)
 	}
+	// The newest flights are read; each older one gave way, counted.
+	if last := flows[len(flows)-1].tls; last == nil || last.buf == nil || cs.incomplete != int64(len(flows)-maxCertStreams) {
+		t.Errorf("the newest flight is not read, or %d given up, want %d", cs.incomplete, len(flows)-maxCertStreams)
+	}
 	held := 0
 	seq := uint32(1 + len(hello))
 	for off := 0; off < len(msg); off += 1000 {
