@@ -60,6 +60,7 @@ type analyzer struct {
 	icmp    map[icmpKey]int64
 	names   passiveNames
 	web     web
+	certs   certs
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -111,6 +112,7 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
+	a.certs = newCerts()
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
@@ -124,6 +126,7 @@ func newAnalyzer(opts Options) *analyzer {
 				a.web.release(&c.dir[i])
 			}
 		}
+		a.certs.drop(c)
 	}
 	return a
 }
@@ -264,7 +267,15 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
 	}
-	return a.application(h, kind, dir, sport, dport, payload, offset)
+	helloed := dir.helloed
+	kind = a.application(h, kind, dir, sport, dport, payload, offset)
+	// Certificates: a handshake record, a server flight being read, or a
+	// ClientHello just read (whose server name the flow keeps).
+	if h.proto == protoTCP && len(payload) > 0 &&
+		(payload[0] == tlsContentHandshake || dir.helloed != helloed || c.tls != nil && c.tls.buf != nil) {
+		a.certs.segment(c, fwd, dir.helloed != helloed, &a.web, tcpSeq(h.payload), payload, h.src, sport, ts)
+	}
+	return kind
 }
 
 // flush passes on to the flow's addresses, IP pair and ports the packets
@@ -509,6 +520,8 @@ func (a *analyzer) summary() *Summary {
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
 	a.web = web{}
+	s.TLS.Certificates = a.certs.summary()
+	a.certs = certs{}
 	s.Sources = endpointList(&a.src, a.maxLen)
 	a.src = hitters[netip.Addr, int64]{}
 	s.Destinations = endpointList(&a.dst, a.maxLen)

@@ -41,6 +41,9 @@ type flowCount struct {
 	flushed counts
 	// dir follows each direction (A to B, B to A) for HTTP and TLS messages.
 	dir [2]dirState
+	// tls is the flow's TLS handshake, for certificates (certs.go); nil
+	// until a ClientHello or ServerHello.
+	tls *tlsFlow
 	// cache holds where the flow's addresses and pair were last found.
 	cache flowCache
 	// app is the application recognised from the flow's content, sticky

@@ -130,6 +130,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, timeGapFindings(&s.Timeline)...)
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)
+	out = append(out, certFindings(&s.TLS.Certificates)...)
 	for i := range out {
 		e := &out[i].Evidence
 		for _, l := range []*[]string{&e.Hosts, &e.MACs, &e.Names} {

@@ -37,6 +37,7 @@ import (
 //	DNS                    dnsMerger           dns_merge.go
 //	HTTP, TLS              webMerger           web_merge.go
 //	TLS.JA4, JA3           fpMerger            tlsfp_merge.go
+//	TLS.Certificates       certMerger          certs_merge.go
 //	Timeline               timeline.merge      timeline.go
 //	Conversations          convMerger          conv_merge.go
 //	Ports                  portsMerger         conv.go, unexpected.go
@@ -55,6 +56,7 @@ type Overview struct {
 	src, dst  endpointMerger
 	dns       dnsMerger
 	web       webMerger
+	certs     certMerger
 	timeline  timeline // no interval until a Summary with one is added
 	conv      convMerger
 	ports     portsMerger
@@ -85,6 +87,7 @@ func (o *Overview) init() {
 		src:       endpointMerger{}, dst: endpointMerger{},
 		dns:       newDNSMerger(),
 		web:       newWebMerger(),
+		certs:     newCertMerger(),
 		timeline:  newTimeline(0),
 		conv:      newConvMerger(),
 		ports:     portsMerger{unexpected: unexpectedMerger{}},
@@ -159,6 +162,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
 		return fail("http/tls", err)
 	}
+	o.certs.add(&s.TLS.Certificates)
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
@@ -206,6 +210,7 @@ func (o *Overview) Summary() *Summary {
 	s.Protocols = o.protocols.result()
 	s.HTTP, s.TLS = o.web.result()
 	s.TLS.JA4, s.TLS.JA3, s.TLS.FingerprintsTruncated = o.fp.result()
+	s.TLS.Certificates = o.certs.result()
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full

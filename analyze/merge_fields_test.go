@@ -166,6 +166,15 @@ func everyField(t *testing.T) *analyze.Summary {
 			JA3: []analyze.TLSFingerprint{{Fingerprint: "d41d8cd98f00b204e9800998ecf8427e", Raw: "771,4865,0-16,29,0", Count: 2,
 				ServerNames: counts("example.org", 2), Clients: ips("10.0.0.1", 2), ClientsTotal: 2}},
 			FingerprintsTruncated: true,
+			Certificates: analyze.TLSCertificates{Messages: 2, Seen: 3, Unlisted: 1, Malformed: 1, Incomplete: 1,
+				ParseErrors: 1, Skipped: 1, List: []analyze.Certificate{{
+					SHA256: strings.Repeat("cd", 32), Count: 2, Size: 900, Subject: "CN=example.org", Issuer: "CN=example.org",
+					DNSNames: []string{"example.org"}, IPAddresses: []string{"10.0.0.2"}, SANsCut: true,
+					NotBefore: "2020-01-01T00:00:00Z", NotAfter: "2021-01-01T00:00:00Z", KeyType: "RSA", KeyBits: 2048,
+					SignatureAlgorithm: "SHA256-RSA", Serial: "1f", CA: true, Leaf: true, SelfSigned: true, Expired: true,
+					NotYetValid: true, Servers: []string{"10.0.0.2:443"}, ServersCut: true,
+					ServerNames: []string{"example.org"}, ServerNamesCut: true, Error: "x509: odd",
+				}}},
 		},
 		ICMP: []analyze.ICMPCount{
 			{Version: 4, Type: 8, Code: 0, Name: "echo request", Packets: 2},

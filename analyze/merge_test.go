@@ -458,6 +458,14 @@ TLS.JA4.ServerNames.Count TLS.JA4.Clients TLS.JA4.Clients.IP TLS.JA4.Clients.Cou
 TLS.JA3 TLS.JA3.Fingerprint TLS.JA3.Raw TLS.JA3.Count TLS.JA3.ServerNames TLS.JA3.ServerNames.Name
 TLS.JA3.ServerNames.Count TLS.JA3.Clients TLS.JA3.Clients.IP TLS.JA3.Clients.Count TLS.JA3.ClientsTotal
 TLS.FingerprintsTruncated
+TLS.Certificates TLS.Certificates.Messages TLS.Certificates.Seen TLS.Certificates.Unlisted TLS.Certificates.Malformed
+TLS.Certificates.Incomplete TLS.Certificates.ParseErrors TLS.Certificates.Skipped TLS.Certificates.List
+TLS.Certificates.List.SHA256 TLS.Certificates.List.Count TLS.Certificates.List.Size TLS.Certificates.List.Subject
+TLS.Certificates.List.Issuer TLS.Certificates.List.DNSNames TLS.Certificates.List.IPAddresses TLS.Certificates.List.SANsCut
+TLS.Certificates.List.NotBefore TLS.Certificates.List.NotAfter TLS.Certificates.List.KeyType TLS.Certificates.List.KeyBits
+TLS.Certificates.List.SignatureAlgorithm TLS.Certificates.List.Serial TLS.Certificates.List.CA TLS.Certificates.List.Leaf
+TLS.Certificates.List.SelfSigned TLS.Certificates.List.Expired TLS.Certificates.List.NotYetValid TLS.Certificates.List.Servers
+TLS.Certificates.List.ServersCut TLS.Certificates.List.ServerNames TLS.Certificates.List.ServerNamesCut TLS.Certificates.List.Error
 Timeline Timeline.IntervalSeconds Timeline.BinSeconds Timeline.Sparse Timeline.Bins Timeline.Bins.Start Timeline.Bins.Packets
 Timeline.Bins.Bytes Timeline.Series Timeline.Series.Name Timeline.Series.Bytes
 Conversations Conversations.IP Conversations.IP.Proto Conversations.IP.A Conversations.IP.APort Conversations.IP.B

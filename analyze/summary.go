@@ -564,6 +564,8 @@ type TLS struct {
 	JA4                   []TLSFingerprint `json:"ja4"`
 	JA3                   []TLSFingerprint `json:"ja3"`
 	FingerprintsTruncated bool             `json:"fingerprints_truncated"`
+	// Certificates are those servers sent in TLS 1.0-1.2 handshakes.
+	Certificates TLSCertificates `json:"certificates"`
 }
 
 // TLSFingerprint is a TLS client fingerprint with the ClientHellos that

@@ -66,6 +66,9 @@ type web struct {
 
 	quic quicState    // ClientHellos in QUIC Initials (quic.go)
 	fp   fingerprints // JA4 and JA3 (tlsfp.go)
+	// helloSNI is the server name of the last ClientHello read, valid
+	// until the next segment (certs.segment copies it).
+	helloSNI []byte
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -278,6 +281,7 @@ func (w *web) hello(h *clientHello, client, server netip.Addr) {
 // helloOver counts a TLS ClientHello from client to server carried over
 // transport, as JA4 names it: ja4TCP, ja4QUIC or ja4DTLS.
 func (w *web) helloOver(h *clientHello, client, server netip.Addr, transport byte) {
+	w.helloSNI = h.sni
 	w.hellos++
 	w.versions[h.maxVersion()]++
 	for _, p := range h.protocols() {

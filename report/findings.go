@@ -53,6 +53,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"capture":          {"capture", "", "capture facts"},
 	"warnings":         {"warnings", "", "warnings"},
 	"timeline":         {"timeline", "", "traffic over time"},
+	"tls-certificates": {"tls", "Certificates servers sent", "TLS certificates"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its

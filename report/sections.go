@@ -376,6 +376,7 @@ func tlsSection(t analyze.TLS, top int) section {
 		sec.Notes = append(sec.Notes, "The capture holds more distinct client fingerprints than the report keeps (10,000 JA4s and "+
 			"10,000 JA3s, 2 MiB of their text each); counts of the fingerprints listed are exact.")
 	}
+	sec.Tables = append(sec.Tables, certTable(&t.Certificates, top))
 	return sec
 }
 
