@@ -204,8 +204,8 @@ func TestMergeBadInputs(t *testing.T) {
 			t.Errorf("stderr has no line %q:\n%s", line, stderr)
 		}
 	}
-	if n := strings.Count(stderr, "\n"); n != 8 {
-		t.Errorf("stderr has %d lines, want 8 (one per bad file):\n%s", n, stderr)
+	if n := strings.Count(stderr, "\n"); n != 9 {
+		t.Errorf("stderr has %d lines, want 9 (one per bad file):\n%s", n, stderr)
 	}
 	s, err := analyze.ReadJSON(bytes.NewReader(readFile(t, filepath.Join(dir, "m.json"))))
 	if err != nil {

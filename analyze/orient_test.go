@@ -69,7 +69,7 @@ func TestOrientationAndOutcomes(t *testing.T) {
 	pkts = append(pkts, testPacket{base.Add(time.Second + 1), udpFrame(t, sv, cl, 9999, 40007, []byte("answer"))})
 
 	want := map[uint16]struct {
-		by, outcome              string
+		by, outcome        string
 		toServer, toClient int64 // packets
 	}{
 		8000: {"syn", "established", 3, 2},
