@@ -462,7 +462,8 @@ Conversations.TCPOutcomes Conversations.TCPOutcomes.Established Conversations.TC
 Conversations.TCPOutcomes.NoAnswer Conversations.TCPOutcomes.Incomplete Conversations.TCPOutcomes.MidStream
 Conversations.Scanners Conversations.Scanners.Source Conversations.Scanners.Conversations
 Conversations.Scanners.Failed Conversations.Scanners.Hosts Conversations.Scanners.Ports Conversations.Scanners.Targets
-Conversations.Scanners.ExampleHosts Conversations.Scanners.ExamplePorts Conversations.Scanners.Sketch
+Conversations.Scanners.TopHosts Conversations.Scanners.TopHosts.IP Conversations.Scanners.TopHosts.Count
+Conversations.Scanners.TopPorts Conversations.Scanners.TopPorts.Port Conversations.Scanners.TopPorts.Count Conversations.Scanners.Sketch
 Ports Ports.TCP Ports.TCP.Port Ports.TCP.Service Ports.TCP.SrcPackets Ports.TCP.SrcBytes Ports.TCP.DstPackets
 Ports.TCP.DstBytes Ports.UDP Ports.UDP.Port Ports.UDP.Service Ports.UDP.SrcPackets Ports.UDP.SrcBytes
 Ports.UDP.DstPackets Ports.UDP.DstBytes

@@ -12,8 +12,8 @@ import (
 
 // Scanner is a source that opened TCP connections (a SYN without ACK) to
 // many distinct targets (host and port pairs). The distinct counts are
-// estimates (a HyperLogLog sketch of 128 registers each: within about
-// 10%, exact to a few percent below 200).
+// estimates (a HyperLogLog sketch of 512 registers each: within about 5%,
+// closer below 1,000).
 type Scanner struct {
 	Source string `json:"source"`
 	// Conversations counts the TCP conversations the source opened;
@@ -25,13 +25,20 @@ type Scanner struct {
 	Hosts   int64 `json:"hosts"`
 	Ports   int64 `json:"ports"`
 	Targets int64 `json:"targets"`
-	// ExampleHosts and ExamplePorts are the first few hosts and ports
-	// the source tried, in the order seen (captures in merge order).
-	ExampleHosts []string `json:"example_hosts"`
-	ExamplePorts []uint16 `json:"example_ports"`
+	// TopHosts and TopPorts are the hosts and ports tried most, with
+	// how often (at most 4 each, counted by Space-Saving: a count may
+	// include up to that of a host or port that lost its place).
+	TopHosts []IPCount   `json:"top_hosts"`
+	TopPorts []PortCount `json:"top_ports"`
 	// Sketch holds the three sketches (hosts, ports, targets), base64, so
 	// that merged Summaries count distinct targets across captures.
 	Sketch string `json:"sketch"`
+}
+
+// PortCount is a count by port.
+type PortCount struct {
+	Port  uint16 `json:"port"`
+	Count int64  `json:"count"`
 }
 
 const (
@@ -41,12 +48,50 @@ const (
 	// MaxScanners bounds Conversations.Scanners.
 	MaxScanners = 50
 	// scanSources is how many sources the analysis follows (a heavy-hitter
-	// summary by conversations opened): about 2.3 MB.
-	scanSources = 4096
-	maxExamples = 8
-	hllBits     = 7
+	// summary by conversations opened): about 3.5 MB.
+	scanSources = 2048
+	topN        = 4
+	hllBits     = 9
 	hllRegs     = 1 << hllBits
 )
+
+// top counts the few keys seen most, by Space-Saving with topN slots.
+type top[K comparable] struct {
+	key [topN]K
+	n   [topN]int64
+}
+
+func (t *top[K]) add(k K, w int64) {
+	low := 0
+	for i := range t.key {
+		if t.n[i] > 0 && t.key[i] == k {
+			t.n[i] += w
+			return
+		}
+		if t.n[i] < t.n[low] {
+			low = i
+		}
+	}
+	t.key[low] = k
+	t.n[low] += w
+}
+
+// sorted lists the keys by count desc, then by cmp.
+func (t *top[K]) sorted(less func(a, b K) int) []int {
+	var idx []int
+	for i := range t.key {
+		if t.n[i] > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if o := cmp.Compare(t.n[b], t.n[a]); o != 0 {
+			return o
+		}
+		return less(t.key[a], t.key[b])
+	})
+	return idx
+}
 
 // hll is a HyperLogLog sketch (Flajolet et al. 2007) of 128 registers.
 type hll [hllRegs]uint8
@@ -101,9 +146,8 @@ func addrHash(a netip.Addr, port uint16) uint64 {
 type scanCount struct {
 	convs, failed         int64
 	hosts, ports, targets hll
-	exHosts               [maxExamples]netip.Addr
-	exPorts               [maxExamples]uint16
-	nExHosts, nExPorts    uint8
+	topHosts              top[netip.Addr]
+	topPorts              top[uint16]
 }
 
 func (c *scanCount) add(server netip.Addr, port uint16, failed bool) {
@@ -114,14 +158,8 @@ func (c *scanCount) add(server netip.Addr, port uint16, failed bool) {
 	c.hosts.add(addrHash(server, 0))
 	c.ports.add(uint64(port) * 0x9e3779b97f4a7c15)
 	c.targets.add(addrHash(server, port))
-	if c.nExHosts < maxExamples && !slices.Contains(c.exHosts[:c.nExHosts], server) {
-		c.exHosts[c.nExHosts] = server
-		c.nExHosts++
-	}
-	if c.nExPorts < maxExamples && !slices.Contains(c.exPorts[:c.nExPorts], port) {
-		c.exPorts[c.nExPorts] = port
-		c.nExPorts++
-	}
+	c.topHosts.add(server, 1)
+	c.topPorts.add(port, 1)
 }
 
 // scans follows the sources that open TCP connections, per conversation
@@ -159,9 +197,12 @@ func (c *scanCount) scanner(src netip.Addr) (Scanner, bool) {
 	}
 	sc := Scanner{Source: src.String(), Conversations: c.convs, Failed: c.failed,
 		Hosts: c.hosts.estimate(), Ports: c.ports.estimate(), Targets: t,
-		ExampleHosts: []string{}, ExamplePorts: append([]uint16{}, c.exPorts[:c.nExPorts]...)}
-	for _, h := range c.exHosts[:c.nExHosts] {
-		sc.ExampleHosts = append(sc.ExampleHosts, h.String())
+		TopHosts: []IPCount{}, TopPorts: []PortCount{}}
+	for _, i := range c.topHosts.sorted(netip.Addr.Compare) {
+		sc.TopHosts = append(sc.TopHosts, IPCount{c.topHosts.key[i].String(), c.topHosts.n[i]})
+	}
+	for _, i := range c.topPorts.sorted(cmp.Compare[uint16]) {
+		sc.TopPorts = append(sc.TopPorts, PortCount{c.topPorts.key[i], c.topPorts.n[i]})
 	}
 	b := make([]byte, 0, 3*hllRegs)
 	b = append(append(append(b, c.hosts[:]...), c.ports[:]...), c.targets[:]...)
@@ -202,21 +243,15 @@ func (m scanMerger) add(list []Scanner) error {
 		for i, h := range []*hll{&c.hosts, &c.ports, &c.targets} {
 			h.merge((*hll)(b[i*hllRegs : (i+1)*hllRegs]))
 		}
-		for _, s := range sc.ExampleHosts {
-			h, err := netip.ParseAddr(s)
+		for _, h := range sc.TopHosts {
+			a, err := netip.ParseAddr(h.IP)
 			if err != nil {
 				return fmt.Errorf("scanner %s: %v", sc.Source, err)
 			}
-			if c.nExHosts < maxExamples && !slices.Contains(c.exHosts[:c.nExHosts], h) {
-				c.exHosts[c.nExHosts] = h
-				c.nExHosts++
-			}
+			c.topHosts.add(a, h.Count)
 		}
-		for _, p := range sc.ExamplePorts {
-			if c.nExPorts < maxExamples && !slices.Contains(c.exPorts[:c.nExPorts], p) {
-				c.exPorts[c.nExPorts] = p
-				c.nExPorts++
-			}
+		for _, p := range sc.TopPorts {
+			c.topPorts.add(p.Port, p.Count)
 		}
 	}
 	return nil
