@@ -105,11 +105,13 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 	}
 	estimated = sec.markEstimated(estTransport, tt, "TCP/UDP conversations", "conversation")
 	for _, cv := range c.Transport[:n] {
-		client := nm.ipCell(cv.Client)
+		// Addresses are a capture's own when analysed, but a doctored JSON
+		// file may hold anything: shown through Printable.
+		client := nm.ipCell(show.Printable(cv.Client, 60))
 		client.Title = strings.TrimSpace(client.Title + " (client by " + show.Printable(cv.OrientedBy, 20) + ")")
-		row := []cell{{Text: strings.ToUpper(cv.Proto)}, client, portCell(cv.ClientPort), nm.ipCell(cv.Server), portCell(cv.ServerPort),
+		row := []cell{{Text: strings.ToUpper(cv.Proto)}, client, portCell(cv.ClientPort), nm.ipCell(show.Printable(cv.Server, 60)), portCell(cv.ServerPort),
 			num(cv.PacketsToServer), bytesCell(cv.BytesToServer), num(cv.PacketsToClient), bytesCell(cv.BytesToClient),
-			num(cv.PacketsAB + cv.PacketsBA), bytesCell(cv.BytesAB + cv.BytesBA), {Text: show.Printable(cv.Outcome, 20)},
+			num(cv.PacketsAB + cv.PacketsBA), bytesCell(cv.BytesAB + cv.BytesBA), {Text: show.Printable(cv.Outcome, 60)},
 			{Text: humanDuration(cv.DurationSeconds), Numeric: true},
 			{Text: cv.CommunityID, Title: "Community ID v1: the same flow's name in Zeek, Suricata and Arkime"}}
 		if estimated {
@@ -133,7 +135,7 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 			for i, p := range sc.TopPorts {
 				ports[i] = fmt.Sprintf("%d (%s)", p.Port, thousands(p.Count))
 			}
-			st.Rows = append(st.Rows, []cell{nm.ipCell(sc.Source), num(sc.Conversations), num(sc.Failed), num(sc.Hosts),
+			st.Rows = append(st.Rows, []cell{nm.ipCell(show.Printable(sc.Source, 60)), num(sc.Conversations), num(sc.Failed), num(sc.Hosts),
 				num(sc.Ports), num(sc.Targets), {Text: show.Printable(strings.Join(hosts, ", "), 400)}, {Text: strings.Join(ports, ", ")}})
 		}
 		sec.Tables = append(sec.Tables, st)
