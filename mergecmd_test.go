@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,12 +159,17 @@ func TestMergeBadInputs(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(other)
 	zw.Close()
+	formatField := fmt.Appendf(nil, `"format": %d,`, analyze.FormatVersion)
+	if !bytes.Contains(goodJSON, formatField) {
+		t.Fatalf("%s has no %s", good, formatField)
+	}
 	files := map[string][]byte{
 		"other.json.gz":    gz.Bytes(),
 		"truncated.json":   goodJSON[:len(goodJSON)/2],
 		"notsummary.json":  []byte(`{"hello": "world"}`),
-		"oldformat.json":   bytes.Replace(goodJSON, []byte(`"format": 2,`), []byte(``), 1),
-		"newformat.json":   bytes.Replace(goodJSON, []byte(`"format": 2,`), []byte(`"format": 99,`), 1),
+		"oldformat.json":   bytes.Replace(goodJSON, formatField, []byte(``), 1),
+		"newformat.json":   bytes.Replace(goodJSON, formatField, []byte(`"format": 99,`), 1),
+		"format2.json":     bytes.Replace(goodJSON, formatField, []byte(`"format": 2,`), 1),
 		"empty.json":       nil,
 		"again-espn.json":  goodJSON,
 		"two-objects.json": append(append([]byte{}, goodJSON...), goodJSON...),
@@ -179,15 +185,16 @@ func TestMergeBadInputs(t *testing.T) {
 	missing := filepath.Join(dir, "missing.json")
 	args := append([]string{"merge", "-o", filepath.Join(dir, "m.html"), "--json", filepath.Join(dir, "m.json"), good, missing}, paths...)
 	_, stderr, err := runCLI(t, dir, nil, args...)
-	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "7 of 10 Summary files could not be merged") {
-		t.Errorf("merge with bad inputs: %v (exit %d), want 7 of 10 failed, exit 1", err, exitCode(err))
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "8 of 11 Summary files could not be merged") {
+		t.Errorf("merge with bad inputs: %v (exit %d), want 8 of 11 failed, exit 1", err, exitCode(err))
 	}
 	for name, want := range map[string]string{
 		"missing.json":     "no such file or directory",
 		"truncated.json":   "cut short: the JSON ends before the Summary does",
 		"notsummary.json":  "not a Summary written by pcapreport report --json",
 		"oldformat.json":   "a Summary of format 1, from an older pcapreport",
-		"newformat.json":   "a Summary of format 99; this pcapreport reads format 2",
+		"newformat.json":   fmt.Sprintf("a Summary of format 99; this pcapreport reads format %d", analyze.FormatVersion),
+		"format2.json":     fmt.Sprintf("a Summary of format 2; this pcapreport reads format %d", analyze.FormatVersion),
 		"empty.json":       "empty file: not a Summary",
 		"again-espn.json":  "warning: the same capture (SHA-256 ",
 		"two-objects.json": "not a Summary: more follows the JSON object",
@@ -197,8 +204,8 @@ func TestMergeBadInputs(t *testing.T) {
 			t.Errorf("stderr has no line %q:\n%s", line, stderr)
 		}
 	}
-	if n := strings.Count(stderr, "\n"); n != 8 {
-		t.Errorf("stderr has %d lines, want 8 (one per bad file):\n%s", n, stderr)
+	if n := strings.Count(stderr, "\n"); n != 9 {
+		t.Errorf("stderr has %d lines, want 9 (one per bad file):\n%s", n, stderr)
 	}
 	s, err := analyze.ReadJSON(bytes.NewReader(readFile(t, filepath.Join(dir, "m.json"))))
 	if err != nil {

@@ -110,18 +110,27 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 		analyze.Port
 	}
 	var ports []port
+	// Only the ports a server had: the clients' are many and say little.
 	for _, pt := range s.Ports.TCP {
-		ports = append(ports, port{"tcp", pt})
+		if pt.ServerPackets > 0 {
+			ports = append(ports, port{"tcp", pt})
+		}
 	}
 	for _, pt := range s.Ports.UDP {
-		ports = append(ports, port{"udp", pt})
+		if pt.ServerPackets > 0 {
+			ports = append(ports, port{"udp", pt})
+		}
 	}
-	// Busiest destination ports first: they name the services in use.
-	slices.SortStableFunc(ports, func(a, b port) int { return cmp.Compare(b.DstPackets, a.DstPackets) })
-	table("Destination ports", "port\tservice\tpackets to\tbytes to", len(ports), func(i int) string {
+	// Busiest server ports first: they name the services in use.
+	slices.SortStableFunc(ports, func(a, b port) int { return cmp.Compare(b.ServerPackets, a.ServerPackets) })
+	table("Server ports", "port\tservice\tconversations\tpackets\tbytes", len(ports), func(i int) string {
 		pt := ports[i]
-		return fmt.Sprintf("%s/%d\t%s\t%d\t%d", pt.proto, pt.Port.Port, pt.Service, pt.DstPackets, pt.DstBytes)
+		return fmt.Sprintf("%s/%d\t%s\t%d\t%d\t%d", pt.proto, pt.Port.Port, pt.Service, pt.ServerConversations, pt.ServerPackets, pt.ServerBytes)
 	})
+	if o := s.Conversations.TCPOutcomes; o != (analyze.TCPOutcomes{}) {
+		p("\nTCP outcomes: %d established, %d rejected, %d no answer, %d incomplete, %d begun before the capture\n",
+			o.Established, o.Rejected, o.NoAnswer, o.Incomplete, o.MidStream)
+	}
 	table("Application protocols", "protocol\tpackets\tbytes", len(s.Protocols.Application), func(i int) string {
 		pc := s.Protocols.Application[i]
 		return fmt.Sprintf("%s\t%d\t%d", pc.Name, pc.Packets, pc.Bytes)

@@ -121,6 +121,7 @@ func newAnalyzer(opts Options) *analyzer {
 		// A flow that loses its place counts what it has not yet passed
 		// on, and gives back its stream buffers.
 		a.flush(k, c, c.first, c.last)
+		a.conv.done(k, c)
 		for i := range c.dir {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
@@ -260,11 +261,27 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
 	f := a.conv.flows.at(fs)
 	c := &f.val
+	d := 0
+	if !fwd {
+		d = 1
+	}
+	if h.proto == protoTCP {
+		// The flags of the TCP header in hand: one load and an or.
+		b := tcpSeen[h.payload[13]&tcpSeenMask]
+		if len(payload) > 0 {
+			b |= seenData
+		}
+		c.seen[d] |= b
+	}
+	first := c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd
+	if first && c.packetsAB+c.packetsBA == 1 {
+		c.seen[d] |= seenFirst
+	}
 	// Every packet once a list is full, with its own time for the pair;
 	// else the first packet each way.
 	if a.settled != 0 {
 		a.flush(&f.key, c, ts, ts)
-	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd || a.unbatched {
+	} else if first || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
 	}
 	helloed := dir.helloed
@@ -293,8 +310,9 @@ func (a *analyzer) flush(k *flowKey, c *flowCount, first, last time.Time) {
 	if pAB+pBA == 0 {
 		return
 	}
+	fresh := fl.packetsAB+fl.packetsBA == 0
 	*fl = cc.counts
-	a.conv.addPorts(k, pAB, bAB, pBA, bBA)
+	a.conv.addPorts(k, c.seen, fresh, pAB, bAB, pBA, bBA)
 	ca := &c.cache
 	if pAB > 0 {
 		addEndpoint(&a.src, a.src.cachedSlot(&ca.src[0], k.a), pAB, bAB)

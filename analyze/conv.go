@@ -51,6 +51,153 @@ type flowCount struct {
 	// one its ports name (appByPort, two map lookups), found at its first
 	// packet. (Last, in the padding after cache: 20,000 flows are kept.)
 	app, portApp app
+	// seen holds, for each direction (0 A to B, 1 B to A), the seen* bits
+	// of its packets: the TCP flags (tcpSeen) and whether the direction
+	// carried the flow's first packet. From them orient tells the client
+	// and outcome the TCP outcome. (Also in the padding.)
+	seen [2]uint8
+}
+
+// The seen bits of a direction of a flow.
+const (
+	seenSYN    = 1 << iota // a TCP SYN without ACK
+	seenSYNACK             // a TCP SYN with ACK
+	seenRST                // a TCP RST
+	seenACK                // a TCP ACK without SYN
+	seenData               // a TCP segment with payload
+	seenFirst              // the flow's first packet
+)
+
+// tcpSeen maps a TCP header's flags byte, masked with tcpSeenMask
+// (FIN, SYN, RST, ACK), to its seen bits: one load per TCP packet.
+var tcpSeen = func() (t [tcpSeenMask + 1]uint8) {
+	for f := range t {
+		switch {
+		case f&0x02 != 0 && f&0x10 == 0:
+			t[f] |= seenSYN
+		case f&0x02 != 0:
+			t[f] |= seenSYNACK
+		case f&0x10 != 0:
+			t[f] |= seenACK
+		}
+		if f&0x04 != 0 {
+			t[f] |= seenRST
+		}
+	}
+	return t
+}()
+
+const tcpSeenMask = 0x17
+
+// How a flow's client was told (orient), strongest first.
+const (
+	orientNone   = iota // nothing told: the lower port is the server's
+	orientFirst         // the sender of the flow's first packet
+	orientPort          // the one end on a well-known port is the server
+	orientSYNACK        // the receiver of a SYN-ACK
+	orientSYN           // the sender of a SYN without ACK
+)
+
+var orientNames = [...]string{orientNone: "lower-port", orientFirst: "first-packet", orientPort: "port",
+	orientSYNACK: "syn-ack", orientSYN: "syn"}
+
+// orient returns whether B is the client of flow k (the end that opened
+// the connection), and how that was told: the sender of a TCP SYN without
+// ACK; else the receiver of a SYN-ACK; else, when exactly one port is
+// well known (below 1024 or named in the service table), the other end;
+// else the sender of the first packet seen; else (no packet bits, as in a
+// merged row) the end of the higher port. The port rule comes before the
+// first packet because a flow that began before the capture is as likely
+// to show the server's packet first.
+func orient(k *flowKey, seen [2]uint8) (clientB bool, by uint8) {
+	synA, synB := seen[0]&seenSYN != 0, seen[1]&seenSYN != 0
+	switch {
+	case synA && !synB:
+		return false, orientSYN
+	case synB && !synA:
+		return true, orientSYN
+	case synA && synB: // simultaneous open: the first sender
+		return seen[1]&seenFirst != 0, orientSYN
+	}
+	sa, sb := seen[0]&seenSYNACK != 0, seen[1]&seenSYNACK != 0
+	if sa != sb {
+		return sa, orientSYNACK
+	}
+	t := &wellKnownPorts[0]
+	if k.proto == protoTCP {
+		t = &wellKnownPorts[1]
+	}
+	wa, wb := t[k.aPort>>3]&(1<<(k.aPort&7)) != 0, t[k.bPort>>3]&(1<<(k.bPort&7)) != 0
+	if wa != wb {
+		return wa, orientPort
+	}
+	if f := seen[0]&seenFirst != 0; f || seen[1]&seenFirst != 0 {
+		return !f, orientFirst
+	}
+	return k.aPort < k.bPort, orientNone
+}
+
+// wellKnownPorts has a bit for each well-known port (below 1024 or named
+// in the service table), UDP then TCP: orient runs at every packet once
+// the lists are full (flush), where two map lookups would show.
+var wellKnownPorts = func() (t [2][1 << 13]uint8) {
+	for i, proto := range []string{"udp", "tcp"} {
+		for p := range 1 << 16 {
+			if p < 1024 || serviceName(proto, uint16(p)) != "" {
+				t[i][p>>3] |= 1 << (p & 7)
+			}
+		}
+	}
+	return t
+}()
+
+// TCP outcomes of a flow (outcome).
+const (
+	outcomeNone        = iota // not TCP
+	outcomeMidStream          // the client's SYN was not seen
+	outcomeIncomplete         // a SYN answered, but neither established nor refused
+	outcomeNoAnswer           // SYNs and nothing back
+	outcomeRejected           // a SYN answered by RST
+	outcomeEstablished        // SYN, SYN-ACK and ACK, or data both ways
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"", "mid-stream", "incomplete", "no-answer", "rejected", "established"}
+
+// outcome tells a TCP flow's outcome from the seen bits of its client's
+// (c) and server's (s) packets and the packets the server sent.
+func outcome(c, s uint8, serverPackets int64) uint8 {
+	switch {
+	case c&seenSYN == 0:
+		return outcomeMidStream
+	case s&seenSYNACK != 0 && c&(seenACK|seenData) != 0, c&seenData != 0 && s&seenData != 0:
+		return outcomeEstablished
+	case s&seenSYNACK == 0 && s&seenRST != 0:
+		return outcomeRejected
+	case serverPackets == 0:
+		return outcomeNoAnswer
+	}
+	return outcomeIncomplete
+}
+
+// oriented is a flow's orientation and outcome, as the JSON gives them.
+type oriented struct {
+	clientB bool
+	by      uint8
+	outcome uint8
+}
+
+func (f *flowCount) oriented(k *flowKey) oriented {
+	o := oriented{}
+	o.clientB, o.by = orient(k, f.seen)
+	if k.proto == protoTCP {
+		c, s, sp := f.seen[0], f.seen[1], f.packetsBA
+		if o.clientB {
+			c, s, sp = s, c, f.packetsAB
+		}
+		o.outcome = outcome(c, s, sp)
+	}
+	return o
 }
 
 // flowCache is where a flow's keys were last found in the address and
@@ -103,9 +250,38 @@ type conversations struct {
 	udpPorts portTable
 	// unexpected collects flows whose content is not their port's.
 	unexpected unexpectedCounter
+	// outcomes counts TCP flows by outcome, and scans the sources that
+	// opened them, each flow once, when it is evicted or at the end
+	// (done).
+	outcomes [numOutcomes]int64
+	scans    scans
 }
 
-type portCount struct{ srcPackets, srcBytes, dstPackets, dstBytes int64 }
+// done counts flow k's outcome, and its opening for the scans, when the
+// flow is about to be forgotten: evicted from the list or at the end.
+func (c *conversations) done(k *flowKey, f *flowCount) {
+	if k.proto != protoTCP {
+		return
+	}
+	o := f.oriented(k)
+	c.outcomes[o.outcome]++
+	if o.by != orientSYN {
+		return
+	}
+	client, server, port := k.a, k.b, k.bPort
+	if o.clientB {
+		client, server, port = k.b, k.a, k.aPort
+	}
+	c.scans.add(client, server, port, o.outcome == outcomeNoAnswer || o.outcome == outcomeRejected)
+}
+
+// portCount is a port's packets and bytes as source and destination,
+// and as the server's port of a flow: its flows and their packets and
+// bytes both ways.
+type portCount struct {
+	srcPackets, srcBytes, dstPackets, dstBytes int64
+	serverPackets, serverBytes, serverConvs    int64
+}
 
 // portTable counts by port in pages of 256 ports, allocated when a port
 // of the page is first seen: a lookup is two loads, not a map access.
@@ -148,7 +324,8 @@ func (t *portTable) list(proto string) []Port {
 			}
 			port := uint16(hi<<8 | lo)
 			out = append(out, Port{Port: port, Service: serviceName(proto, port),
-				SrcPackets: c.srcPackets, SrcBytes: c.srcBytes, DstPackets: c.dstPackets, DstBytes: c.dstBytes})
+				SrcPackets: c.srcPackets, SrcBytes: c.srcBytes, DstPackets: c.dstPackets, DstBytes: c.dstBytes,
+				ServerConversations: c.serverConvs, ServerPackets: c.serverPackets, ServerBytes: c.serverBytes})
 		}
 	}
 	sortPorts(out)
@@ -180,6 +357,9 @@ func (t *portTable) merge(ports []Port) {
 		c.srcBytes += p.SrcBytes
 		c.dstPackets += p.DstPackets
 		c.dstBytes += p.DstBytes
+		c.serverConvs += p.ServerConversations
+		c.serverPackets += p.ServerPackets
+		c.serverBytes += p.ServerBytes
 	}
 }
 
@@ -191,6 +371,7 @@ func newConversations(capacity int, hintBits uint8) conversations {
 		flows:      newHitters[flowKey, flowCount](capacity),
 		hintBits:   hintBits,
 		unexpected: unexpectedCounter{},
+		scans:      newScans(),
 	}
 }
 
@@ -314,13 +495,26 @@ func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dpor
 // on (analyzer.flush), from A to B and from B to A. Counting them there
 // rather than at each packet saves the pass two table entries per packet,
 // the one of a client's port a cache miss each on the uniform 1 GB mix.
-func (c *conversations) addPorts(k *flowKey, pAB, bAB, pBA, bBA int64) {
+//
+// The server's port (orient) also counts them both ways as a server port,
+// and counts the flow once when fresh (its first packets passed on).
+func (c *conversations) addPorts(k *flowKey, seen [2]uint8, fresh bool, pAB, bAB, pBA, bBA int64) {
 	ports := &c.udpPorts
 	if k.proto == protoTCP {
 		ports = &c.tcpPorts
 	}
 	ports.add(k.aPort, k.bPort, pAB, bAB)
 	ports.add(k.bPort, k.aPort, pBA, bBA)
+	server := k.bPort
+	if clientB, _ := orient(k, seen); clientB {
+		server = k.aPort
+	}
+	p := ports.at(server)
+	p.serverPackets += pAB + pBA
+	p.serverBytes += bAB + bBA
+	if fresh {
+		p.serverConvs++
+	}
 }
 
 // convRow is a conversation with its key and, in an estimated list, how
@@ -329,18 +523,22 @@ type convRow[K any] struct {
 	k          K
 	c          *convCount
 	perr, berr int64
+	o          oriented // transport conversations
 }
 
 func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports) {
 	pairs := make([]convRow[pairKey], c.pairs.len())
 	for i, e := range c.pairs.all() {
-		pairs[i] = convRow[pairKey]{e.key, &e.val, e.err, e.err * maxLen}
+		pairs[i] = convRow[pairKey]{e.key, &e.val, e.err, e.err * maxLen, oriented{}}
 	}
 	flows := make([]convRow[flowKey], c.flows.len())
 	for i, e := range c.flows.all() {
-		flows[i] = convRow[flowKey]{e.key, &e.val.convCount, e.err, e.err * maxLen}
+		flows[i] = convRow[flowKey]{e.key, &e.val.convCount, e.err, e.err * maxLen, e.val.oriented(&e.key)}
+		c.done(&e.key, &e.val)
 	}
 	out := conversationLists(pairs, flows, digits)
+	out.TCPOutcomes = outcomeCounts(&c.outcomes)
+	out.Scanners = c.scans.summary()
 	// Each replacement brought a key that had no place: distinct then, if
 	// perhaps not new to the capture.
 	out.TransportTotal += c.flows.evictions
@@ -353,7 +551,7 @@ func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports)
 func conversationLists(pairs []convRow[pairKey], flows []convRow[flowKey], digits int) Conversations {
 	conv := func(cc *convCount, perr, berr int64) Conversation {
 		out := Conversation{PacketsAB: cc.packetsAB, BytesAB: cc.bytesAB, PacketsBA: cc.packetsBA, BytesBA: cc.bytesBA,
-			PacketsError: perr, BytesError: berr}
+			PacketsError: perr, BytesError: berr, Packets: cc.packetsAB + cc.packetsBA, Bytes: cc.bytesAB + cc.bytesBA}
 		if !cc.first.IsZero() {
 			out.First = formatTime(cc.first, digits)
 			out.Last = formatTime(cc.last, digits)
@@ -412,17 +610,34 @@ func conversationLists(pairs []convRow[pairKey], flows []convRow[flowKey], digit
 			proto = 6
 		}
 		cv.CommunityID = CommunityID(communityIDSeed, proto, r.k.a, r.k.aPort, r.k.b, r.k.bPort, false)
+		cv.Client, cv.ClientPort, cv.Server, cv.ServerPort = cv.A, cv.APort, cv.B, cv.BPort
+		cv.PacketsToServer, cv.BytesToServer, cv.PacketsToClient, cv.BytesToClient = cv.PacketsAB, cv.BytesAB, cv.PacketsBA, cv.BytesBA
+		if r.o.clientB {
+			cv.Client, cv.ClientPort, cv.Server, cv.ServerPort = cv.B, cv.BPort, cv.A, cv.APort
+			cv.PacketsToServer, cv.BytesToServer, cv.PacketsToClient, cv.BytesToClient = cv.PacketsBA, cv.BytesBA, cv.PacketsAB, cv.BytesAB
+		}
+		cv.OrientedBy = orientNames[r.o.by]
+		cv.Outcome = outcomeNames[r.o.outcome]
 		out.Transport = append(out.Transport, cv)
 	}
 	return out
 }
 
-// sortPorts orders ports by packets (source + destination) desc, then by port.
+// sortPorts orders ports by packets as a server's port desc, then by
+// packets (source + destination) desc, then by port.
 func sortPorts(out []Port) {
 	slices.SortFunc(out, func(x, y Port) int {
+		if o := cmp.Compare(y.ServerPackets, x.ServerPackets); o != 0 {
+			return o
+		}
 		if o := cmp.Compare(y.SrcPackets+y.DstPackets, x.SrcPackets+x.DstPackets); o != 0 {
 			return o
 		}
 		return cmp.Compare(x.Port, y.Port)
 	})
+}
+
+func outcomeCounts(n *[numOutcomes]int64) TCPOutcomes {
+	return TCPOutcomes{Established: n[outcomeEstablished], Rejected: n[outcomeRejected], NoAnswer: n[outcomeNoAnswer],
+		Incomplete: n[outcomeIncomplete], MidStream: n[outcomeMidStream]}
 }

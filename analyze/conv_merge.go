@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // convMerger merges the Conversations of Summaries, as conversations
@@ -14,6 +15,8 @@ type convMerger struct {
 	// counted in TransportTotal but did not list.
 	unlisted int64
 	digits   int // the most fractional digits of any capture's times
+	outcomes [numOutcomes]int64
+	scans    scanMerger
 }
 
 // mergedConv is a conversation merged across captures, with what it may
@@ -21,10 +24,13 @@ type convMerger struct {
 type mergedConv struct {
 	convCount
 	bounds
+	o oriented // of the strongest orientation merged, the most conclusive outcome
+	// oriented is set once o holds a merged row's orientation.
+	oriented bool
 }
 
 func newConvMerger() convMerger {
-	return convMerger{pairs: map[pairKey]*mergedConv{}, flows: map[flowKey]*mergedConv{}}
+	return convMerger{pairs: map[pairKey]*mergedConv{}, flows: map[flowKey]*mergedConv{}, scans: scanMerger{}}
 }
 
 // add merges cs, of a capture whose times have digits fractional digits;
@@ -58,9 +64,47 @@ func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) 
 		if err := addConversation(m.flows, k, &cv, transport); err != nil {
 			return err
 		}
+		o, err := parseOriented(&cv)
+		if err != nil {
+			return err
+		}
+		mc := m.flows[k]
+		if !mc.oriented || o.by > mc.o.by {
+			mc.o.clientB, mc.o.by, mc.oriented = o.clientB, o.by, true
+		}
+		mc.o.outcome = max(mc.o.outcome, o.outcome)
 	}
 	m.unlisted += max(0, cs.TransportTotal-int64(len(cs.Transport)))
-	return nil
+	// The listed TCP conversations count by their merged outcome (result),
+	// the others by the capture's counts less the listed ones'.
+	t := &cs.TCPOutcomes
+	rest := [numOutcomes]int64{outcomeEstablished: t.Established, outcomeRejected: t.Rejected,
+		outcomeNoAnswer: t.NoAnswer, outcomeIncomplete: t.Incomplete, outcomeMidStream: t.MidStream}
+	for _, cv := range cs.Transport {
+		if i := slices.Index(outcomeNames[:], cv.Outcome); i > 0 {
+			rest[i]--
+		}
+	}
+	for i, n := range rest {
+		m.outcomes[i] += max(n, 0)
+	}
+	return m.scans.add(cs.Scanners)
+}
+
+// parseOriented reads a transport conversation's orientation and outcome.
+func parseOriented(cv *Conversation) (oriented, error) {
+	var o oriented
+	by := slices.Index(orientNames[:], cv.OrientedBy)
+	if by < 0 && cv.OrientedBy != "" {
+		return o, fmt.Errorf("transport conversation oriented by %q", cv.OrientedBy)
+	}
+	out := slices.Index(outcomeNames[:], cv.Outcome)
+	if out < 0 {
+		return o, fmt.Errorf("transport conversation with outcome %q", cv.Outcome)
+	}
+	o.by, o.outcome = uint8(max(by, 0)), uint8(out)
+	o.clientB = cv.Client == cv.B && cv.ClientPort == cv.BPort && (cv.A != cv.B || cv.APort != cv.BPort)
+	return o, nil
 }
 
 // result lists the merged conversations as conversations.summary does;
@@ -68,6 +112,12 @@ func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) 
 func (m *convMerger) result(ip, transport *Estimate) Conversations {
 	out := conversationLists(mergedRows(m.pairs, ip), mergedRows(m.flows, transport), m.digits)
 	out.TransportTotal += m.unlisted
+	n := m.outcomes
+	for _, mc := range m.flows {
+		n[mc.o.outcome]++
+	}
+	out.TCPOutcomes = outcomeCounts(&n)
+	out.Scanners = m.scans.result()
 	return out
 }
 
@@ -102,7 +152,7 @@ func mergedRows[K comparable](m map[K]*mergedConv, e *Estimate) []convRow[K] {
 	out := make([]convRow[K], 0, len(m))
 	for k, mc := range m {
 		perr, berr := mc.errors(e)
-		out = append(out, convRow[K]{k, &mc.convCount, perr, berr})
+		out = append(out, convRow[K]{k, &mc.convCount, perr, berr, mc.o})
 	}
 	return out
 }

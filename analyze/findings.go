@@ -131,6 +131,8 @@ func Findings(s *Summary) []Finding {
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)
 	out = append(out, certFindings(&s.TLS.Certificates)...)
+	out = append(out, scanFindings(&s.Conversations)...)
+	out = append(out, volumeFindings(s)...)
 	for i := range out {
 		e := &out[i].Evidence
 		for _, l := range []*[]string{&e.Hosts, &e.MACs, &e.Names} {

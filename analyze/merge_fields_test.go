@@ -14,17 +14,27 @@ import (
 // notMerged are the Summary fields that an overview never carries, each
 // for a reason; every other field must come through Merge.
 var notMerged = map[string]string{
-	"Format":                          "set by WriteJSON and ReadJSON, not by the analysis",
-	"Capture.SHA256":                  "a fact of one file",
-	"Capture.Compression":             "a fact of one file",
-	"Capture.Bulk.OutlyingExamples":   "packet numbers are per capture",
-	"Capture.Quality.FirstSnapped":    "packet numbers are per capture",
-	"Capture.Quality.FirstOutOfOrder": "packet numbers are per capture",
-	"Conversations.IP.Proto":          "an address pair has no protocol",
-	"Conversations.IP.APort":          "an address pair has no ports",
-	"Conversations.IP.BPort":          "an address pair has no ports",
-	"Conversations.IP.CommunityID":    "a Community ID names a TCP or UDP flow, not an address pair",
-	"Findings":                        "computed from the merged Summary (Findings)",
+	"Format":                           "set by WriteJSON and ReadJSON, not by the analysis",
+	"Capture.SHA256":                   "a fact of one file",
+	"Capture.Compression":              "a fact of one file",
+	"Capture.Bulk.OutlyingExamples":    "packet numbers are per capture",
+	"Capture.Quality.FirstSnapped":     "packet numbers are per capture",
+	"Capture.Quality.FirstOutOfOrder":  "packet numbers are per capture",
+	"Conversations.IP.Proto":           "an address pair has no protocol",
+	"Conversations.IP.APort":           "an address pair has no ports",
+	"Conversations.IP.BPort":           "an address pair has no ports",
+	"Conversations.IP.CommunityID":     "a Community ID names a TCP or UDP flow, not an address pair",
+	"Conversations.IP.Client":          "an address pair has no client or server",
+	"Conversations.IP.ClientPort":      "an address pair has no client or server",
+	"Conversations.IP.Server":          "an address pair has no client or server",
+	"Conversations.IP.ServerPort":      "an address pair has no client or server",
+	"Conversations.IP.OrientedBy":      "an address pair has no client or server",
+	"Conversations.IP.PacketsToServer": "an address pair has no client or server",
+	"Conversations.IP.BytesToServer":   "an address pair has no client or server",
+	"Conversations.IP.PacketsToClient": "an address pair has no client or server",
+	"Conversations.IP.BytesToClient":   "an address pair has no client or server",
+	"Conversations.IP.Outcome":         "an address pair has no TCP outcome",
+	"Findings":                         "computed from the merged Summary (Findings)",
 }
 
 // everyField is an overview of one capture in which every field of the
@@ -35,6 +45,10 @@ var notMerged = map[string]string{
 // is set here, and then TestMergeKeepsEveryField until Merge merges it;
 // TestMergeAddsEveryCount checks that its counts add up.
 func everyField(t *testing.T) *analyze.Summary {
+	scanPorts := make([]uint16, 60)
+	for i := range scanPorts {
+		scanPorts[i] = uint16(1000 + i)
+	}
 	dur := func(a, b string) float64 {
 		ta, err := analyze.ParseTime(a)
 		if err != nil {
@@ -119,23 +133,31 @@ func everyField(t *testing.T) *analyze.Summary {
 		Conversations: analyze.Conversations{
 			IP: []analyze.Conversation{
 				{A: "10.0.0.1", B: "10.0.0.2", PacketsAB: 6, BytesAB: 800, PacketsBA: 4, BytesBA: 300,
-					First: c1, Last: c2, DurationSeconds: dur(c1, c2), PacketsError: 1, BytesError: 60},
+					First: c1, Last: c2, DurationSeconds: dur(c1, c2), PacketsError: 1, BytesError: 60, Packets: 10, Bytes: 1100},
 				{A: "10.0.0.1", B: "192.0.2.53", PacketsAB: 3, BytesAB: 200, PacketsBA: 3, BytesBA: 400,
-					First: c1, Last: c1},
+					First: c1, Last: c1, Packets: 6, Bytes: 600},
 			},
 			Transport: []analyze.Conversation{
+				// 10.0.0.2 opened the connection from its port 80.
 				{Proto: "tcp", A: "10.0.0.1", APort: 51000, B: "10.0.0.2", BPort: 80, PacketsAB: 5, BytesAB: 700,
 					PacketsBA: 10, BytesBA: 2000, First: c1, Last: c2, DurationSeconds: dur(c1, c2), PacketsError: 1, BytesError: 60,
-					CommunityID: analyze.CommunityID(0, 6, netip.MustParseAddr("10.0.0.1"), 51000, netip.MustParseAddr("10.0.0.2"), 80, false)},
+					CommunityID: analyze.CommunityID(0, 6, netip.MustParseAddr("10.0.0.1"), 51000, netip.MustParseAddr("10.0.0.2"), 80, false),
+					Packets:     15, Bytes: 2700, Client: "10.0.0.2", ClientPort: 80, Server: "10.0.0.1", ServerPort: 51000,
+					OrientedBy: "syn", PacketsToServer: 10, BytesToServer: 2000, PacketsToClient: 5, BytesToClient: 700,
+					Outcome: "established"},
 			},
 			TransportTotal: 3,
+			TCPOutcomes:    analyze.TCPOutcomes{Established: 1, Rejected: 2, NoAnswer: 3, Incomplete: 4, MidStream: 5},
+			Scanners:       []analyze.Scanner{analyze.ScannerForTest("10.0.0.9", "10.0.0.1", scanPorts, 58)},
 		},
 		Ports: analyze.Ports{
 			TCP: []analyze.Port{
+				{Port: 51000, SrcPackets: 5, SrcBytes: 700, DstPackets: 10, DstBytes: 2000,
+					ServerConversations: 1, ServerPackets: 15, ServerBytes: 2700},
 				{Port: 80, Service: "http", SrcPackets: 10, SrcBytes: 2000, DstPackets: 5, DstBytes: 700},
-				{Port: 51000, SrcPackets: 5, SrcBytes: 700, DstPackets: 10, DstBytes: 2000},
 			},
-			UDP: []analyze.Port{{Port: 53, Service: "dns", SrcPackets: 5, SrcBytes: 400, DstPackets: 6, DstBytes: 300}},
+			UDP: []analyze.Port{{Port: 53, Service: "dns", SrcPackets: 5, SrcBytes: 400, DstPackets: 6, DstBytes: 300,
+				ServerConversations: 3, ServerPackets: 11, ServerBytes: 700}},
 			Unexpected: []analyze.Unexpected{{Proto: "tcp", Server: "10.0.0.2", Port: 22, Service: "ssh", Seen: "HTTP",
 				Flows: 2, Clients: []string{"10.0.0.1"}}},
 		},
@@ -305,16 +327,20 @@ func TestMergeKeepsEveryField(t *testing.T) {
 // notSummed are the int64 fields that merging does not add up, with how
 // they merge instead.
 var notSummed = map[string]string{
-	"Capture.Quality.SnapLength":         "the longest",
-	"ARP.Gratuitous.Peak10s":             "the highest",
-	"Capture.DecodeErrorExamples.Packet": "examples are listed, not added",
-	"Capture.DecodeErrorExamples.Offset": "examples are listed, not added",
-	"DNS.Queries.ClientsTotal":           "the listed clients' union, plus those not listed",
-	"HTTP.Requests.ClientsTotal":         "the listed clients' union, plus those not listed",
-	"TLS.ServerNames.ClientsTotal":       "the listed clients' union, plus those not listed",
-	"TLS.JA4.ClientsTotal":               "the listed clients' union, plus those not listed",
-	"TLS.JA3.ClientsTotal":               "the listed clients' union, plus those not listed",
-	"Conversations.TransportTotal":       "the listed conversations' union, plus those not listed",
+	"Capture.Quality.SnapLength":            "the longest",
+	"ARP.Gratuitous.Peak10s":                "the highest",
+	"Capture.DecodeErrorExamples.Packet":    "examples are listed, not added",
+	"Capture.DecodeErrorExamples.Offset":    "examples are listed, not added",
+	"DNS.Queries.ClientsTotal":              "the listed clients' union, plus those not listed",
+	"HTTP.Requests.ClientsTotal":            "the listed clients' union, plus those not listed",
+	"TLS.ServerNames.ClientsTotal":          "the listed clients' union, plus those not listed",
+	"TLS.JA4.ClientsTotal":                  "the listed clients' union, plus those not listed",
+	"TLS.JA3.ClientsTotal":                  "the listed clients' union, plus those not listed",
+	"Conversations.TransportTotal":          "the listed conversations' union, plus those not listed",
+	"Conversations.TCPOutcomes.Established": "the listed conversations' union (each once, by its merged outcome), plus those not listed",
+	"Conversations.Scanners.Hosts":          "distinct counts: the sketches' union",
+	"Conversations.Scanners.Ports":          "distinct counts: the sketches' union",
+	"Conversations.Scanners.Targets":        "distinct counts: the sketches' union",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)

@@ -180,6 +180,13 @@ func TestMergeEqualsConcatenation(t *testing.T) {
 				s.Capture.DecodeErrorExamples = nil
 				s.Capture.Bulk = analyze.Bulk{}
 				s.Capture.Quality.FirstSnapped, s.Capture.Quality.FirstOutOfOrder = 0, 0
+				// A conversation cut in two counts for its server's port
+				// in each capture that has a part of it.
+				for _, ps := range [][]analyze.Port{s.Ports.TCP, s.Ports.UDP} {
+					for i := range ps {
+						ps[i].ServerConversations = 0
+					}
+				}
 				s.Findings = analyze.Findings(s)
 			}
 			mergeDiff(t, "Merge(a, b) vs analysis of a+b", mergeJSON(t, &got), mergeJSON(t, &want))
@@ -476,9 +483,24 @@ Conversations.Transport.B Conversations.Transport.BPort Conversations.Transport.
 Conversations.Transport.BytesAB Conversations.Transport.PacketsBA Conversations.Transport.BytesBA
 Conversations.Transport.First Conversations.Transport.Last Conversations.Transport.DurationSeconds
 Conversations.TransportTotal
+Conversations.IP.Packets Conversations.IP.Bytes Conversations.IP.Client Conversations.IP.ClientPort
+Conversations.IP.Server Conversations.IP.ServerPort Conversations.IP.OrientedBy Conversations.IP.PacketsToServer
+Conversations.IP.BytesToServer Conversations.IP.PacketsToClient Conversations.IP.BytesToClient Conversations.IP.Outcome
+Conversations.Transport.Packets Conversations.Transport.Bytes Conversations.Transport.Client
+Conversations.Transport.ClientPort Conversations.Transport.Server Conversations.Transport.ServerPort
+Conversations.Transport.OrientedBy Conversations.Transport.PacketsToServer Conversations.Transport.BytesToServer
+Conversations.Transport.PacketsToClient Conversations.Transport.BytesToClient Conversations.Transport.Outcome
+Conversations.TCPOutcomes Conversations.TCPOutcomes.Established Conversations.TCPOutcomes.Rejected
+Conversations.TCPOutcomes.NoAnswer Conversations.TCPOutcomes.Incomplete Conversations.TCPOutcomes.MidStream
+Conversations.Scanners Conversations.Scanners.Source Conversations.Scanners.Conversations
+Conversations.Scanners.Failed Conversations.Scanners.Hosts Conversations.Scanners.Ports Conversations.Scanners.Targets
+Conversations.Scanners.TopHosts Conversations.Scanners.TopHosts.IP Conversations.Scanners.TopHosts.Count
+Conversations.Scanners.TopPorts Conversations.Scanners.TopPorts.Port Conversations.Scanners.TopPorts.Count Conversations.Scanners.Sketch
 Ports Ports.TCP Ports.TCP.Port Ports.TCP.Service Ports.TCP.SrcPackets Ports.TCP.SrcBytes Ports.TCP.DstPackets
 Ports.TCP.DstBytes Ports.UDP Ports.UDP.Port Ports.UDP.Service Ports.UDP.SrcPackets Ports.UDP.SrcBytes
 Ports.UDP.DstPackets Ports.UDP.DstBytes
+Ports.TCP.ServerConversations Ports.TCP.ServerPackets Ports.TCP.ServerBytes
+Ports.UDP.ServerConversations Ports.UDP.ServerPackets Ports.UDP.ServerBytes
 Protocols Protocols.Link Protocols.Link.Name Protocols.Link.Packets Protocols.Link.Bytes Protocols.Network
 Protocols.Network.Name Protocols.Network.Packets Protocols.Network.Bytes Protocols.Transport Protocols.Transport.Name
 Protocols.Transport.Packets Protocols.Transport.Bytes Protocols.Application Protocols.Application.Name

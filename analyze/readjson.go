@@ -17,7 +17,10 @@ import (
 // readers may ignore does not change it.
 //
 // Version 1 was written without a "format" field, before merge existed.
-const FormatVersion = 2
+// Version 3 orients transport conversations (client and server) and
+// orders the ports by their traffic as a server's port: merged with
+// version 2, whose rows carry no orientation, they would come out wrong.
+const FormatVersion = 3
 
 // MaxSummaryJSON bounds the decompressed size of a Summary that ReadJSON
 // reads. A Summary's lists are bounded by --keys and its strings by the

@@ -361,6 +361,23 @@ type Conversations struct {
 	// the list is estimated (see Summary.Estimates), it is an upper bound:
 	// the conversations kept plus the times one took another's place.
 	TransportTotal int64 `json:"transport_total"`
+	// TCPOutcomes counts every TCP conversation (listed or not) by outcome
+	// (Conversation.Outcome). A conversation that lost its place in the
+	// list and came back counts twice, the second time mid-stream.
+	TCPOutcomes TCPOutcomes `json:"tcp_outcomes"`
+	// Scanners are the sources that opened TCP connections (SYN) to the
+	// most distinct host and port pairs, at least ScanListMin of them:
+	// distinct targets desc, then source asc; at most MaxScanners.
+	Scanners []Scanner `json:"scanners"`
+}
+
+// TCPOutcomes counts TCP conversations by outcome.
+type TCPOutcomes struct {
+	Established int64 `json:"established"`
+	Rejected    int64 `json:"rejected"`
+	NoAnswer    int64 `json:"no_answer"`
+	Incomplete  int64 `json:"incomplete"`
+	MidStream   int64 `json:"mid_stream"`
 }
 
 // MaxTransportConversations bounds Conversations.Transport in the Summary.
@@ -390,11 +407,33 @@ type Conversation struct {
 	// CommunityID is a TCP or UDP conversation's Community ID v1 (seed 0,
 	// base64), the name Zeek, Suricata and Arkime give the same flow.
 	CommunityID string `json:"community_id,omitempty"`
+	// Packets and Bytes are the totals both ways.
+	Packets int64 `json:"packets"`
+	Bytes   int64 `json:"bytes"`
+	// Client and Server (transport conversations only) are A and B again,
+	// oriented: the client is the end that opened the connection, told as
+	// OrientedBy says ("syn", "syn-ack", "port", "first-packet" or
+	// "lower-port"; see the README).
+	Client     string `json:"client,omitempty"`
+	ClientPort uint16 `json:"client_port,omitempty"`
+	Server     string `json:"server,omitempty"`
+	ServerPort uint16 `json:"server_port,omitempty"`
+	OrientedBy string `json:"oriented_by,omitempty"`
+	// The counts each way, client to server and back (transport rows;
+	// left out when zero).
+	PacketsToServer int64 `json:"packets_to_server,omitempty"`
+	BytesToServer   int64 `json:"bytes_to_server,omitempty"`
+	PacketsToClient int64 `json:"packets_to_client,omitempty"`
+	BytesToClient   int64 `json:"bytes_to_client,omitempty"`
+	// Outcome (TCP only) is "established", "rejected", "no-answer",
+	// "incomplete" or "mid-stream" (see the README).
+	Outcome string `json:"outcome,omitempty"`
 }
 
-// Ports counts TCP and UDP traffic per port, as source and as destination.
+// Ports counts TCP and UDP traffic per port, as source and as destination,
+// and as the port of a conversation's server.
 type Ports struct {
-	TCP []Port `json:"tcp"` // packets (source + destination) desc, then port asc
+	TCP []Port `json:"tcp"` // server packets desc, packets (source + destination) desc, then port asc
 	UDP []Port `json:"udp"`
 	// Unexpected lists services found by content on the well-known port
 	// of another (an HTTP request to port 22), flows desc; at most 1,000.
@@ -409,6 +448,11 @@ type Port struct {
 	SrcBytes   int64  `json:"src_bytes"`
 	DstPackets int64  `json:"dst_packets"`
 	DstBytes   int64  `json:"dst_bytes"`
+	// ServerConversations counts the conversations whose server had the
+	// port; ServerPackets and ServerBytes are their traffic both ways.
+	ServerConversations int64 `json:"server_conversations"`
+	ServerPackets       int64 `json:"server_packets"`
+	ServerBytes         int64 `json:"server_bytes"`
 }
 
 // Protocols breaks packets down by layer. Link counts every frame with its

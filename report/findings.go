@@ -49,6 +49,8 @@ var evidenceTargets = map[string]evidenceTarget{
 	"dns-queries":      {"dns", "DNS query names", "DNS query names"},
 	"http-hosts":       {"http", "Hosts", "HTTP hosts"},
 	"ports-unexpected": {"ports", "Protocols on another's port", "protocols on another's port"},
+	"scanners":         {"conversations", "Sources that opened TCP connections", "sources that opened many connections"},
+	"transport":        {"conversations", "TCP and UDP conversations", "TCP and UDP conversations"},
 	"problems":         {"problems", "", "decode errors"},
 	"capture":          {"capture", "", "capture facts"},
 	"warnings":         {"warnings", "", "warnings"},

@@ -34,6 +34,7 @@ func TestFindingsBrowser(t *testing.T) {
 		{"../testdata/vlan_mpls_mixed.pcap", 1},             // timeline
 		{"../testdata/http_espn_browsing.pcapng", 0},
 		{unexpectedCapture(t, dir), 1}, // ports-unexpected
+		{scanCapture(t, dir), 1},       // scanners
 	} {
 		t.Run(c.capture[strings.LastIndexByte(c.capture, '/')+1:], func(t *testing.T) {
 			file, s, _ := writeReport(t, dir, c.capture)
@@ -135,6 +136,45 @@ func unexpectedCapture(t *testing.T, dir string) string {
 	ci := gopacket.CaptureInfo{Timestamp: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), CaptureLength: len(data), Length: len(data)}
 	if err := w.WritePacket(ci, data); err != nil {
 		t.Fatal(err)
+	}
+	return path
+}
+
+// scanCapture writes a capture of a vertical SYN scan: 10.0.0.66 sends a
+// SYN to ports 1 to 150 of 10.0.0.80, which answers each with RST-ACK.
+func scanCapture(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "syn_scan.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	for port := 1; port <= 150; port++ {
+		for _, back := range []bool{false, true} {
+			eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 1, 2, 3, 4, 5}, DstMAC: net.HardwareAddr{0, 1, 2, 3, 4, 6}, EthernetType: layers.EthernetTypeIPv4}
+			ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IPv4(10, 0, 0, 66).To4(), DstIP: net.IPv4(10, 0, 0, 80).To4()}
+			tcp := &layers.TCP{SrcPort: 40000, DstPort: layers.TCPPort(port), SYN: true, Window: 1024}
+			if back {
+				ip.SrcIP, ip.DstIP = ip.DstIP, ip.SrcIP
+				tcp = &layers.TCP{SrcPort: layers.TCPPort(port), DstPort: 40000, RST: true, ACK: true}
+			}
+			tcp.SetNetworkLayerForChecksum(ip)
+			buf := gopacket.NewSerializeBuffer()
+			if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(time.Millisecond)
+			ci := gopacket.CaptureInfo{Timestamp: at, CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
+			if err := w.WritePacket(ci, buf.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	return path
 }

@@ -71,19 +71,23 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 	sec := section{
 		ID: "conversations", Title: "Conversations",
 		Intro: fmt.Sprintf("%s IP address pairs and %s TCP/UDP conversations. A is the lower address of each pair; "+
-			"each direction is counted separately.", thousands(int64(len(c.IP))), thousands(c.TransportTotal)),
+			"each direction is counted separately. TCP/UDP conversations go from client to server: the client opened "+
+			"the connection (sent the SYN, else got the SYN-ACK; else the server is the one end on a well-known port; else "+
+			"the client sent the first packet). TCP outcomes: %s.", thousands(int64(len(c.IP))), thousands(c.TransportTotal),
+			outcomeTally(c.TCPOutcomes)),
 		Charts: []chart{hbar("chart-conversations", "Top IP conversations by bytes (both directions)", "IP bytes", "bytes", items)},
 	}
 	t := &table{
 		Caption: "IP conversations by bytes",
 		Columns: []column{{"A", false}, {"B", false}, {"Packets A→B", true}, {"Bytes A→B", true},
-			{"Packets B→A", true}, {"Bytes B→A", true}, {"First", false}, {"Duration", true}},
+			{"Packets B→A", true}, {"Bytes B→A", true}, {"Packets", true}, {"Bytes", true}, {"First", false}, {"Duration", true}},
 		More: moreNote(n, len(c.IP), "pairs"),
 	}
 	estimated := sec.markEstimated(estIP, t, "address pairs", "pair")
 	for _, cv := range c.IP[:n] {
 		row := []cell{nm.ipCell(cv.A), nm.ipCell(cv.B), num(cv.PacketsAB), bytesCell(cv.BytesAB),
-			num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: showTime(cv.First, loc)}, {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
+			num(cv.PacketsBA), bytesCell(cv.BytesBA), num(cv.PacketsAB + cv.PacketsBA), bytesCell(cv.BytesAB + cv.BytesBA),
+			{Text: showTime(cv.First, loc)}, {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
 		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
@@ -93,16 +97,22 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 
 	n = limit(len(c.Transport), top)
 	tt := &table{
-		Caption: "TCP and UDP conversations by bytes",
-		Columns: []column{{"Protocol", false}, {"A", false}, {"Port", true}, {"B", false}, {"Port", true},
-			{"Packets A→B", true}, {"Bytes A→B", true}, {"Packets B→A", true}, {"Bytes B→A", true}, {"Duration", true},
-			{"Community ID", false}},
+		Caption: "TCP and UDP conversations by bytes, client → server",
+		Columns: []column{{"Protocol", false}, {"Client", false}, {"Port", true}, {"Server", false}, {"Port", true},
+			{"Packets →", true}, {"Bytes →", true}, {"Packets ←", true}, {"Bytes ←", true}, {"Packets", true}, {"Bytes", true},
+			{"TCP outcome", false}, {"Duration", true}, {"Community ID", false}},
 		More: moreNote(n, int(c.TransportTotal), "conversations"),
 	}
 	estimated = sec.markEstimated(estTransport, tt, "TCP/UDP conversations", "conversation")
 	for _, cv := range c.Transport[:n] {
-		row := []cell{{Text: strings.ToUpper(cv.Proto)}, nm.ipCell(cv.A), portCell(cv.APort), nm.ipCell(cv.B), portCell(cv.BPort),
-			num(cv.PacketsAB), bytesCell(cv.BytesAB), num(cv.PacketsBA), bytesCell(cv.BytesBA), {Text: humanDuration(cv.DurationSeconds), Numeric: true},
+		// Addresses are a capture's own when analysed, but a doctored JSON
+		// file may hold anything: shown through Printable.
+		client := nm.ipCell(show.Printable(cv.Client, 60))
+		client.Title = strings.TrimSpace(client.Title + " (client by " + show.Printable(cv.OrientedBy, 20) + ")")
+		row := []cell{{Text: strings.ToUpper(cv.Proto)}, client, portCell(cv.ClientPort), nm.ipCell(show.Printable(cv.Server, 60)), portCell(cv.ServerPort),
+			num(cv.PacketsToServer), bytesCell(cv.BytesToServer), num(cv.PacketsToClient), bytesCell(cv.BytesToClient),
+			num(cv.PacketsAB + cv.PacketsBA), bytesCell(cv.BytesAB + cv.BytesBA), {Text: show.Printable(cv.Outcome, 60)},
+			{Text: humanDuration(cv.DurationSeconds), Numeric: true},
 			{Text: cv.CommunityID, Title: "Community ID v1: the same flow's name in Zeek, Suricata and Arkime"}}
 		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
@@ -110,7 +120,33 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 		tt.Rows = append(tt.Rows, row)
 	}
 	sec.Tables = append(sec.Tables, tt)
+	if len(c.Scanners) > 0 {
+		st := &table{
+			Caption: "Sources that opened TCP connections to many targets",
+			Columns: []column{{"Source", false}, {"Opened", true}, {"Failed", true}, {"Hosts", true}, {"Ports", true},
+				{"Targets", true}, {"Top hosts", false}, {"Top ports", false}},
+		}
+		for _, sc := range c.Scanners {
+			hosts := make([]string, len(sc.TopHosts))
+			for i, h := range sc.TopHosts {
+				hosts[i] = fmt.Sprintf("%s (%s)", h.IP, thousands(h.Count))
+			}
+			ports := make([]string, len(sc.TopPorts))
+			for i, p := range sc.TopPorts {
+				ports[i] = fmt.Sprintf("%d (%s)", p.Port, thousands(p.Count))
+			}
+			st.Rows = append(st.Rows, []cell{nm.ipCell(show.Printable(sc.Source, 60)), num(sc.Conversations), num(sc.Failed), num(sc.Hosts),
+				num(sc.Ports), num(sc.Targets), {Text: show.Printable(strings.Join(hosts, ", "), 400)}, {Text: strings.Join(ports, ", ")}})
+		}
+		sec.Tables = append(sec.Tables, st)
+	}
 	return sec
+}
+
+// outcomeTally words the TCP outcome counts.
+func outcomeTally(o analyze.TCPOutcomes) string {
+	return fmt.Sprintf("%s established, %s rejected, %s without answer, %s incomplete, %s begun before the capture",
+		thousands(o.Established), thousands(o.Rejected), thousands(o.NoAnswer), thousands(o.Incomplete), thousands(o.MidStream))
 }
 
 func portCell(p uint16) cell { return cell{Text: strconv.Itoa(int(p)), Numeric: true} }
@@ -137,37 +173,40 @@ func portSection(ps analyze.Ports, top int) section {
 	for _, p := range ps.UDP {
 		rows = append(rows, portRow{"udp", p})
 	}
-	byDstPackets := sortedBy(rows, func(r portRow) int64 { return r.DstPackets })
-	byDstBytes := sortedBy(rows, func(r portRow) int64 { return r.DstBytes })
+	byConvs := sortedBy(rows, func(r portRow) int64 { return r.ServerConversations })
+	byBytes := sortedBy(rows, func(r portRow) int64 { return r.ServerBytes })
 	n := limit(len(rows), top)
 	pk := make([]barItem, 0, n)
 	by := make([]barItem, 0, n)
 	for i := 0; i < n; i++ {
-		if byDstPackets[i].DstPackets > 0 {
-			pk = append(pk, barItem{byDstPackets[i].label(), byDstPackets[i].DstPackets})
+		if byConvs[i].ServerConversations > 0 {
+			pk = append(pk, barItem{byConvs[i].label(), byConvs[i].ServerConversations})
 		}
-		if byDstBytes[i].DstBytes > 0 {
-			by = append(by, barItem{byDstBytes[i].label(), byDstBytes[i].DstBytes})
+		if byBytes[i].ServerBytes > 0 {
+			by = append(by, barItem{byBytes[i].label(), byBytes[i].ServerBytes})
 		}
 	}
 	sec := section{
 		ID: "ports", Title: "Ports and services",
-		Intro: fmt.Sprintf("%s TCP and %s UDP ports. Destination ports usually name the service; bytes are IP bytes of the packets to or from the port.",
+		Intro: fmt.Sprintf("%s TCP and %s UDP ports. A server port is the port of the server of a conversation (see Conversations): "+
+			"it usually names the service. Bytes are IP bytes of the packets to or from the port.",
 			thousands(int64(len(ps.TCP))), thousands(int64(len(ps.UDP)))),
 		Charts: []chart{
-			hbar("chart-ports-packets", "Top destination ports by packets", "packets to the port", "count", pk),
-			hbar("chart-ports-bytes", "Top destination ports by bytes", "bytes to the port", "bytes", by),
+			hbar("chart-ports-packets", "Top server ports by conversations", "conversations", "count", pk),
+			hbar("chart-ports-bytes", "Top server ports by bytes (both ways)", "bytes", "bytes", by),
 		},
 	}
 	t := &table{
-		Caption: "Ports by packets (as source and destination)",
-		Columns: []column{{"Protocol", false}, {"Port", true}, {"Service", false}, {"Packets to", true}, {"Bytes to", true},
+		Caption: "Ports by packets as a server's port",
+		Columns: []column{{"Protocol", false}, {"Port", true}, {"Service", false}, {"Conversations served", true},
+			{"Packets as server", true}, {"Bytes as server", true}, {"Packets to", true}, {"Bytes to", true},
 			{"Packets from", true}, {"Bytes from", true}},
 		More: moreNote(n, len(rows), "ports"),
 	}
-	all := sortedBy(rows, func(r portRow) int64 { return r.DstPackets + r.SrcPackets })
+	all := sortedBy(rows, func(r portRow) int64 { return r.ServerPackets })
 	for _, r := range all[:n] {
 		t.Rows = append(t.Rows, []cell{{Text: strings.ToUpper(r.proto)}, portCell(r.Port.Port), {Text: r.Service},
+			num(r.ServerConversations), num(r.ServerPackets), bytesCell(r.ServerBytes),
 			num(r.DstPackets), bytesCell(r.DstBytes), num(r.SrcPackets), bytesCell(r.SrcBytes)})
 	}
 	sec.Tables = append(sec.Tables, t)

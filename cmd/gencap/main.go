@@ -44,6 +44,14 @@
 //     packet j comes from source j mod 10,000,000 and a query carries name
 //     j mod 10,000,000, so sources, conversations and names are all distinct
 //     until 10 million attack packets (about 1.3 GB of capture), then cycle.
+//   - -mode scan adds two TCP SYN scans to the background, one probe (SYN
+//     and its answer) every 10 background packets or so, until done: the
+//     first client (10.0.1.10) scans ports 1 to -scan-ports (default 1000)
+//     of the second client (10.0.1.11), a vertical scan; the third client
+//     (10.0.1.12) probes port 445 of the next -scan-hosts clients (default
+//     300), a horizontal scan. Probe i is answered by RST (closed) unless
+//     i%20 == 0 (open: SYN-ACK, then the scanner's RST) or i%20 == 1
+//     (filtered: no answer). gencap prints the counts when done.
 package main
 
 import (
@@ -83,6 +91,9 @@ type config struct {
 	days  float64 // 0: timestamps follow rate
 	rate  float64 // average packets per second
 	train float64 // average packets in a row from one session
+	// -mode scan: ports of the vertical scan, hosts of the horizontal one
+	scan                 bool
+	scanPorts, scanHosts int
 }
 
 // run is the whole program; main only reports its error.
@@ -97,13 +108,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
+	mode := fs.String("mode", "", "scan: add a vertical and a horizontal TCP SYN scan (see the package doc)")
+	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
+	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg := config{out: *out, seed: *seed, hosts: *hosts, days: *days, rate: *rate, train: *train}
+	cfg := config{out: *out, seed: *seed, hosts: *hosts, days: *days, rate: *rate, train: *train,
+		scan: *mode == "scan", scanPorts: *scanPorts, scanHosts: *scanHosts}
+	switch {
+	case *mode != "" && *mode != "scan":
+		return fmt.Errorf("-mode must be scan, not %q", *mode)
+	case cfg.scan && (cfg.scanPorts < 1 || cfg.scanPorts > 65535):
+		return errors.New("-scan-ports must be between 1 and 65535")
+	case cfg.scan && (cfg.scanHosts < 1 || cfg.scanHosts+3 > int(float64(*hosts)*0.85)-1):
+		return errors.New("-scan-hosts must be at least 1 and leave 3 of the clients (85% of -hosts)")
+	}
 	var err error
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err
@@ -157,6 +180,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if cfg.high {
 		fmt.Fprintf(info, "gencap: %d attack packets: %d distinct spoofed sources, %d distinct query names\n",
 			g.attacks, min(g.attacks, attackUniverse), min(g.attackQueries, attackUniverse))
+	}
+	if cfg.scan {
+		for i, sc := range g.scans {
+			fmt.Fprintf(info, "gencap: scan %d: %s probed %d targets: %d rejected, %d no answer, %d open\n",
+				i+1, sc.who, sc.probes, sc.rejected, sc.silent, sc.open)
+		}
 	}
 	return nil
 }
@@ -247,6 +276,56 @@ type gen struct {
 	victimWeb, victimDNS   host
 	pendingNX              *attackQuery
 	attackKey              uint64
+
+	// -mode scan: the vertical and the horizontal scan's counts; scanAt
+	// is the next probe (vertical ones first).
+	scans  [2]scanCounts
+	scanAt int
+}
+
+// scanCounts is what one scan of -mode scan sent.
+type scanCounts struct {
+	who                            string
+	probes, rejected, silent, open int
+}
+
+// scanEvery: a scan probe is sent once in about this many background steps.
+const scanEvery = 10
+
+// scanProbe sends the next probe of -mode scan with its answer (a SYN;
+// RST-ACK, nothing, or SYN-ACK then the scanner's RST), and reports
+// whether there was one left.
+func (g *gen) scanProbe() bool {
+	i := g.scanAt
+	var t *tcpSession
+	var sc *scanCounts
+	switch {
+	case i < g.cfg.scanPorts:
+		t = g.newTCP(&g.clients[0], &g.clients[1], false, uint16(i+1))
+		sc = &g.scans[0]
+	case i < g.cfg.scanPorts+g.cfg.scanHosts:
+		t = g.newTCP(&g.clients[2], &g.clients[3+i-g.cfg.scanPorts], false, 445)
+		sc = &g.scans[1]
+	default:
+		return false
+	}
+	g.scanAt++
+	t.p.sMAC = t.p.cMAC // the same LAN, not through the gateway
+	sc.who = fmt.Sprintf("%d.%d.%d.%d", t.p.cIP[0], t.p.cIP[1], t.p.cIP[2], t.p.cIP[3])
+	sc.probes++
+	t.send(g, sideClient, tcpSYN, optSYN, nil, 0)
+	switch i % 20 {
+	case 0:
+		sc.open++
+		t.send(g, sideServer, tcpSYN|tcpACK, optSYN, nil, 0)
+		t.send(g, sideClient, tcpRST, optNone, nil, 0)
+	case 1:
+		sc.silent++
+	default:
+		sc.rejected++
+		t.send(g, sideServer, tcpRST|tcpACK, optNone, nil, 0)
+	}
+	return true
 }
 
 func newGen(cfg config, w io.Writer) *gen {
@@ -286,6 +365,9 @@ func (g *gen) generate() error {
 	for !g.full {
 		if g.cfg.high && g.r.Float64() < attackShare {
 			g.attack()
+			continue
+		}
+		if g.cfg.scan && g.r.IntN(scanEvery) == 0 && g.scanProbe() {
 			continue
 		}
 		i := g.r.IntN(len(g.active))

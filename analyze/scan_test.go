@@ -1,0 +1,178 @@
+package analyze
+
+import (
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// TestScanRuleFiresOnGeneratedScan generates a capture with gencap -mode
+// scan (a vertical scan of 1,000 ports and a horizontal one of port 445
+// on 300 hosts, among background traffic; gencap prints what it sent) and
+// checks the Scanners and the tcp-scan findings against gencap's counts.
+func TestScanRuleFiresOnGeneratedScan(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command to run cmd/gencap: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "scan.pcap")
+	out, err := exec.Command(goCmd, "run", "../cmd/gencap", "-size", "12MB", "-mode", "scan", "-o", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gencap: %v\n%s", err, out)
+	}
+	// "gencap: scan 1: 10.0.1.10 probed 1000 targets: 900 rejected, 50 no answer, 50 open"
+	re := regexp.MustCompile(`scan \d: (\S+) probed (\d+) targets: (\d+) rejected, (\d+) no answer, (\d+) open`)
+	sent := re.FindAllStringSubmatch(string(out), -1)
+	if len(sent) != 2 {
+		t.Fatalf("gencap did not finish both scans:\n%s", out)
+	}
+	s, err := File(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range sent {
+		src := m[1]
+		probes, _ := strconv.ParseInt(m[2], 10, 64)
+		rejected, _ := strconv.ParseInt(m[3], 10, 64)
+		silent, _ := strconv.ParseInt(m[4], 10, 64)
+		var sc *Scanner
+		for j := range s.Conversations.Scanners {
+			if s.Conversations.Scanners[j].Source == src {
+				sc = &s.Conversations.Scanners[j]
+			}
+		}
+		if sc == nil {
+			t.Fatalf("scanner %s (%d probes) not listed: %+v", src, probes, s.Conversations.Scanners)
+		}
+		// The scanner also browses (gencap's background), all of it
+		// answered: its failed connections are exactly the scan's.
+		if sc.Failed != rejected+silent || sc.Conversations < probes || sc.Conversations > probes+probes/10 {
+			t.Errorf("%s: %d connections, %d failed; gencap sent %d probes, %d rejected, %d unanswered", src, sc.Conversations, sc.Failed, probes, rejected, silent)
+		}
+		if d := float64(sc.Targets-probes) / float64(probes); d < -0.12 || d > 0.12 {
+			t.Errorf("%s: %d targets estimated, %d probed", src, sc.Targets, probes)
+		}
+		want := fmt.Sprintf("%s scanned about", src)
+		if i == 1 {
+			want = fmt.Sprintf("%s probed TCP port 445 on about", src)
+		}
+		found := false
+		for _, f := range s.Findings {
+			if f.Rule == "tcp-scan" && strings.HasPrefix(f.Title, want) && f.Evidence.Hosts[0] == src && f.Anchor == "scanners" {
+				found = true
+				if f.Severity != map[int]string{0: SeverityHigh, 1: SeverityMedium}[i] {
+					t.Errorf("%s: severity %s", f.Title, f.Severity)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no tcp-scan finding starting %q: %+v", want, s.Findings)
+		}
+	}
+	// The vertical scan's target is its top host.
+	if h := s.Conversations.Scanners[0].TopHosts; len(h) == 0 || h[0].IP != "10.0.1.11" || h[0].Count < 1000 {
+		t.Errorf("vertical scan's top hosts %+v, want 10.0.1.11 with its 1000 probes", h)
+	}
+}
+
+// TestNoScanOrVolumeFindingOnRealCaptures runs the scan and volume rules
+// over every capture in testdata and ../shared/captures: none shows a
+// scan, so the tcp-scan rule must not fire (its false-positive rate on
+// them is logged), nor the volume rule, none having 10 MB one way.
+func TestNoScanOrVolumeFindingOnRealCaptures(t *testing.T) {
+	var paths []string
+	for _, dir := range []string{"../testdata", "../../shared/captures"} {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && isCaptureName(d.Name()) {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+	}
+	if testing.Short() {
+		paths = paths[:min(len(paths), 10)]
+	}
+	var fired, long int
+	for _, p := range paths {
+		s, err := File(p, Options{})
+		if err != nil {
+			continue
+		}
+		for _, f := range s.Findings {
+			switch f.Rule {
+			case "tcp-scan", "volume-upload":
+				fired++
+				t.Errorf("%s: %s %s", p, f.Rule, f.Title)
+			case "long-lived-connection":
+				long++
+				t.Logf("%s: %s", p, f.Title)
+			}
+		}
+	}
+	t.Logf("%d captures: %d scan or volume findings, %d long-lived", len(paths), fired, long)
+}
+
+func isCaptureName(name string) bool {
+	for _, ext := range []string{".pcap", ".pcapng", ".pcap.gz", ".cap"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestVolumeRule builds a capture of three TCP conversations over two
+// hours: 12 MB uploaded from a private address to a public one (with a
+// few ACKs back), 3 MB downloaded the other way, and 3 MB between two
+// private addresses. Only the upload, two thirds of the capture's bytes,
+// makes a volume-upload finding; each conversation lasted two hours, a
+// long-lived one.
+func TestVolumeRule(t *testing.T) {
+	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	payload := make([]byte, 1400)
+	up := tcpFlags(t, "192.168.1.5", "203.0.113.9", 50000, 443, "A", payload)
+	ack := tcpFlags(t, "203.0.113.9", "192.168.1.5", 443, 50000, "A", nil)
+	down := tcpFlags(t, "198.51.100.7", "192.168.1.6", 443, 50001, "A", payload)
+	local := tcpFlags(t, "10.0.0.1", "10.0.0.2", 50002, 445, "A", payload)
+	var pkts []testPacket
+	const n = 12_000_000 / 1440
+	var upBytes, ackBytes int64
+	for i := range n {
+		at := base.Add(time.Duration(i) * 2 * time.Hour / n)
+		pkts = append(pkts, testPacket{at, up})
+		upBytes += int64(up[16])<<8 | int64(up[17]) // the IPv4 total length
+		if i%4 == 0 {
+			pkts = append(pkts, testPacket{at, down}, testPacket{at, local})
+		}
+		if i%100 == 0 {
+			pkts = append(pkts, testPacket{at, ack})
+			ackBytes += int64(ack[16])<<8 | int64(ack[17])
+		}
+	}
+	s := analyzeBytes(t, pcapBytes(t, layers.LinkTypeEthernet, pkts), Options{})
+	var volume, long []string
+	for _, f := range s.Findings {
+		switch f.Rule {
+		case "volume-upload":
+			volume = append(volume, f.Title)
+		case "long-lived-connection":
+			long = append(long, f.Title)
+		}
+	}
+	want := fmt.Sprintf("192.168.1.5 sent %s to the public address 203.0.113.9 and got %s back (%s of the capture's IP bytes): a large one-way transfer out of the local network.",
+		megabytes(upBytes), megabytes(ackBytes), percent(upBytes, s.Capture.IPBytes))
+	if len(volume) != 1 || volume[0] != want {
+		t.Errorf("volume findings %q, want %q", volume, want)
+	}
+	if len(long) != 3 || !strings.HasPrefix(long[1], "192.168.1.5 kept a TCP conversation with 203.0.113.9 port 443 open for 2 hours (12 MB") {
+		t.Errorf("long-lived findings %q, want three (by title), the upload's among them", long)
+	}
+}
