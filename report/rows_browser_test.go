@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pcapreport/pcapreport/analyze"
@@ -56,6 +58,14 @@ func rowsSummary() *analyze.Summary {
 	}
 	s.Names = []analyze.Name{{IP: "192.0.2.7", Names: []string{"c2-beacon.evil.example"}}}
 	s.DNS.Clients = []analyze.IPCount{{IP: "192.0.2.7", Count: s.DNS.TotalQueries}}
+	// A time line of 4,000 two-second bins, the most analyze keeps.
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	s.Timeline = analyze.Timeline{IntervalSeconds: 2, BinSeconds: 2, Series: []analyze.Series{}}
+	for i := range 4000 {
+		s.Timeline.Bins = append(s.Timeline.Bins, analyze.Bin{Start: start.Add(time.Duration(2*i) * time.Second).Format(time.RFC3339),
+			Packets: int64(1 + i%5), Bytes: int64(100 * (1 + i%5))})
+	}
+	s.Capture.First, s.Capture.Last, s.Capture.DurationSeconds = s.Timeline.Bins[0].Start, s.Timeline.Bins[3999].Start, 7998
 	return s
 }
 
@@ -159,6 +169,47 @@ func TestBrowserSearchesEveryKeptRow(t *testing.T) {
 	clickPivot("DNS query names by queries", "c2-beacon.evil.example")
 	if tbl, row := highlighted(); tbl != sources || len(row) < 2 || row[1] != "192.0.2.7" {
 		t.Errorf("the pivot from the name shows %q in %q, want 192.0.2.7 in the sources", row, tbl)
+	}
+
+	// At a phone's width the time line's axis labels do not overlap, and
+	// there are at least three of them.
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	labels := eval[[]struct {
+		Text  string  `json:"text"`
+		Left  float64 `json:"left"`
+		Right float64 `json:"right"`
+	}](t, ctx, `new Promise(function (done) { setTimeout(function () {
+  var el = document.getElementById("chart-timeline"), inst = echarts.getInstanceByDom(el);
+  var grid = inst.getModel().getComponent("grid", 0).coordinateSystem.getRect(), box = el.getBoundingClientRect();
+  var out = [];
+  el.querySelectorAll("svg text").forEach(function (tx) {
+    var r = tx.getBoundingClientRect(), y = (r.top + r.bottom) / 2 - box.top;
+    if (r.width > 0 && y > grid.y + grid.height && y < grid.y + grid.height + 24) {
+      out.push({text: tx.textContent, left: r.left, right: r.right});
+    }
+  });
+  out.sort(function (a, b) { return a.left - b.left; });
+  done(out);
+}, 500); })`)
+	_, _ = chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+	t.Logf("the time axis labels at 390 px: %v", labels)
+	if len(labels) < 3 {
+		t.Errorf("at 390 px the time axis has %d labels: %v", len(labels), labels)
+	}
+	for i := 1; i < len(labels); i++ {
+		if labels[i].Left < labels[i-1].Right {
+			t.Errorf("at 390 px the time axis labels %q and %q overlap", labels[i-1].Text, labels[i].Text)
+		}
+	}
+	label := eval[string](t, ctx, `document.getElementById("chart-timeline").getAttribute("aria-label")`)
+	if !strings.HasPrefix(label, "IP bytes and packets per 30-second bin (drawn; the table and the JSON have 2-second bins)") {
+		t.Errorf("the time line is labelled %q", label)
+	}
+	if open := eval[bool](t, ctx, `document.querySelector("#timeline details").open`); open {
+		t.Error("the per-bin table is not collapsed")
 	}
 	checkQuietPage(t, ctx, run)
 }

@@ -1000,6 +1000,7 @@
         c.width = c.el.clientWidth || 600;
         c.height = c.el.clientHeight || 300;
         c.near = r.bottom > -near && r.top < window.innerHeight + near;
+        c.inView = r.bottom > 0 && r.top < window.innerHeight;
       }
     });
   }
@@ -1052,8 +1053,8 @@
     el.setAttribute("data-rendered", "true");
   }
 
-  // The charts are drawn in two tasks: first those in or near the window,
-  // for up to FIRST_MS (at least one chart), which are painted at once;
+  // The charts are drawn in two tasks: first those in the window, for up
+  // to FIRST_MS, which are painted at once;
   // then all the others, in page order, painted together. Each pause to
   // paint costs 30 to 50 ms (headless Chromium, the 1 GB capture's report),
   // as much as one or two charts take to draw, so the others are drawn
@@ -1103,9 +1104,10 @@
     setTimeout(go, 100); // should the tab be hidden before its next frame
   }
 
-  // nextJob returns the next piece of the page to draw, or null.
+  // nextJob returns the next piece of the page to draw, or null; with
+  // inView, only a chart in the window.
   var chartsDone = false;
-  function nextJob() {
+  function nextJob(inView) {
     if (queue.length) {
       var c = queue[0];
       for (var i = 0; i < queue.length; i++) {
@@ -1113,6 +1115,9 @@
           c = queue[i];
           break;
         }
+      }
+      if (inView && !c.inView) {
+        return null;
       }
       queue.splice(queue.indexOf(c), 1);
       return function () { draw(c); };
@@ -1141,10 +1146,13 @@
     var first = batches++ === 0;
     var paint = first;
     try {
-      var job = nextJob();
+      // The first batch draws only the charts in the window (none, when
+      // the findings and facts fill it): the first screen is painted
+      // without waiting for charts out of sight.
+      var job = nextJob(first);
       while (job) {
         job();
-        job = !first || now() - start < FIRST_MS ? nextJob() : null;
+        job = !first ? nextJob() : now() - start < FIRST_MS ? nextJob(true) : null;
       }
     } finally {
       // Even after a chart failed, the others are drawn.
