@@ -75,10 +75,11 @@ func (d *pageData) assignDataIDs() {
 }
 
 // rowDataAnchor is where writeRowData's output goes in the rendered page:
-// before the chart options, which this text opens (html/template escapes
-// every '<' of capture text, so the page holds it only where the template
-// wrote it).
-var rowDataAnchor = []byte(`<script type="application/json" id="chart-data">`)
+// at the end of the body, after the scripts, so that the browser reaches
+// the charts and the page's script without parsing it first (html/template
+// escapes every '<' of capture text, so the page holds this text only
+// where the template wrote it). report.js reads it once the page is parsed.
+var rowDataAnchor = []byte("</body>")
 
 // writeRowData writes, for each table with row data, a script element
 //

@@ -97,7 +97,7 @@ func TestRowDataHoldsEveryRow(t *testing.T) {
 		t.Fatalf("%d tables have row data, want 1 (the DNS names)", len(rows))
 	}
 	id := "rows-0"
-	if !bytes.Contains(page, []byte(`data-rows="`+id+`">`)) {
+	if !bytes.Contains(page, []byte(`data-rows="`+id+`" data-kept="36">`)) {
 		t.Errorf("no table names its row data %s", id)
 	}
 	if totals[id] != n-top || len(rows[id]) != n-top {

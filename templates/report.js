@@ -190,40 +190,20 @@
     this.items = slice.call(this.body.rows).map(function (tr, i) {
       return { tr: tr, i: i, keys: [], text: null, cells: null, titles: null };
     });
-    // The rows past the first (--top) are the page's row data: each made
-    // into a table row only when it is shown.
+    // The rows past the first (--top) are the page's row data (load),
+    // read at the first search, sort, page turn or export, and each made
+    // into a table row only when it is shown. Until read they count as
+    // pending.
     this.htmlRows = this.items.length;
     this.pageSize = PAGE_SIZE;
     this.dataTotal = 0;
-    var dataId = table.getAttribute("data-rows");
-    if (dataId) {
-      var data = rowData(dataId);
-      if (data) {
-        var items = this.items;
-        var above = [];
-        this.dataTotal = data.total;
-        data.rows.forEach(function (row) {
-          var cells = [];
-          var titles = [];
-          row.forEach(function (c, k) {
-            if (Array.isArray(c)) {
-              var text = String(c[0]).trim();
-              cells.push(text);
-              titles.push(c[1] === 1 ? above[k] : c[1] === 0 ? humanBytes(numberKey(text)) : String(c[1]));
-            } else {
-              cells.push(String(c).trim());
-              titles.push("");
-            }
-            if (titles[k]) {
-              above[k] = titles[k];
-            }
-          });
-          items.push({ tr: null, i: items.length, keys: [], text: null, cells: cells, titles: titles });
-        });
-        // Pages as long as the rows shown before: the table looks as it
-        // did, with every kept row a page, a sort or a search away.
-        this.pageSize = Math.max(10, this.htmlRows);
-      }
+    this.dataId = table.getAttribute("data-rows");
+    this.pending = 0;
+    if (this.dataId) {
+      this.pending = Math.max(0, Number(table.getAttribute("data-kept")) - this.htmlRows) || 0;
+      // Pages as long as the rows shown before: the table looks as it
+      // did, with every kept row a page, a sort or a search away.
+      this.pageSize = Math.max(10, this.htmlRows);
     }
     this.order = this.items; // all rows, in the current sort order
     this.view = this.items; // the rows that pass the filter, in order
@@ -234,7 +214,7 @@
     var id = "t" + index;
     table.setAttribute("data-table", id);
     table.classList.add("enhanced");
-    if (this.items.length <= 30) {
+    if (this.items.length + this.pending <= 30) {
       table.classList.add("short"); // printed on one page when it fits
     }
 
@@ -291,7 +271,7 @@
     this.filter.addEventListener("input", function () {
       clearTimeout(timer);
       // Big tables are filtered when typing pauses.
-      if (self.items.length > 5000) {
+      if (self.items.length + self.pending > 5000) {
         timer = setTimeout(function () { self.setQuery(self.filter.value); }, 200);
       } else {
         self.setQuery(self.filter.value);
@@ -310,12 +290,6 @@
     this.next.addEventListener("click", function () { self.goTo(self.page + 1); });
     this.last.addEventListener("click", function () { self.goTo(Infinity); });
 
-    if (this.dataTotal > this.items.length - this.htmlRows) {
-      this.wrap.parentNode.insertBefore(make("p", { "class": "note rows-cut" },
-        "This page holds " + plural(this.items.length, "row", "rows") + " of this table's " +
-        exact(this.htmlRows + this.dataTotal) + ": the page's row data stops at its size bound. The JSON output lists them all."),
-        this.pager.nextSibling);
-    }
     this.render();
     // Out of sight the table is not laid out (report.css): until it is, it
     // counts as high as its shown rows would be, so that the page's length
@@ -324,8 +298,57 @@
     table.setAttribute("data-rendered", "true");
   }
 
+  // load reads the table's row data into its rows, once.
+  Table.prototype.load = function () {
+    if (!this.dataId || this.loaded || doc.readyState === "loading") {
+      return;
+    }
+    this.loaded = true;
+    this.pending = 0;
+    var data = rowData(this.dataId);
+    if (!data) {
+      return;
+    }
+    var items = this.items;
+    var above = [];
+    this.dataTotal = data.total;
+    data.rows.forEach(function (row) {
+      var cells = [];
+      var titles = [];
+      row.forEach(function (c, k) {
+        if (Array.isArray(c)) {
+          var text = String(c[0]).trim();
+          cells.push(text);
+          titles.push(c[1] === 1 ? above[k] : c[1] === 0 ? humanBytes(numberKey(text)) : String(c[1]));
+        } else {
+          cells.push(String(c).trim());
+          titles.push("");
+        }
+        if (titles[k]) {
+          above[k] = titles[k];
+        }
+      });
+      items.push({ tr: null, i: items.length, keys: [], text: null, cells: cells, titles: titles });
+    });
+    if (this.order !== items) {
+      this.order = items.slice();
+    }
+    this.view = this.order;
+    if (data.total > data.rows.length) {
+      this.wrap.parentNode.insertBefore(make("p", { "class": "note rows-cut" },
+        "This page holds " + plural(items.length, "row", "rows") + " of this table's " +
+        exact(this.htmlRows + data.total) + ": the page's row data stops at its size bound. The JSON output lists them all."),
+        this.pager.nextSibling);
+    }
+  };
+
+  // count is how many rows pass the filter, those not read yet included.
+  Table.prototype.viewCount = function () {
+    return this.view.length + this.pending;
+  };
+
   Table.prototype.pages = function () {
-    return Math.max(1, Math.ceil(this.view.length / this.pageSize));
+    return Math.max(1, Math.ceil(this.viewCount() / this.pageSize));
   };
 
   // rowEl is the table row of item it, made from its cells the first
@@ -377,7 +400,7 @@
         }
       });
     }
-    var total = this.items.length;
+    var total = this.items.length + this.pending;
     this.count.textContent = this.query ?
       exact(this.view.length) + " of " + plural(total, "row", "rows") + " match" :
       plural(total, "row", "rows");
@@ -386,7 +409,7 @@
     this.table.setAttribute("data-pages", String(pages));
     if (pages > 1) {
       var from = this.page * size + 1;
-      var to = Math.min(this.view.length, from + size - 1);
+      var to = Math.min(this.viewCount(), from + size - 1);
       this.pageInfo.textContent = "Page " + exact(this.page + 1) + " of " + exact(pages) +
         " (rows " + exact(from) + "–" + exact(to) + ")";
       this.first.disabled = this.prev.disabled = this.page === 0;
@@ -395,6 +418,7 @@
   };
 
   Table.prototype.goTo = function (page) {
+    this.load();
     this.page = Math.max(0, Math.min(page, this.pages() - 1));
     this.render();
     // After paging from the bottom of a long page, show the page's top.
@@ -436,6 +460,7 @@
   };
 
   Table.prototype.setQuery = function (q) {
+    this.load();
     q = q.trim().toLowerCase();
     this.query = q;
     var self = this;
@@ -448,6 +473,7 @@
   // on the same column reverses. Rows without a value go last; ties keep
   // the report's order.
   Table.prototype.sortBy = function (col) {
+    this.load();
     var c = this.columns[col];
     if (this.sortCol === col) {
       this.dir = -this.dir;
@@ -489,6 +515,7 @@
   // Numbers lose their grouping commas, so that spreadsheets read them as
   // numbers in any locale.
   Table.prototype.csv = function () {
+    this.load();
     var self = this;
     var lines = [this.columns.map(function (c) { return csvField(c.name); }).join(",")];
     this.view.forEach(function (it) {
@@ -630,6 +657,7 @@
       pivots.index = {};
       pivots.names = {};
       pivots.talkers().forEach(function (t) {
+        t.load();
         var ipCol = -1;
         var nameCol = -1;
         t.columns.forEach(function (c, k) {
@@ -1107,6 +1135,7 @@
   // nextJob returns the next piece of the page to draw, or null; with
   // inView, only a chart in the window.
   var chartsDone = false;
+  var waiting = false;
   function nextJob(inView) {
     if (queue.length) {
       var c = queue[0];
@@ -1123,6 +1152,17 @@
       return function () { draw(c); };
     }
     if ((wraps.length || !enhanced) && chartsDone) {
+      if (doc.readyState === "loading") {
+        // The tables' row data follows this script: wait for it.
+        if (!waiting) {
+          waiting = true;
+          doc.addEventListener("DOMContentLoaded", function () {
+            waiting = false;
+            later(drawBatch);
+          });
+        }
+        return null;
+      }
       var all = wraps;
       wraps = [];
       return function () {
@@ -1161,7 +1201,9 @@
         mark("pcapreport:charts");
         paint = true;
       }
-      if (queue.length || wraps.length || !enhanced) {
+      if (waiting) {
+        // drawBatch is called again once the page is parsed.
+      } else if (queue.length || wraps.length || !enhanced) {
         (paint ? afterPaint : later)(drawBatch);
       } else {
         mark("pcapreport:done");
