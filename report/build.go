@@ -75,6 +75,13 @@ type table struct {
 	Columns []column
 	Rows    [][]cell
 	More    string // a note under the table, e.g. rows left out
+	// DataID names the table's row data in the page (rowdata.go), when
+	// it has rows past its HTML rows (rest).
+	DataID string
+	rest   *rowSource
+	// Collapsed puts the table behind a disclosure (a details element)
+	// that names it and its rows: for a table that repeats a chart.
+	Collapsed bool
 }
 
 type column struct {
@@ -180,6 +187,9 @@ func (d *pageData) add(sec section) {
 		drawn = append(drawn, ch)
 	}
 	sec.Charts = drawn
+	for _, t := range sec.Tables {
+		t.More = strings.TrimSpace(t.More)
+	}
 	if len(sec.Charts) == 0 && len(sec.Notes) == 0 && sectionRows(sec) == 0 {
 		sec.Empty = emptyText[sec.ID]
 		if sec.Empty == "" {
@@ -194,7 +204,7 @@ func (d *pageData) add(sec section) {
 func sectionRows(sec section) int {
 	n := 0
 	for _, t := range sec.Tables {
-		n += len(t.Rows)
+		n += t.Kept()
 	}
 	return n
 }
@@ -207,11 +217,35 @@ func limit(n, top int) int {
 	return n
 }
 
+// moreNote is the note under a table whose rows past the top are in the
+// page's row data (table.fill): all of them are searched, sorted and
+// exported.
 func moreNote(shown, total int, what string) string {
 	if shown >= total {
 		return ""
 	}
-	return fmt.Sprintf("Showing the top %s of %s %s (--top); the JSON lists all of them.", thousands(int64(shown)), thousands(int64(total)), what)
+	return fmt.Sprintf("Showing the top %s of %s %s first (--top), as the charts do; the filter, sorting, pages and CSV cover all %s.",
+		thousands(int64(shown)), thousands(int64(total)), what, thousands(int64(total)))
+}
+
+// notKeptNote says, under a table, that a list kept fewer rows than the
+// capture had (past --keys, or a bound of analyze's): those rows are in
+// no table and no search finds them.
+func notKeptNote(kept int, seen int64, what string) string {
+	if seen <= int64(kept) {
+		return ""
+	}
+	return fmt.Sprintf(" Not kept: up to %s more %s were seen than the %s kept (--keys); no table or search holds them.",
+		thousands(seen-int64(kept)), what, thousands(int64(kept)))
+}
+
+// estimatedNotKept is notKeptNote for a heavy-hitter list.
+func estimatedNotKept(e *analyze.Estimate, what string) string {
+	if e == nil {
+		return ""
+	}
+	return fmt.Sprintf(" Not kept: more distinct %s were seen than the %s kept (--keys); those past them are in no table, and no search finds them.",
+		what, thousands(int64(e.Tracked)))
 }
 
 // keyCard is a card counting the keys of a list, "100,000+" when the list
@@ -279,15 +313,17 @@ func endpointSection(id, title, verb string, eps []analyze.Endpoint, c analyze.C
 		More:    moreNote(n, len(eps), "addresses"),
 	}
 	estimated := sec.markEstimated(est, t, "addresses", "address")
-	for i, e := range eps[:n] {
+	t.More += estimatedNotKept(est, "addresses")
+	t.fill(n, len(eps), func(i int) []cell {
+		e := eps[i]
 		row := []cell{
 			num(int64(i + 1)), {Text: e.IP}, {Text: nm.names(e.IP), Title: nm.all(e.IP)}, num(e.Packets), pct(e.Packets, c.IPPackets), bytesCell(e.Bytes),
 		}
 		if estimated {
 			row = append(row, missCell(e.PacketsError, e.BytesError))
 		}
-		t.Rows = append(t.Rows, row)
-	}
+		return row
+	})
 	sec.Tables = append(sec.Tables, t)
 	return sec
 }
@@ -318,13 +354,15 @@ func dnsSection(dns analyze.DNS, nm namer, top int, est *analyze.Estimate) secti
 		More:    moreNote(n, len(dns.Queries), "names"),
 	}
 	estimated := sec.markEstimated(est, t, "names", "name")
-	for i, q := range dns.Queries[:n] {
+	t.More += estimatedNotKept(est, "names")
+	t.fill(n, len(dns.Queries), func(i int) []cell {
+		q := dns.Queries[i]
 		row := []cell{num(int64(i + 1)), {Text: show.Printable(q.Name, 0)}, num(q.Count), {Text: clientsText(q.Clients, q.ClientsTotal)}}
 		if estimated {
 			row = append(row, missCell(q.CountError, 0))
 		}
-		t.Rows = append(t.Rows, row)
-	}
+		return row
+	})
 	sec.Tables = append(sec.Tables, t)
 	return sec
 }
@@ -350,8 +388,9 @@ func timelineSection(tl analyze.Timeline, loc *time.Location, top int) section {
 			"the chart breaks its line across the empty stretches.", thousands(analyze.MaxBins), thousands(int64(len(tl.Bins)))))
 	}
 	t := &table{
-		Caption: "IP traffic per bin",
-		Columns: []column{{"Bin start", false}, {"Packets", true}, {"Bytes", true}},
+		Caption:   "IP traffic per bin",
+		Columns:   []column{{"Bin start", false}, {"Packets", true}, {"Bytes", true}},
+		Collapsed: true,
 	}
 	rows := tl.Bins
 	if len(rows) > maxTimelineRows {

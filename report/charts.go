@@ -94,8 +94,10 @@ const jsDateMaxMillis = 8_640_000_000_000_000
 // timelineChart draws bytes and packets per bin on one time axis (bytes on
 // the left axis, packets on the right). Times are shifted into loc and the
 // axis is told to show UTC, so the axis reads in loc whatever the reader's
-// own zone is. Every bin is drawn: analyze keeps at most analyze.MaxBins,
-// so none is left out or merged here.
+// own zone is. Every packet is drawn: a dense time line of more than
+// maxTimelinePoints bins is drawn in wider bins (the label names the
+// width drawn), and a sparse one bin by bin (analyze keeps at most
+// analyze.MaxBins).
 func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	var notes []string
 	type point struct {
@@ -146,6 +148,31 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 			sparse = true
 		}
 	}
+	// A dense time line of more points than a chart can show apart is
+	// drawn in wider bins: a "nice" whole multiple of the bin width. The
+	// table and the JSON keep every bin.
+	shownSec := binSec
+	if !sparse && len(pts) > maxTimelinePoints && binSec > 0 {
+		span := secondsOf(pts[len(pts)-1].t) - secondsOf(pts[0].t) + binSec
+		shownSec = displayBin(binSec, span/maxTimelinePoints)
+		merged := pts[:0:0]
+		key := math.NaN()
+		for _, p := range pts {
+			k := math.Floor(secondsOf(p.t)/shownSec) * shownSec
+			if len(merged) == 0 || k != key {
+				whole := math.Floor(k)
+				merged = append(merged, point{t: time.Unix(int64(whole), int64((k-whole)*1e9)).UTC(), apps: make([]int64, len(p.apps))})
+				key = k
+			}
+			m := &merged[len(merged)-1]
+			m.packets += p.packets
+			m.bytes += p.bytes
+			for j, v := range p.apps {
+				m.apps[j] += v
+			}
+		}
+		pts = merged
+	}
 	var cats []string
 	datum := func(t time.Time, v any) opts.LineData {
 		if sparse {
@@ -155,7 +182,8 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	}
 	bytesData := make([]opts.LineData, 0, len(pts))
 	pktData := make([]opts.LineData, 0, len(pts))
-	appData := make([][]opts.LineData, len(tl.Series))
+	series := tl.Series[:min(len(tl.Series), maxTimelineApps)]
+	appData := make([][]opts.LineData, len(series))
 	var prevT time.Time
 	type gap struct {
 		after time.Time
@@ -220,13 +248,14 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	line.AddSeries("IP bytes", bytesData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5}))
 	line.AddSeries("IP packets", pktData, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5, YAxisIndex: 1}))
 	units := "bytes,count"
-	for j, se := range tl.Series {
+	for j, se := range series {
 		line.AddSeries(se.Name+" bytes", appData[j], charts.WithLineChartOpts(opts.LineChart{ShowSymbol: symbols, SymbolSize: 5}),
-			charts.WithLineStyleOpts(opts.LineStyle{Width: 1, Type: "dashed"}))
+			charts.WithLineStyleOpts(opts.LineStyle{Width: 1.5, Type: "dashed"}))
 		units += ",bytes"
 	}
 	line.Validate()
 	opt := line.JSON()
+	opt["color"] = okabeIto
 	if sparse {
 		// Validate copies the (empty) SetXAxis data over the axis's own.
 		if axes, ok := opt["xAxis"].([]opts.XAxis); ok && len(axes) > 0 {
@@ -238,9 +267,55 @@ func timelineChart(tl analyze.Timeline, loc *time.Location) (chart, []string) {
 	if loc != nil && loc != time.UTC {
 		zone = loc.String()
 	}
-	label := "IP bytes and packets per " + binWidthText(binSec) + " bin, with the bytes of the top application protocols (dashed), time in " + zone
+	label := "IP bytes and packets per " + binWidthText(shownSec) + " bin"
+	if shownSec != binSec {
+		label += " (drawn; the table and the JSON have " + binWidthText(binSec) + " bins)"
+	}
+	label += ", with the bytes of the top " + show.Plural(int64(len(series)), "application protocol") + " (dashed), time in " + zone
+	if len(series) == 0 {
+		label = strings.Replace(label, ", with the bytes of the top 0 application protocols (dashed)", "", 1)
+	}
 	return chart{ID: "chart-timeline", Label: label, Height: 380, Unit: units, Option: opt, empty: len(pts) == 0}, notes
 }
+
+// maxTimelinePoints is the most points the time line draws per series: at
+// a phone's width that is about one per pixel, and past it a line is
+// slow to draw and no more readable. A longer dense time line is drawn in
+// wider bins (displayBin).
+const maxTimelinePoints = 360
+
+// maxTimelineApps is how many application protocols the time line draws
+// beside bytes and packets: five lines in all, which the okabeIto colours
+// and the dashes keep apart.
+const maxTimelineApps = 3
+
+// okabeIto is the time line's palette: Okabe and Ito's colours that stay
+// distinct for colour-blind readers (blue, vermillion, bluish green,
+// orange, reddish purple), readable on light and dark backgrounds.
+var okabeIto = []string{"#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"}
+
+// niceBins are the bin widths, in seconds, that a drawn time line may use.
+var niceBins = []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+	86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 364 * 86400}
+
+// displayBin is the drawn bin width for bins of binSec when each drawn bin
+// must span at least need seconds: the least whole multiple of binSec
+// past need, or the narrowest of niceBins that is a whole multiple of
+// binSec when that is at most twice as wide.
+func displayBin(binSec, need float64) float64 {
+	least := math.Max(1, math.Ceil(need/binSec)) * binSec
+	for _, w := range niceBins {
+		if w >= least && w <= 2*least {
+			if k := w / binSec; k == math.Trunc(k) {
+				return w
+			}
+		}
+	}
+	return least
+}
+
+// secondsOf is t in seconds since the Unix epoch.
+func secondsOf(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nanosecond())/1e9 }
 
 // binSeconds is the width of tl's bins, also in a JSON written before
 // bin_seconds existed.

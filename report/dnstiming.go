@@ -21,11 +21,13 @@ func dnsTimingTable(t analyze.DNSTiming, nm namer, top int) *table {
 		Columns: []column{{"Server", false}, {"Queries", true}, {"Answered", true}, {"Unanswered", true},
 			{"Retransmitted", true}, {"Unsolicited responses", true}, {"Median", true}, {"Worst", true}, {"Slowest name", false}},
 	}
-	for _, s := range t.Servers[:n] {
-		tb.Rows = append(tb.Rows, []cell{nm.ipCell(s.Server), num(s.Queries), num(s.Answered), num(s.Unanswered),
+	tb.fill(n, len(t.Servers), func(i int) []cell {
+		s := t.Servers[i]
+		// A doctored JSON file may hold anything as an address.
+		return []cell{nm.ipCell(show.Printable(s.Server, 60)), num(s.Queries), num(s.Answered), num(s.Unanswered),
 			num(s.Retransmissions), num(s.Unsolicited), msCell(s.MedianMS, s.Answered), msCell(s.WorstMS, s.Answered),
-			{Text: show.Printable(s.WorstName, 0)}})
-	}
+			{Text: show.Printable(s.WorstName, 0)}}
+	})
 	note := fmt.Sprintf("All servers: %s queries, %s answered (median %s, worst %s), %s never answered, %s sent again, %s responses to no query seen.",
 		thousands(t.Queries), thousands(t.Answered), msText(t.MedianMS, t.Answered), msText(t.WorstMS, t.Answered),
 		thousands(t.Unanswered), thousands(t.Retransmissions), thousands(t.Unsolicited))

@@ -88,15 +88,28 @@ func Write(w io.Writer, s *analyze.Summary, opts Options) error {
 		return fmt.Errorf("report templates: %w", err)
 	}
 	data := build(s, opts)
+	data.assignDataIDs()
 	// Render into memory first so that a template error never leaves half a
 	// page. The buffers (a report is about 1 MB) are reused across reports.
+	// The tables' row data, which may be many times that, is then written
+	// straight to w, a row at a time (rowdata.go).
 	buf := pages.Get().(*bytes.Buffer)
 	defer pages.Put(buf)
 	buf.Reset()
 	if err := page.Execute(buf, data); err != nil {
 		return fmt.Errorf("rendering report: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	at := bytes.LastIndex(buf.Bytes(), rowDataAnchor)
+	if at < 0 {
+		return fmt.Errorf("rendering report: the page template has no %s", rowDataAnchor)
+	}
+	if _, err := w.Write(buf.Bytes()[:at]); err != nil {
+		return err
+	}
+	if err := writeRowData(w, data); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes()[at:])
 	return err
 }
 

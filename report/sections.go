@@ -84,15 +84,17 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 		More: moreNote(n, len(c.IP), "pairs"),
 	}
 	estimated := sec.markEstimated(estIP, t, "address pairs", "pair")
-	for _, cv := range c.IP[:n] {
+	t.More += estimatedNotKept(estIP, "address pairs")
+	t.fill(n, len(c.IP), func(i int) []cell {
+		cv := c.IP[i]
 		row := []cell{nm.ipCell(cv.A), nm.ipCell(cv.B), num(cv.PacketsAB), bytesCell(cv.BytesAB),
 			num(cv.PacketsBA), bytesCell(cv.BytesBA), num(cv.PacketsAB + cv.PacketsBA), bytesCell(cv.BytesAB + cv.BytesBA),
 			{Text: showTime(cv.First, loc)}, {Text: humanDuration(cv.DurationSeconds), Numeric: true}}
 		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
-		t.Rows = append(t.Rows, row)
-	}
+		return row
+	})
 	sec.Tables = append(sec.Tables, t)
 
 	n = limit(len(c.Transport), top)
@@ -101,10 +103,11 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 		Columns: []column{{"Protocol", false}, {"Client", false}, {"Port", true}, {"Server", false}, {"Port", true},
 			{"Packets →", true}, {"Bytes →", true}, {"Packets ←", true}, {"Bytes ←", true}, {"Packets", true}, {"Bytes", true},
 			{"TCP outcome", false}, {"Duration", true}, {"Community ID", false}},
-		More: moreNote(n, int(c.TransportTotal), "conversations"),
+		More: moreNote(n, len(c.Transport), "conversations") + notKeptNote(len(c.Transport), c.TransportTotal, "conversations"),
 	}
 	estimated = sec.markEstimated(estTransport, tt, "TCP/UDP conversations", "conversation")
-	for _, cv := range c.Transport[:n] {
+	tt.fill(n, len(c.Transport), func(i int) []cell {
+		cv := c.Transport[i]
 		// Addresses are a capture's own when analysed, but a doctored JSON
 		// file may hold anything: shown through Printable.
 		client := nm.ipCell(show.Printable(cv.Client, 60))
@@ -117,8 +120,8 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 		if estimated {
 			row = append(row, missCell(cv.PacketsError, cv.BytesError))
 		}
-		tt.Rows = append(tt.Rows, row)
-	}
+		return row
+	})
 	sec.Tables = append(sec.Tables, tt)
 	if len(c.Scanners) > 0 {
 		st := &table{
@@ -204,11 +207,12 @@ func portSection(ps analyze.Ports, top int) section {
 		More: moreNote(n, len(rows), "ports"),
 	}
 	all := sortedBy(rows, func(r portRow) int64 { return r.ServerPackets })
-	for _, r := range all[:n] {
-		t.Rows = append(t.Rows, []cell{{Text: strings.ToUpper(r.proto)}, portCell(r.Port.Port), {Text: r.Service},
+	t.fill(n, len(all), func(i int) []cell {
+		r := all[i]
+		return []cell{{Text: strings.ToUpper(r.proto)}, portCell(r.Port.Port), {Text: r.Service},
 			num(r.ServerConversations), num(r.ServerPackets), bytesCell(r.ServerBytes),
-			num(r.DstPackets), bytesCell(r.DstBytes), num(r.SrcPackets), bytesCell(r.SrcBytes)})
-	}
+			num(r.DstPackets), bytesCell(r.DstBytes), num(r.SrcPackets), bytesCell(r.SrcBytes)}
+	})
 	sec.Tables = append(sec.Tables, t)
 	return sec
 }
@@ -251,18 +255,14 @@ func protocolSection(p analyze.Protocols) section {
 func countTable(caption, what, unit string, cs []analyze.Count, top int) *table {
 	n := limit(len(cs), top)
 	t := &table{Caption: caption, Columns: []column{{what, false}, {unit, true}}, More: moreNote(n, len(cs), strings.ToLower(what)+"s")}
-	for _, c := range cs[:n] {
-		t.Rows = append(t.Rows, []cell{{Text: show.Printable(c.Name, 0)}, num(c.Count)})
-	}
+	t.fill(n, len(cs), func(i int) []cell { return []cell{{Text: show.Printable(cs[i].Name, 0)}, num(cs[i].Count)} })
 	return t
 }
 
 func ipCountTable(caption, unit string, cs []analyze.IPCount, nm namer, top int) *table {
 	n := limit(len(cs), top)
 	t := &table{Caption: caption, Columns: []column{{"IP address", false}, {unit, true}}, More: moreNote(n, len(cs), "addresses")}
-	for _, c := range cs[:n] {
-		t.Rows = append(t.Rows, []cell{nm.ipCell(c.IP), num(c.Count)})
-	}
+	t.fill(n, len(cs), func(i int) []cell { return []cell{nm.ipCell(cs[i].IP), num(cs[i].Count)} })
 	return t
 }
 
@@ -285,9 +285,10 @@ func dnsDetailTables(dns analyze.DNS, nm namer, top int) []*table {
 		Columns: []column{{"Name", false}, {"Type", false}, {"Data", false}, {"Responses", true}},
 		More:    moreNote(n, len(dns.Answers), "answers"),
 	}
-	for _, a := range dns.Answers[:n] {
-		at.Rows = append(at.Rows, []cell{{Text: show.Printable(a.Name, 0)}, {Text: a.Type}, {Text: show.Printable(a.Data, 0)}, num(a.Count)})
-	}
+	at.fill(n, len(dns.Answers), func(i int) []cell {
+		a := dns.Answers[i]
+		return []cell{{Text: show.Printable(a.Name, 0)}, {Text: a.Type}, {Text: show.Printable(a.Data, 0)}, num(a.Count)}
+	})
 	ts = append(ts, at,
 		countTable("mDNS queries (UDP 5353)", "Name", "Queries", dns.MDNS, top),
 		countTable("LLMNR queries (UDP 5355)", "Name", "Queries", dns.LLMNR, top),
@@ -309,18 +310,22 @@ func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int
 		sec.Notes = append(sec.Notes, fmt.Sprintf("Note: %s claimed %d addresses (%s): a router's proxy ARP, or a host impersonating others.",
 			m.MAC, len(m.IPs), strings.Join(m.IPs, ", ")))
 	}
-	it := &table{Caption: "ICMP messages", Columns: []column{{"Version", false}, {"Type", true}, {"Code", true}, {"Meaning", false}, {"Packets", true}}}
-	for _, c := range icmp[:limit(len(icmp), top)] {
+	it := &table{Caption: "ICMP messages", Columns: []column{{"Version", false}, {"Type", true}, {"Code", true}, {"Meaning", false}, {"Packets", true}},
+		More: moreNote(limit(len(icmp), top), len(icmp), "types and codes")}
+	it.fill(limit(len(icmp), top), len(icmp), func(i int) []cell {
+		c := icmp[i]
 		v := "ICMP"
 		if c.Version == 6 {
 			v = "ICMPv6"
 		}
-		it.Rows = append(it.Rows, []cell{{Text: v}, num(int64(c.Type)), num(int64(c.Code)), {Text: c.Name}, num(c.Packets)})
-	}
-	pt := &table{Caption: "ARP bindings (IP claimed by MAC)", Columns: []column{{"IP address", false}, {"MAC", false}, {"ARP packets", true}}}
-	for _, p := range arp.Pairs[:limit(len(arp.Pairs), top)] {
-		pt.Rows = append(pt.Rows, []cell{nm.ipCell(p.IP), {Text: p.MAC}, num(p.Packets)})
-	}
+		return []cell{{Text: v}, num(int64(c.Type)), num(int64(c.Code)), {Text: c.Name}, num(c.Packets)}
+	})
+	pt := &table{Caption: "ARP bindings (IP claimed by MAC)", Columns: []column{{"IP address", false}, {"MAC", false}, {"ARP packets", true}},
+		More: moreNote(limit(len(arp.Pairs), top), len(arp.Pairs), "bindings")}
+	pt.fill(limit(len(arp.Pairs), top), len(arp.Pairs), func(i int) []cell {
+		p := arp.Pairs[i]
+		return []cell{nm.ipCell(p.IP), {Text: p.MAC}, num(p.Packets)}
+	})
 	sec.Tables = []*table{it,
 		ipCountTable("ARP requests (who-has), by target", "Requests", arp.Requests, nm, top),
 		ipCountTable("ARP replies (is-at), by sender", "Replies", arp.Replies, nm, top),
@@ -331,9 +336,10 @@ func icmpARPSection(icmp []analyze.ICMPCount, arp analyze.ARP, nm namer, top int
 		gt := &table{Caption: "Gratuitous ARP senders (announcing their own address)",
 			Columns: []column{{"IP address", false}, {"Packets", true}, {"Most in 10 s", true}},
 			More:    moreNote(n, len(arp.Gratuitous), "senders")}
-		for _, g := range arp.Gratuitous[:n] {
-			gt.Rows = append(gt.Rows, []cell{nm.ipCell(g.IP), num(g.Packets), num(g.Peak10s)})
-		}
+		gt.fill(n, len(arp.Gratuitous), func(i int) []cell {
+			g := arp.Gratuitous[i]
+			return []cell{nm.ipCell(show.Printable(g.IP, 60)), num(g.Packets), num(g.Peak10s)}
+		})
 		sec.Tables = append(sec.Tables, gt)
 	}
 	return sec
@@ -370,10 +376,11 @@ func httpSection(h analyze.HTTP, top int) section {
 		Columns: []column{{"Method", false}, {"URL", false}, {"Requests", true}, {"Clients", false}},
 		More:    moreNote(n, len(h.Requests), "URLs"),
 	}
-	for _, r := range h.Requests[:n] {
-		rt.Rows = append(rt.Rows, []cell{{Text: show.Printable(r.Method, 30)}, {Text: show.Printable(r.URL, 0)}, num(r.Count),
-			{Text: clientsText(r.Clients, r.ClientsTotal)}})
-	}
+	rt.fill(n, len(h.Requests), func(i int) []cell {
+		r := h.Requests[i]
+		return []cell{{Text: show.Printable(r.Method, 30)}, {Text: show.Printable(r.URL, 0)}, num(r.Count),
+			{Text: clientsText(r.Clients, r.ClientsTotal)}}
+	})
 	sec.Tables = []*table{
 		rt,
 		countTable("Hosts", "Host", "Requests", h.Hosts, top),
@@ -401,9 +408,10 @@ func tlsSection(t analyze.TLS, top int) section {
 		Columns: []column{{"Server name", false}, {"ClientHellos", true}, {"Clients", false}},
 		More:    moreNote(n, len(t.ServerNames), "names"),
 	}
-	for _, c := range t.ServerNames[:n] {
-		st.Rows = append(st.Rows, []cell{{Text: show.Printable(c.Name, 0)}, num(c.Count), {Text: clientsText(c.Clients, c.ClientsTotal)}})
-	}
+	st.fill(n, len(t.ServerNames), func(i int) []cell {
+		c := t.ServerNames[i]
+		return []cell{{Text: show.Printable(c.Name, 0)}, num(c.Count), {Text: clientsText(c.Clients, c.ClientsTotal)}}
+	})
 	sec.Tables = []*table{
 		st,
 		countTable("Highest TLS version offered", "Version", "ClientHellos", t.Versions, 0),

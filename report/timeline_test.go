@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +114,7 @@ func TestChartDrawsEveryIPPacket(t *testing.T) {
 					nonEmpty++
 				}
 			}
-			if points < nonEmpty {
+			if len(s.Timeline.Bins) <= maxTimelinePoints && points < nonEmpty {
 				t.Errorf("%s: %d points for %d non-empty bins", name, points, nonEmpty)
 			}
 		}
@@ -149,6 +151,71 @@ func TestBinWidthText(t *testing.T) {
 	for sec, want := range map[float64]string{0.5: "0.5-second", 2: "2-second", 90: "90-second", 600: "10-minute", 7200: "2-hour", 86400: "1-day", 4 * 86400: "4-day"} {
 		if got := binWidthText(sec); got != want {
 			t.Errorf("binWidthText(%g) = %q, want %q", sec, got, want)
+		}
+	}
+}
+
+// TestTimelineDisplayBins: 4,000 two-second bins (the most analyze keeps)
+// are drawn as 267 thirty-second bins (8,000 s / 360 points needs at
+// least 22.2 s; 30 s is the narrowest nice multiple of 2 s past it), with
+// every packet and byte, on five series at most, and the label names both
+// widths. Two bins are drawn as they are.
+func TestTimelineDisplayBins(t *testing.T) {
+	const n = 4000
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	tl := analyze.Timeline{IntervalSeconds: 2, BinSeconds: 2}
+	var wantPackets int64
+	for i := range n {
+		tl.Bins = append(tl.Bins, analyze.Bin{Start: start.Add(time.Duration(2*i) * time.Second).Format(time.RFC3339),
+			Packets: int64(i % 7), Bytes: int64(100 * (i % 7))})
+		wantPackets += int64(i % 7)
+	}
+	for j := range 5 {
+		se := analyze.Series{Name: fmt.Sprintf("app%d", j), Bytes: make([]int64, n)}
+		tl.Series = append(tl.Series, se)
+	}
+	ch, _ := timelineChart(tl, time.UTC)
+	got, points := chartPackets(t, ch)
+	if got != wantPackets || points != 267 {
+		t.Errorf("drawn: %d packets in %d points, want %d in 267", got, points, wantPackets)
+	}
+	if !strings.Contains(ch.Label, "per 30-second bin (drawn; the table and the JSON have 2-second bins)") ||
+		!strings.Contains(ch.Label, "top 3 application protocols") {
+		t.Errorf("label %q", ch.Label)
+	}
+	raw, _ := json.Marshal(ch.Option)
+	var opt struct {
+		Series []json.RawMessage `json:"series"`
+		Color  []string          `json:"color"`
+	}
+	if err := json.Unmarshal(raw, &opt); err != nil {
+		t.Fatal(err)
+	}
+	if len(opt.Series) != 5 || len(opt.Color) != 5 {
+		t.Errorf("%d series in %d colours, want 5 and 5", len(opt.Series), len(opt.Color))
+	}
+	// The first drawn bin starts at the first bin, on a 30-second boundary.
+	if !strings.Contains(string(raw), fmt.Sprintf("[%d,", start.UnixMilli())) {
+		t.Errorf("no point at %d ms", start.UnixMilli())
+	}
+
+	two := analyze.Timeline{IntervalSeconds: 2, BinSeconds: 2, Bins: tl.Bins[:2]}
+	ch, _ = timelineChart(two, time.UTC)
+	if got, points := chartPackets(t, ch); got != 1 || points != 2 || !strings.Contains(ch.Label, "per 2-second bin,") {
+		t.Errorf("two bins: %d packets in %d points, label %q", got, points, ch.Label)
+	}
+}
+
+func TestDisplayBin(t *testing.T) {
+	for _, c := range []struct{ bin, need, want float64 }{
+		{2, 22.2, 30}, {2, 0.5, 2}, {0.5, 1.2, 2}, {7, 100, 105}, {7, 3600, 3605}, {3600, 20000, 21600}, {86400, 1e9, 1e9 / 86400 * 86400},
+	} {
+		got := displayBin(c.bin, c.need)
+		if c.bin == 86400 && c.need == 1e9 {
+			c.want = math.Ceil(1e9/86400) * 86400
+		}
+		if got != c.want {
+			t.Errorf("displayBin(%g, %g) = %g, want %g", c.bin, c.need, got, c.want)
 		}
 	}
 }

@@ -150,6 +150,24 @@
 
   // ---- data tables ---------------------------------------------------------
 
+  // rowData reads the rows of a table kept past its HTML rows: the
+  // {"total": n, "rows": [[cell, ...], ...]} of the script element
+  // data-rows-for=id, where a cell is its text or [text, hover text].
+  function rowData(id) {
+    var els = doc.querySelectorAll("script[data-rows-for]");
+    for (var i = 0; i < els.length; i++) {
+      if (els[i].getAttribute("data-rows-for") === id) {
+        try {
+          var d = JSON.parse(els[i].textContent);
+          return d && Array.isArray(d.rows) ? d : null;
+        } catch (e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
   var tables = [];
   var highlighted = null;
   var printing = false;
@@ -170,8 +188,23 @@
       return { th: th, name: th.textContent.trim(), numeric: th.classList.contains("num") };
     });
     this.items = slice.call(this.body.rows).map(function (tr, i) {
-      return { tr: tr, i: i, keys: [], text: null, cells: null };
+      return { tr: tr, i: i, keys: [], text: null, cells: null, titles: null };
     });
+    // The rows past the first (--top) are the page's row data (load),
+    // read at the first search, sort, page turn or export, and each made
+    // into a table row only when it is shown. Until read they count as
+    // pending.
+    this.htmlRows = this.items.length;
+    this.pageSize = PAGE_SIZE;
+    this.dataTotal = 0;
+    this.dataId = table.getAttribute("data-rows");
+    this.pending = 0;
+    if (this.dataId) {
+      this.pending = Math.max(0, Number(table.getAttribute("data-kept")) - this.htmlRows) || 0;
+      // Pages as long as the rows shown before: the table looks as it
+      // did, with every kept row a page, a sort or a search away.
+      this.pageSize = Math.max(10, this.htmlRows);
+    }
     this.order = this.items; // all rows, in the current sort order
     this.view = this.items; // the rows that pass the filter, in order
     this.page = 0;
@@ -181,7 +214,7 @@
     var id = "t" + index;
     table.setAttribute("data-table", id);
     table.classList.add("enhanced");
-    if (this.items.length <= 30) {
+    if (this.items.length + this.pending <= 30) {
       table.classList.add("short"); // printed on one page when it fits
     }
 
@@ -238,7 +271,7 @@
     this.filter.addEventListener("input", function () {
       clearTimeout(timer);
       // Big tables are filtered when typing pauses.
-      if (self.items.length > 5000) {
+      if (self.items.length + self.pending > 5000) {
         timer = setTimeout(function () { self.setQuery(self.filter.value); }, 200);
       } else {
         self.setQuery(self.filter.value);
@@ -265,19 +298,92 @@
     table.setAttribute("data-rendered", "true");
   }
 
+  // load reads the table's row data into its rows, once.
+  Table.prototype.load = function () {
+    if (!this.dataId || this.loaded || doc.readyState === "loading") {
+      return;
+    }
+    this.loaded = true;
+    this.pending = 0;
+    var data = rowData(this.dataId);
+    if (!data) {
+      return;
+    }
+    var items = this.items;
+    var above = [];
+    this.dataTotal = data.total;
+    data.rows.forEach(function (row) {
+      var cells = [];
+      var titles = [];
+      row.forEach(function (c, k) {
+        if (Array.isArray(c)) {
+          var text = String(c[0]).trim();
+          cells.push(text);
+          titles.push(c[1] === 1 ? above[k] : c[1] === 0 ? humanBytes(numberKey(text)) : String(c[1]));
+        } else {
+          cells.push(String(c).trim());
+          titles.push("");
+        }
+        if (titles[k]) {
+          above[k] = titles[k];
+        }
+      });
+      items.push({ tr: null, i: items.length, keys: [], text: null, cells: cells, titles: titles });
+    });
+    if (this.order !== items) {
+      this.order = items.slice();
+    }
+    this.view = this.order;
+    if (data.total > data.rows.length) {
+      this.wrap.parentNode.insertBefore(make("p", { "class": "note rows-cut" },
+        "This page holds " + plural(items.length, "row", "rows") + " of this table's " +
+        exact(this.htmlRows + data.total) + ": the page's row data stops at its size bound. The JSON output lists them all."),
+        this.pager.nextSibling);
+    }
+  };
+
+  // count is how many rows pass the filter, those not read yet included.
+  Table.prototype.viewCount = function () {
+    return this.view.length + this.pending;
+  };
+
   Table.prototype.pages = function () {
-    return Math.max(1, Math.ceil(this.view.length / PAGE_SIZE));
+    return Math.max(1, Math.ceil(this.viewCount() / this.pageSize));
+  };
+
+  // rowEl is the table row of item it, made from its cells the first
+  // time a row of the page's data is shown (text only, never markup).
+  Table.prototype.rowEl = function (it) {
+    if (!it.tr) {
+      var tr = make("tr");
+      var columns = this.columns;
+      it.cells.forEach(function (text, k) {
+        var td = make("td", columns[k] && columns[k].numeric ? { "class": "num" } : null, text);
+        if (it.titles[k]) {
+          td.setAttribute("title", it.titles[k]);
+        }
+        tr.appendChild(td);
+      });
+      it.tr = tr;
+    }
+    return it.tr;
   };
 
   // render puts the current page of rows (every row, when printing) in the
   // table body, and updates the count and the pager.
   Table.prototype.render = function () {
-    var rows = printing ? this.order : this.view.slice(this.page * PAGE_SIZE, (this.page + 1) * PAGE_SIZE);
+    // On paper, a table with row data prints the rows it showed before
+    // the script ran (its top), as the page did before row data; every
+    // other table prints all its rows.
+    var self = this;
+    var size = this.pageSize;
+    var rows = printing ? (this.dataTotal ? this.order.slice(0, this.htmlRows) : this.order) :
+      this.view.slice(this.page * size, (this.page + 1) * size);
     var body = this.body;
     var same = rows.length === body.rows.length && rows.every(function (it, i) { return body.rows[i] === it.tr; });
     if (!same) {
       var frag = doc.createDocumentFragment();
-      rows.forEach(function (it) { frag.appendChild(it.tr); });
+      rows.forEach(function (it) { frag.appendChild(self.rowEl(it)); });
       if (rows.length === 0) {
         var tr = make("tr");
         tr.appendChild(make("td", { colspan: String(this.columns.length), "class": "empty" }, "No rows match the filter."));
@@ -286,7 +392,15 @@
       body.textContent = "";
       body.appendChild(frag);
     }
-    var total = this.items.length;
+    if (pivots.ready) {
+      rows.forEach(function (it) {
+        if (!it.linked) {
+          it.linked = true;
+          pivots.decorate(self, self.rowEl(it));
+        }
+      });
+    }
+    var total = this.items.length + this.pending;
     this.count.textContent = this.query ?
       exact(this.view.length) + " of " + plural(total, "row", "rows") + " match" :
       plural(total, "row", "rows");
@@ -294,8 +408,8 @@
     this.pager.hidden = pages <= 1;
     this.table.setAttribute("data-pages", String(pages));
     if (pages > 1) {
-      var from = this.page * PAGE_SIZE + 1;
-      var to = Math.min(this.view.length, from + PAGE_SIZE - 1);
+      var from = this.page * size + 1;
+      var to = Math.min(this.viewCount(), from + size - 1);
       this.pageInfo.textContent = "Page " + exact(this.page + 1) + " of " + exact(pages) +
         " (rows " + exact(from) + "–" + exact(to) + ")";
       this.first.disabled = this.prev.disabled = this.page === 0;
@@ -304,6 +418,7 @@
   };
 
   Table.prototype.goTo = function (page) {
+    this.load();
     this.page = Math.max(0, Math.min(page, this.pages() - 1));
     this.render();
     // After paging from the bottom of a long page, show the page's top.
@@ -326,9 +441,18 @@
   Table.prototype.searchText = function (it) {
     if (it.text === null) {
       var s = this.cellTexts(it).join("\n");
-      var titled = it.tr.querySelectorAll("[title]");
-      for (var i = 0; i < titled.length; i++) {
-        s += "\n" + titled[i].getAttribute("title");
+      var i;
+      if (it.titles) {
+        for (i = 0; i < it.titles.length; i++) {
+          if (it.titles[i]) {
+            s += "\n" + it.titles[i];
+          }
+        }
+      } else {
+        var titled = it.tr.querySelectorAll("[title]");
+        for (i = 0; i < titled.length; i++) {
+          s += "\n" + titled[i].getAttribute("title");
+        }
       }
       it.text = s.toLowerCase();
     }
@@ -336,6 +460,7 @@
   };
 
   Table.prototype.setQuery = function (q) {
+    this.load();
     q = q.trim().toLowerCase();
     this.query = q;
     var self = this;
@@ -348,6 +473,7 @@
   // on the same column reverses. Rows without a value go last; ties keep
   // the report's order.
   Table.prototype.sortBy = function (col) {
+    this.load();
     var c = this.columns[col];
     if (this.sortCol === col) {
       this.dir = -this.dir;
@@ -389,6 +515,7 @@
   // Numbers lose their grouping commas, so that spreadsheets read them as
   // numbers in any locale.
   Table.prototype.csv = function () {
+    this.load();
     var self = this;
     var lines = [this.columns.map(function (c) { return csvField(c.name); }).join(",")];
     this.view.forEach(function (it) {
@@ -480,20 +607,165 @@
   // reveal shows row it: it clears a filter that hides it, turns to its
   // page, scrolls it into view and highlights it.
   Table.prototype.reveal = function (it) {
+    var details = this.table.closest("details");
+    if (details) {
+      details.open = true;
+    }
     if (this.view.indexOf(it) < 0) {
       this.filter.value = "";
       this.setQuery("");
     }
     var at = this.view.indexOf(it);
-    this.page = Math.floor(at / PAGE_SIZE);
+    this.page = Math.floor(at / this.pageSize);
     this.render();
     if (highlighted) {
       highlighted.classList.remove("hl");
     }
-    highlighted = it.tr;
-    it.tr.classList.add("hl");
-    it.tr.scrollIntoView({ block: "center" });
+    highlighted = this.rowEl(it);
+    highlighted.classList.add("hl");
+    highlighted.scrollIntoView({ block: "center" });
   };
+
+  // ---- pivots: from an address or a name to its top-talkers row, and back --
+
+  // Every address in a table, and every name the top talkers list for an
+  // address, links to that address's row in the top source IPs (or, when
+  // it sent nothing, the top destination IPs). After a pivot, the talkers
+  // table offers a link back to the row the reader came from. Cells are
+  // linked when their rows are first shown, so a table of 100,000 rows
+  // costs nothing until it is paged.
+  var reIP = /^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)(\s|$)/i;
+  var pivots = {
+    ready: false, // every table is made: the talkers can be indexed
+    index: null, // address → {t: talkers table, it: its row}
+    names: null, // name → address
+    from: null, // {t, it} the reader pivoted from
+    talkerList: null,
+    talkers: function () {
+      if (pivots.talkerList) {
+        return pivots.talkerList;
+      }
+      return (pivots.talkerList = tables.filter(function (t) {
+        var sec = t.table.closest("section");
+        return sec && (sec.id === "sources" || sec.id === "destinations");
+      }));
+    },
+    build: function () {
+      if (pivots.index) {
+        return;
+      }
+      pivots.index = {};
+      pivots.names = {};
+      pivots.talkers().forEach(function (t) {
+        t.load();
+        var ipCol = -1;
+        var nameCol = -1;
+        t.columns.forEach(function (c, k) {
+          if (c.name === "IP address") { ipCol = k; }
+          if (c.name.indexOf("Names") === 0) { nameCol = k; }
+        });
+        if (ipCol < 0) {
+          return;
+        }
+        t.items.forEach(function (it) {
+          var cells = t.cellTexts(it);
+          var ip = cells[ipCol];
+          if (!ip || pivots.index[ip]) {
+            return;
+          }
+          pivots.index[ip] = { t: t, it: it };
+          if (nameCol >= 0) {
+            var all = it.titles ? it.titles[nameCol] : (it.tr.cells[nameCol] && it.tr.cells[nameCol].getAttribute("title"));
+            (all || cells[nameCol] || "").split(", ").forEach(function (n) {
+              n = n.trim();
+              if (n && !pivots.names[n]) {
+                pivots.names[n] = ip;
+              }
+            });
+          }
+        });
+      });
+    },
+    // target is the address a cell's text pivots to, or "".
+    target: function (text) {
+      var m = reIP.exec(text);
+      if (m && pivots.index[m[1]]) {
+        return m[1];
+      }
+      var ip = pivots.names[text];
+      return ip && pivots.index[ip] ? ip : "";
+    },
+    decorate: function (t, tr) {
+      pivots.build();
+      var talker = pivots.talkers().indexOf(t) >= 0;
+      for (var k = 0; k < tr.cells.length; k++) {
+        var td = tr.cells[k];
+        var col = t.columns[k];
+        if (!col || col.numeric || td.children.length) {
+          continue;
+        }
+        var text = td.textContent.trim();
+        var ip = pivots.target(text);
+        // In the talkers tables, their own address column is where a
+        // pivot lands: it links back, once there is somewhere to go back to.
+        if (!ip || (talker && col.name === "IP address")) {
+          continue;
+        }
+        var a = make("a", { href: "#" + pivots.index[ip].t.table.closest("section").id, "class": "pivot", "data-ip": ip,
+          title: "Show " + ip + " in " + pivots.index[ip].t.caption }, td.textContent);
+        td.textContent = "";
+        td.appendChild(a);
+      }
+    },
+    go: function (ip, fromTable, fromItem) {
+      var to = pivots.index[ip];
+      if (!to) {
+        return false;
+      }
+      pivots.from = fromTable && fromItem ? { t: fromTable, it: fromItem } : null;
+      to.t.reveal(to.it);
+      pivots.back(to.t);
+      return true;
+    },
+    // back shows, above the talkers table t, a link to the row the
+    // reader came from.
+    back: function (t) {
+      var old = doc.querySelector("a.pivot-back");
+      if (old) {
+        old.parentNode.removeChild(old);
+      }
+      var from = pivots.from;
+      if (!from) {
+        return;
+      }
+      var a = make("a", { href: "#", "class": "pivot-back" }, "↩ Back to " + from.t.caption);
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        a.parentNode.removeChild(a);
+        from.t.reveal(from.it);
+      });
+      t.tools.appendChild(a);
+    }
+  };
+
+  doc.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a.pivot") : null;
+    if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) {
+      return;
+    }
+    var tr = a.closest("tr");
+    var from = null;
+    var fromItem = null;
+    tables.forEach(function (t) {
+      if (!from && t.table.contains(tr)) {
+        from = t;
+        fromItem = t.items.filter(function (it) { return it.tr === tr; })[0] || null;
+      }
+    });
+    if (pivots.go(a.getAttribute("data-ip"), from, fromItem)) {
+      e.preventDefault();
+    }
+  });
 
   // enhanceTables gives every data table its controls, once. It runs after
   // the charts are drawn (until then report.css shows each table's first
@@ -515,6 +787,8 @@
       }
       tables.push(new Table(t, i));
     });
+    pivots.ready = true;
+    tables.forEach(function (t) { t.render(); });
     mark("pcapreport:tables");
   }
 
@@ -696,7 +970,7 @@
         (opt.grid || []).forEach(function (g) { g.top = "56"; });
       }
       [].concat(opt.xAxis || [], opt.yAxis || []).forEach(function (ax) {
-        if (ax.type === "value") {
+        if (ax.type === "value" || ax.type === "time") {
           ax.splitNumber = 3;
           ax.axisLabel.hideOverlap = true;
         }
@@ -754,6 +1028,7 @@
         c.width = c.el.clientWidth || 600;
         c.height = c.el.clientHeight || 300;
         c.near = r.bottom > -near && r.top < window.innerHeight + near;
+        c.inView = r.bottom > 0 && r.top < window.innerHeight;
       }
     });
   }
@@ -806,8 +1081,8 @@
     el.setAttribute("data-rendered", "true");
   }
 
-  // The charts are drawn in two tasks: first those in or near the window,
-  // for up to FIRST_MS (at least one chart), which are painted at once;
+  // The charts are drawn in two tasks: first those in the window, for up
+  // to FIRST_MS, which are painted at once;
   // then all the others, in page order, painted together. Each pause to
   // paint costs 30 to 50 ms (headless Chromium, the 1 GB capture's report),
   // as much as one or two charts take to draw, so the others are drawn
@@ -857,9 +1132,11 @@
     setTimeout(go, 100); // should the tab be hidden before its next frame
   }
 
-  // nextJob returns the next piece of the page to draw, or null.
+  // nextJob returns the next piece of the page to draw, or null; with
+  // inView, only a chart in the window.
   var chartsDone = false;
-  function nextJob() {
+  var waiting = false;
+  function nextJob(inView) {
     if (queue.length) {
       var c = queue[0];
       for (var i = 0; i < queue.length; i++) {
@@ -868,10 +1145,24 @@
           break;
         }
       }
+      if (inView && !c.inView) {
+        return null;
+      }
       queue.splice(queue.indexOf(c), 1);
       return function () { draw(c); };
     }
     if ((wraps.length || !enhanced) && chartsDone) {
+      if (doc.readyState === "loading") {
+        // The tables' row data follows this script: wait for it.
+        if (!waiting) {
+          waiting = true;
+          doc.addEventListener("DOMContentLoaded", function () {
+            waiting = false;
+            later(drawBatch);
+          });
+        }
+        return null;
+      }
       var all = wraps;
       wraps = [];
       return function () {
@@ -895,10 +1186,13 @@
     var first = batches++ === 0;
     var paint = first;
     try {
-      var job = nextJob();
+      // The first batch draws only the charts in the window (none, when
+      // the findings and facts fill it): the first screen is painted
+      // without waiting for charts out of sight.
+      var job = nextJob(first);
       while (job) {
         job();
-        job = !first || now() - start < FIRST_MS ? nextJob() : null;
+        job = !first ? nextJob() : now() - start < FIRST_MS ? nextJob(true) : null;
       }
     } finally {
       // Even after a chart failed, the others are drawn.
@@ -907,7 +1201,9 @@
         mark("pcapreport:charts");
         paint = true;
       }
-      if (queue.length || wraps.length || !enhanced) {
+      if (waiting) {
+        // drawBatch is called again once the page is parsed.
+      } else if (queue.length || wraps.length || !enhanced) {
         (paint ? afterPaint : later)(drawBatch);
       } else {
         mark("pcapreport:done");
