@@ -60,6 +60,7 @@ type analyzer struct {
 	icmp    map[icmpKey]int64
 	names   passiveNames
 	web     web
+	objs    httpObjs
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -111,6 +112,7 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
+	a.objs = newHTTPObjs(opts.Objects)
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
@@ -123,6 +125,9 @@ func newAnalyzer(opts Options) *analyzer {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
 			}
+		}
+		if c.http != nil {
+			a.objs.close(c.http, c.last)
 		}
 	}
 	return a
@@ -262,6 +267,9 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		a.flush(&f.key, c, ts, ts)
 	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
+	}
+	if h.proto == protoTCP && (c.http != nil || len(payload) > 0 && !c.httpNo) {
+		a.objs.segment(c, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
@@ -501,9 +509,20 @@ func (a *analyzer) summary() *Summary {
 	// that the memory of the lists being built can reuse it: at the end of
 	// a 10 GB capture the analysis holds about 27 MB and its Summary 20 MB.
 	// The largest parts first.
+	for _, e := range a.conv.flows.all() {
+		if e.val.http != nil {
+			a.objs.close(e.val.http, e.val.last)
+			e.val.http = nil
+		}
+	}
+	if w := a.objs.warning(); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
+	s.HTTP.Transactions, s.HTTP.Objects, s.HTTP.ObjectsSkipped = a.objs.summary(a.digits)
+	s.HTTP.TransactionsTotal, s.HTTP.ObjectsTotal = a.objs.txTotal, a.objs.objTotal
 	a.web = web{}
 	s.Sources = endpointList(&a.src, a.maxLen)
 	a.src = hitters[netip.Addr, int64]{}

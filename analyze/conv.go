@@ -48,6 +48,10 @@ type flowCount struct {
 	// one its ports name (appByPort, two map lookups), found at its first
 	// packet. (Last, in the padding after cache: 20,000 flows are kept.)
 	app, portApp app
+	// http follows the flow as an HTTP connection (httpobj.go); httpNo
+	// says its first data was no HTTP request.
+	http   *httpConn
+	httpNo bool
 }
 
 // flowCache is where a flow's keys were last found in the address and

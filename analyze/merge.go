@@ -61,6 +61,7 @@ type Overview struct {
 	icmp      map[icmpKey]int64
 	arp       arpCounter
 	names     passiveNames
+	httpObjs  httpObjMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -90,6 +91,7 @@ func (o *Overview) init() {
 		icmp:      map[icmpKey]int64{},
 		arp:       newARPCounter(),
 		names:     newPassiveNames(),
+		httpObjs:  newHTTPObjMerger(),
 	}
 }
 
@@ -156,6 +158,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
 		return fail("http/tls", err)
 	}
+	o.httpObjs.add(&s.HTTP)
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
@@ -199,6 +202,7 @@ func (o *Overview) Summary() *Summary {
 	s.Estimates = e.result()
 	s.Protocols = o.protocols.result()
 	s.HTTP, s.TLS = o.web.result()
+	o.httpObjs.result(&s.HTTP)
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
