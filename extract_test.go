@@ -180,3 +180,17 @@ func TestHTTPObjectsMemory(t *testing.T) {
 		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
 	}
 }
+
+// TestExtractRefusedInBatchMode: --extract is for one capture; batch mode
+// refuses it before writing anything.
+func TestExtractRefusedInBatchMode(t *testing.T) {
+	dir := t.TempDir()
+	a, b := abs(t, "testdata/nflog_http.pcap"), abs(t, "testdata/wifi_radiotap_http.pcap")
+	_, stderr, err := runCLI(t, dir, nil, "report", a, b, "-o", "out", "--extract", "x")
+	if err == nil || !strings.Contains(err.Error()+stderr, "--extract") {
+		t.Errorf("batch mode with --extract: err %v, stderr %q", err, stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files written: %v", entries)
+	}
+}
