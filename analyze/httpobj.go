@@ -27,13 +27,14 @@ import (
 // case, goes to the parser from the packet buffer without a copy; only
 // out-of-order data is copied, within maxHeldPerDir and maxHeldBytes.
 const (
-	maxHTTPTransactions = 50_000   // transactions listed
-	maxTransactionBytes = 16 << 20 // text of the transactions listed
+	maxHTTPTransactions = 20_000   // transactions listed
+	maxTransactionBytes = 8 << 20  // text of the transactions listed
 	maxHTTPObjects      = 10_000   // objects listed
 	maxHTTPConns        = 1_024    // connections followed at once
 	maxHeadBytes        = 16 << 10 // a message head longer is not parsed: the connection is left
 	maxHeldPerDir       = 256 << 10
-	maxHeldBytes        = 8 << 20 // out-of-order bytes held, all connections
+	maxHeldBytes        = 4 << 20 // out-of-order bytes held, all connections
+	maxHeadTotal        = 4 << 20 // bytes of message heads being collected, all connections
 	maxPendingRequests  = 64      // requests waiting for their response, per connection
 	maxDecoders         = 64      // bodies being decompressed at once
 	maxExtracting       = 128     // objects being written at once (open files)
@@ -52,6 +53,7 @@ const (
 type httpObjs struct {
 	conns      int // connections followed now
 	held       int // out-of-order bytes held, all connections
+	heads      int // bytes of heads being collected, all connections
 	decoders   int // decoders running
 	extracting int // objects being written
 	sink       ObjectSink
@@ -294,7 +296,8 @@ func (o *httpObjs) resync(hc *httpConn, d int, ts time.Time) {
 		return
 	}
 	o.skipped.resynced++
-	st.state, st.head, st.line, st.next = stHead, st.head[:0], st.line[:0], h.seq
+	o.dropHead(st)
+	st.state, st.line, st.next = stHead, st.line[:0], h.seq
 	o.drain(hc, d, ts)
 }
 
@@ -327,12 +330,23 @@ func (o *httpObjs) drain(hc *httpConn, d int, ts time.Time) {
 	}
 }
 
+// dropHead empties the head buffer of st; a large one is let go, so that
+// an idle connection does not keep it.
+func (o *httpObjs) dropHead(st *httpDir) {
+	o.heads -= len(st.head)
+	st.head = st.head[:0]
+	if cap(st.head) > 4<<10 {
+		st.head = nil
+	}
+}
+
 // lose gives up a direction at a gap it cannot fill: its object in
 // progress is incomplete, and the connection is no longer followed (its
 // messages can no longer be told apart).
 func (o *httpObjs) lose(hc *httpConn, d int, ts time.Time) {
 	o.skipped.lost++
 	o.endBody(&hc.dir[d], true)
+	o.dropHead(&hc.dir[d])
 	hc.dir[d].state = stDead
 	hc.dead = true
 }
@@ -366,6 +380,7 @@ func (o *httpObjs) close(hc *httpConn, ts time.Time) {
 			st.held = nil
 		}
 		o.endBody(st, st.state != stUntilClose || !st.closed)
+		o.dropHead(st)
 		st.state = stDead
 	}
 	hc.dead = true
@@ -393,9 +408,10 @@ func (o *httpObjs) deliver(hc *httpConn, d int, b []byte, ts time.Time) {
 			from := max(0, len(st.head)-3)
 			take := min(len(b), maxHeadBytes-len(st.head))
 			st.head = append(st.head, b[:take]...)
+			o.heads += take
 			end := headEnd(st.head, from)
 			if end < 0 {
-				if len(st.head) >= maxHeadBytes {
+				if len(st.head) >= maxHeadBytes || o.heads > maxHeadTotal {
 					o.lose(hc, d, ts)
 					return
 				}
@@ -410,7 +426,7 @@ func (o *httpObjs) deliver(hc *httpConn, d int, b []byte, ts time.Time) {
 			} else {
 				o.responseHead(hc, head, ts)
 			}
-			st.head = st.head[:0]
+			o.dropHead(st)
 			if hc.dead {
 				return
 			}

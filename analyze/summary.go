@@ -449,7 +449,7 @@ type HTTP struct {
 	// than its limit and kept cut, ending in CutMark and its length as sent.
 	StringsCut []Count `json:"strings_cut"`
 	// Transactions lists requests with their responses, in the order the
-	// requests were seen; at most 50,000 and 16 MiB of their text.
+	// requests were seen; at most 20,000 and 8 MiB of their text.
 	Transactions      []HTTPTransaction `json:"transactions"`
 	TransactionsTotal int64             `json:"transactions_total"`
 	// Objects lists message bodies in the order they ended; at most 10,000.
