@@ -170,6 +170,7 @@ func reportCommand() *cli.Command {
 			tzFlag(),
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
+			&cli.StringFlag{Name: "extract", Usage: "write every HTTP object (response and request bodies, decoded) to `DIR` as <sha256>.<ext>, with an objects.json manifest; names never come from the capture, nothing is overwritten (single capture only)"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
 		},
 		OnUsageError: onUsageError,
@@ -236,10 +237,20 @@ func reportAction(c *cli.Context) error {
 		return usagef(c, "%v", err)
 	}
 	if isBatch(c.Args().Slice()) {
+		if c.String("extract") != "" {
+			return usagef(c, "--extract applies to a single capture, not to batch mode")
+		}
 		return batchAction(c, opts, report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc})
 	}
 	if c.Bool("skip-existing") {
 		return usagef(c, "--skip-existing applies to batch mode only (several inputs, or a folder, with -o OUTDIR)")
+	}
+	var extract *extractDir
+	if dir := c.String("extract"); dir != "" {
+		if extract, err = newExtractDir(dir); err != nil {
+			return err
+		}
+		opts.Objects = extract
 	}
 	out := c.String("output")
 	if out == "" {
@@ -266,6 +277,11 @@ func reportAction(c *cli.Context) error {
 		printLine(c.App.ErrWriter, "pcapreport: %s: %s had decode errors (see the report's last section)", sum.Capture.Path, show.Plural(n, "packet"))
 	}
 
+	if extract != nil {
+		if err := extract.writeManifest(sum); err != nil {
+			return err
+		}
+	}
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
 	return writeOutputs(c, sum, rep, jsonOut, htmlFile, jsonFile)
 }

@@ -61,6 +61,7 @@ type analyzer struct {
 	names   passiveNames
 	web     web
 	certs   certs
+	objs    httpObjs
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -113,6 +114,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
 	a.certs = newCerts()
+	a.objs = newHTTPObjs(opts.Objects)
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
@@ -128,6 +130,9 @@ func newAnalyzer(opts Options) *analyzer {
 			}
 		}
 		a.certs.drop(c)
+		if c.http != nil {
+			a.objs.close(c.http, c.last)
+		}
 	}
 	return a
 }
@@ -283,6 +288,9 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		a.flush(&f.key, c, ts, ts)
 	} else if first || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
+	}
+	if h.proto == protoTCP && (c.http != nil || len(payload) > 0 && !c.httpNo) {
+		a.objs.segment(c, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
 	}
 	helloed := dir.helloed
 	kind = a.application(h, kind, dir, sport, dport, payload, offset)
@@ -534,9 +542,20 @@ func (a *analyzer) summary() *Summary {
 	// that the memory of the lists being built can reuse it: at the end of
 	// a 10 GB capture the analysis holds about 27 MB and its Summary 20 MB.
 	// The largest parts first.
+	for _, e := range a.conv.flows.all() {
+		if e.val.http != nil {
+			a.objs.close(e.val.http, e.val.last)
+			e.val.http = nil
+		}
+	}
+	if w := a.objs.warning(); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
+	s.HTTP.Transactions, s.HTTP.Objects, s.HTTP.ObjectsSkipped = a.objs.summary(a.digits)
+	s.HTTP.TransactionsTotal, s.HTTP.ObjectsTotal = a.objs.txTotal, a.objs.objTotal
 	a.web = web{}
 	s.TLS.Certificates = a.certs.summary()
 	a.certs = certs{}

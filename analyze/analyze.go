@@ -31,6 +31,9 @@ type Options struct {
 	// Hooks are the caller's, called while the capture is analysed.
 	Hooks Hooks
 
+	// Objects, when not nil, receives the HTTP objects' bytes (--extract).
+	Objects ObjectSink
+
 	// unbatched passes every TCP or UDP packet on from its flow at once
 	// (tests: see flowPacket).
 	unbatched bool

@@ -56,6 +56,10 @@ type flowCount struct {
 	// carried the flow's first packet. From them orient tells the client
 	// and outcome the TCP outcome. (Also in the padding.)
 	seen [2]uint8
+	// http follows the flow as an HTTP connection (httpobj.go); httpNo
+	// says its first data was no HTTP request.
+	http   *httpConn
+	httpNo bool
 }
 
 // The seen bits of a direction of a flow.

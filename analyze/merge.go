@@ -65,6 +65,7 @@ type Overview struct {
 	arp       arpCounter
 	names     passiveNames
 	fp        fpMerger
+	httpObjs  httpObjMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -96,6 +97,7 @@ func (o *Overview) init() {
 		arp:       newARPCounter(),
 		names:     newPassiveNames(),
 		fp:        newFPMerger(),
+		httpObjs:  newHTTPObjMerger(),
 	}
 }
 
@@ -163,6 +165,7 @@ func (o *Overview) Add(s *Summary) error {
 		return fail("http/tls", err)
 	}
 	o.certs.add(&s.TLS.Certificates)
+	o.httpObjs.add(&s.HTTP)
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
@@ -211,6 +214,7 @@ func (o *Overview) Summary() *Summary {
 	s.HTTP, s.TLS = o.web.result()
 	s.TLS.JA4, s.TLS.JA3, s.TLS.FingerprintsTruncated = o.fp.result()
 	s.TLS.Certificates = o.certs.result()
+	o.httpObjs.result(&s.HTTP)
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full

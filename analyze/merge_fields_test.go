@@ -173,6 +173,21 @@ func everyField(t *testing.T) *analyze.Summary {
 			RequestsTruncated: true, TotalRequests: 4, TotalResponses: 3,
 			Hosts: counts("example.com", 3), Methods: counts("GET", 3), StatusCodes: counts("200", 3),
 			UserAgents: counts("curl/8.0", 3), StringsCut: counts("target", 1),
+			Transactions: []analyze.HTTPTransaction{{Time: "2024-01-01T00:00:00Z", Client: "10.0.0.1", ClientPort: 39999,
+				Server: "10.0.0.2", ServerPort: 80, Method: "GET", Host: "example.com", Target: "/", Status: 304, Size: 0,
+				ResponseObject: -1, RequestObject: -1}, {Time: "2024-01-01T00:00:01Z", Client: "10.0.0.1", ClientPort: 40000,
+				Server: "10.0.0.2", ServerPort: 80, Method: "POST", Host: "example.com", Target: "/up", Status: 200,
+				ContentType: "application/x-msdownload", Size: 4, Referer: "http://example.com/", UserAgent: "curl/8.0",
+				ResponseObject: 1, RequestObject: 0}},
+			TransactionsTotal: 3,
+			Objects: []analyze.HTTPObject{
+				{Time: "2024-01-01T00:00:01Z", Transaction: 1, Request: true, Size: 3, WireSize: 3, ContentType: "text/plain",
+					SniffedType: "text/plain", SHA256: "s1", MD5: "m1", SHA1: "h1"},
+				{Time: "2024-01-01T00:00:01Z", Transaction: 1, Size: 4, WireSize: 2, Encoding: "gzip",
+					ContentType: "application/x-msdownload", SniffedType: "application/x-msdownload", Kind: "executable",
+					SHA256: "s2", MD5: "m2", SHA1: "h2", Incomplete: true, Truncated: true, Undecoded: true, File: "s2.exe"},
+			},
+			ObjectsTotal: 3, ObjectsSkipped: counts("objects_not_listed", 1),
 		},
 		TLS: analyze.TLS{
 			ClientHellos: 3,
@@ -341,6 +356,9 @@ var notSummed = map[string]string{
 	"Conversations.Scanners.Hosts":          "distinct counts: the sketches' union",
 	"Conversations.Scanners.Ports":          "distinct counts: the sketches' union",
 	"Conversations.Scanners.Targets":        "distinct counts: the sketches' union",
+	"HTTP.Transactions.Size":                "lists of transactions follow each other",
+	"HTTP.Objects.Size":                     "lists of objects follow each other",
+	"HTTP.Objects.WireSize":                 "lists of objects follow each other",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)
@@ -394,6 +412,16 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	}
 	cs := &want.Conversations
 	cs.TransportTotal = unlisted(cs.TransportTotal, len(cs.Transport))
+	// Transactions and objects: both copies, in time order (the copies of
+	// one next to each other), their indexes moved.
+	h := &want.HTTP
+	t0, t1 := h.Transactions[0], h.Transactions[1]
+	h.Transactions = []analyze.HTTPTransaction{t0, t0, t1, t1}
+	h.Transactions[3].RequestObject, h.Transactions[3].ResponseObject = 2, 3
+	req, resp := h.Objects[0], h.Objects[1]
+	h.Objects = []analyze.HTTPObject{req, resp, req, resp}
+	h.Objects[0].Transaction, h.Objects[1].Transaction = 2, 2
+	h.Objects[2].Transaction, h.Objects[3].Transaction = 3, 3
 	want.Findings = analyze.Findings(want)
 
 	got := *everyField(t)

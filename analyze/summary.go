@@ -566,6 +566,16 @@ type HTTP struct {
 	// "target" (MaxTargetLen) or "user_agent" (MaxUserAgentLen) was longer
 	// than its limit and kept cut, ending in CutMark and its length as sent.
 	StringsCut []Count `json:"strings_cut"`
+	// Transactions lists requests with their responses, in the order the
+	// requests were seen; at most 20,000 and 8 MiB of their text.
+	Transactions      []HTTPTransaction `json:"transactions"`
+	TransactionsTotal int64             `json:"transactions_total"`
+	// Objects lists message bodies in the order they ended; at most 10,000.
+	Objects      []HTTPObject `json:"objects"`
+	ObjectsTotal int64        `json:"objects_total"`
+	// ObjectsSkipped counts what the transaction and object lists left
+	// out, by reason (see README).
+	ObjectsSkipped []Count `json:"objects_skipped"`
 }
 
 // HTTPRequest is one method and URL with how often it was requested and by whom.

@@ -64,6 +64,7 @@ var emptyText = map[string]string{
 	"protocols":     "No packets in this capture.",
 	"dns":           "No DNS in this capture.",
 	"http":          "No HTTP in this capture.",
+	"http-files":    "No HTTP transaction in this capture.",
 	"tls":           "No TLS in this capture.",
 	"icmp-arp":      "No ICMP or ARP in this capture.",
 	"problems":      "Every packet was IP, and every one decoded without an error.",
@@ -170,6 +171,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
 	d.add(dns)
 	d.add(httpSection(s.HTTP, o.Top))
+	d.add(httpObjectsSection(s.HTTP, loc, o.Top))
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))

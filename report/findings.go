@@ -48,6 +48,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"dns-nxdomain":     {"dns", "Names answered NXDOMAIN", "names answered NXDOMAIN"},
 	"dns-queries":      {"dns", "DNS query names", "DNS query names"},
 	"http-hosts":       {"http", "Hosts", "HTTP hosts"},
+	"http-objects":     {"http-files", "HTTP objects", "HTTP objects"},
 	"ports-unexpected": {"ports", "Protocols on another's port", "protocols on another's port"},
 	"scanners":         {"conversations", "Sources that opened TCP connections", "sources that opened many connections"},
 	"transport":        {"conversations", "TCP and UDP conversations", "TCP and UDP conversations"},
