@@ -69,6 +69,11 @@ type analyzer struct {
 
 	stopErr    error
 	stopOffset int64
+
+	// frame is the current packet's frame (for its MACs, hosts.go), and
+	// hosts what the analysis learns of addresses.
+	frame []byte
+	hosts hostCollector
 }
 
 // protoCount is packets and bytes of one protocol.
@@ -108,6 +113,7 @@ func newAnalyzer(opts Options) *analyzer {
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),
 		network:      map[string]*protoCount{},
+		hosts:        newHostCollector(),
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
@@ -159,6 +165,7 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	}
 
 	ld.frames.add(int64(ci.Length))
+	a.frame = data
 
 	ip, version, ok := ld.fast(data)
 	if !ok {
@@ -258,10 +265,18 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 	c := &f.val
 	// Every packet once a list is full, with its own time for the pair;
 	// else the first packet each way.
+	firstWay := c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd
 	if a.settled != 0 {
 		a.flush(&f.key, c, ts, ts)
-	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd || a.unbatched {
+	} else if firstWay || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
+	}
+	if firstWay {
+		other := c.packetsAB
+		if fwd {
+			other = c.packetsBA
+		}
+		a.hostFlow(h, sport, other)
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
@@ -343,6 +358,7 @@ func (a *analyzer) flushFlows() {
 // pair by lookup: the way of packets that are not whole TCP or UDP ones.
 func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
 	a.settle()
+	a.hostPacket(h)
 	n := h.length
 	addEndpoint(&a.src, a.src.slot(h.src), 1, n)
 	addEndpoint(&a.dst, a.dst.slot(h.dst), 1, n)
@@ -515,6 +531,9 @@ func (a *analyzer) summary() *Summary {
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
 	s.Names, s.NamesTruncated = a.names.summary(), a.names.full
+	// From the lists above; they are well formed, so it cannot fail.
+	s.Hosts, _ = a.hosts.summary(s)
+	a.hosts = hostCollector{}
 	return s
 }
 

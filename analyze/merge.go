@@ -43,6 +43,7 @@ import (
 //	ICMP                   mergeICMP           icmparp.go
 //	ARP                    arpCounter.merge    icmparp.go
 //	Names, NamesTruncated  passiveNames.merge  names.go
+//	Hosts                  hostCollector       hosts.go (rebuilt from the merged lists)
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
 // A new Summary field is merged by its part's merger, and set in everyField
@@ -61,6 +62,7 @@ type Overview struct {
 	icmp      map[icmpKey]int64
 	arp       arpCounter
 	names     passiveNames
+	hosts     hostCollector
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -90,6 +92,7 @@ func (o *Overview) init() {
 		icmp:      map[icmpKey]int64{},
 		arp:       newARPCounter(),
 		names:     newPassiveNames(),
+		hosts:     newHostCollector(),
 	}
 }
 
@@ -174,6 +177,9 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.names.merge(s.Names, s.NamesTruncated); err != nil {
 		return fail("names", err)
 	}
+	if err := o.hosts.merge(&s.Hosts); err != nil {
+		return fail("hosts", err)
+	}
 	return nil
 }
 
@@ -202,6 +208,8 @@ func (o *Overview) Summary() *Summary {
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
+	// From the merged lists above, which the overview made well formed.
+	s.Hosts, _ = o.hosts.summary(s)
 	s.Findings = Findings(s)
 	return s
 }

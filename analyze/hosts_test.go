@@ -1,0 +1,264 @@
+package analyze_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pcapreport/pcapreport/analyze"
+)
+
+// hostCaptures are real captures of Ethernet LANs the host tests run on:
+// the first from testdata, the rest from ../shared/captures when present.
+var hostCaptures = []string{
+	"../testdata/windows_lan_dns_llmnr_smb.pcap",
+	"../testdata/arp_poison_http_dns.pcapng",
+	"../testdata/http_espn_browsing.pcapng",
+	"../testdata/vlan_qinqinq_http.pcap",
+	filepath.Join(sharedDir, "mixed_lan_vlan_tls_http_2010_2015.pcap"),
+	filepath.Join(sharedDir, "http_browsing_dns_2013.pcap"),
+	filepath.Join(sharedDir, "quic_firefox_google.pcap"),
+}
+
+func needTshark(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("no tshark")
+	}
+}
+
+// tsharkLines runs tshark on path with args and returns its output lines.
+func tsharkLines(t *testing.T, path string, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("tshark", append([]string{"-r", path}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("tshark %s %v: %v", path, args, err)
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}
+
+func hostsOf(t *testing.T, path string) (*analyze.Summary, map[string]*analyze.Host) {
+	t.Helper()
+	s, err := analyze.File(path, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(s.Hosts.Total) != len(s.Hosts.List) {
+		t.Fatalf("%s: %d hosts listed of %d", path, len(s.Hosts.List), s.Hosts.Total)
+	}
+	m := map[string]*analyze.Host{}
+	for i := range s.Hosts.List {
+		m[s.Hosts.List[i].IP] = &s.Hosts.List[i]
+	}
+	return s, m
+}
+
+// TestHostsCountsMatchTshark compares each host's packets sent and
+// received with tshark's -z endpoints,ip and endpoints,ipv6 (Tx and Rx
+// packets), and its bytes with the IP lengths tshark reads (ip.len, and
+// 40 plus ipv6.plen), summed by source and destination. (tshark's
+// endpoint bytes are frame lengths, link header and padding included.)
+func TestHostsCountsMatchTshark(t *testing.T) {
+	needTshark(t)
+	ran := 0
+	for _, path := range hostCaptures {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		ran++
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			_, hosts := hostsOf(t, path)
+			type tx struct{ txP, rxP, txB, rxB int64 }
+			want := map[string]*tx{}
+			get := func(ip string) *tx {
+				if want[ip] == nil {
+					want[ip] = &tx{}
+				}
+				return want[ip]
+			}
+			for _, z := range []string{"endpoints,ip", "endpoints,ipv6"} {
+				for _, line := range tsharkLines(t, path, "-q", "-z", z) {
+					f := strings.Fields(line)
+					if len(f) != 7 || strings.Count(f[0], ".")+strings.Count(f[0], ":") < 2 {
+						continue
+					}
+					e := get(f[0])
+					e.txP, _ = strconv.ParseInt(f[3], 10, 64)
+					e.rxP, _ = strconv.ParseInt(f[5], 10, 64)
+				}
+			}
+			// Outer header only: the first value of each field (ICMP errors
+			// quote an inner header that tshark lists after it).
+			first := func(s string) string { v, _, _ := strings.Cut(s, ","); return v }
+			for _, line := range tsharkLines(t, path, "-T", "fields", "-E", "occurrence=f",
+				"-e", "ip.src", "-e", "ip.dst", "-e", "ip.len", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "ipv6.plen") {
+				f := strings.Split(line, "\t")
+				if len(f) != 6 {
+					continue
+				}
+				src, dst, n := first(f[0]), first(f[1]), first(f[2])
+				if src == "" {
+					src, dst, n = first(f[3]), first(f[4]), first(f[5])
+					if v, err := strconv.ParseInt(n, 10, 64); err == nil {
+						n = strconv.FormatInt(v+40, 10)
+					}
+				}
+				v, err := strconv.ParseInt(n, 10, 64)
+				if src == "" || err != nil {
+					continue
+				}
+				get(src).txB += v
+				get(dst).rxB += v
+			}
+			if len(want) == 0 {
+				t.Fatal("tshark lists no endpoint")
+			}
+			for ip, w := range want {
+				h := hosts[ip]
+				if h == nil {
+					t.Errorf("%s: not a host; tshark: %+v", ip, *w)
+					continue
+				}
+				got := tx{h.PacketsSent, h.PacketsReceived, h.BytesSent, h.BytesReceived}
+				if got != *w {
+					t.Errorf("%s: sent/received packets, bytes %+v, tshark %+v", ip, got, *w)
+				}
+			}
+			if len(hosts) != len(want) {
+				t.Errorf("%d hosts, tshark %d endpoints", len(hosts), len(want))
+			}
+		})
+	}
+	if ran == 0 {
+		t.Skip("no capture")
+	}
+}
+
+// TestHostsMACsMatchTshark compares each host's MACs with the source MACs
+// of the frames tshark finds with that IP source (eth.src, ip.src or
+// ipv6.src). The analysis reads a flow's first frame each way, so its set
+// may miss a MAC that only appears later in a flow (a relay in the middle
+// of one); it may never hold one tshark has not.
+func TestHostsMACsMatchTshark(t *testing.T) {
+	needTshark(t)
+	equalIn := map[string]bool{"windows_lan_dns_llmnr_smb.pcap": true, "http_espn_browsing.pcapng": true,
+		"vlan_qinqinq_http.pcap": true, "mixed_lan_vlan_tls_http_2010_2015.pcap": true}
+	for _, path := range hostCaptures {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			_, hosts := hostsOf(t, path)
+			want := map[string][]string{}
+			for _, line := range tsharkLines(t, path, "-T", "fields", "-E", "occurrence=f",
+				"-e", "eth.src", "-e", "ip.src", "-e", "ipv6.src") {
+				f := strings.Split(line, "\t")
+				if len(f) != 3 || f[0] == "" {
+					continue
+				}
+				ip := f[1]
+				if ip == "" {
+					ip = f[2]
+				}
+				if ip != "" && !slices.Contains(want[ip], f[0]) {
+					want[ip] = append(want[ip], f[0])
+				}
+			}
+			checked := 0
+			for ip, h := range hosts {
+				var got []string
+				for _, m := range h.MACs {
+					got = append(got, m.MAC)
+					if !slices.Contains(want[ip], m.MAC) {
+						t.Errorf("%s: MAC %s, not among tshark's %v", ip, m.MAC, want[ip])
+					}
+				}
+				slices.Sort(want[ip])
+				// 0.0.0.0 and :: are every booting client's source: their
+				// DHCP and DAD flows carry many MACs, the first one kept.
+				if equalIn[filepath.Base(path)] && ip != "0.0.0.0" && ip != "::" && !slices.Equal(got, want[ip]) {
+					t.Errorf("%s: MACs %v, tshark %v", ip, got, want[ip])
+				}
+				checked += len(got)
+			}
+			if checked == 0 {
+				t.Error("no MAC")
+			}
+		})
+	}
+}
+
+// TestHostsTTLHint checks the OS hint on a Windows LAN capture: the two
+// Windows machines (NTLMSSP from Windows, SMB) send with TTL 128, and the
+// TTL is the highest tshark finds on their packets to unicast addresses.
+func TestHostsTTLHint(t *testing.T) {
+	needTshark(t)
+	path := "../testdata/windows_lan_dns_llmnr_smb.pcap"
+	_, hosts := hostsOf(t, path)
+	maxTTL := map[string]int{}
+	for _, line := range tsharkLines(t, path, "-T", "fields", "-E", "occurrence=f", "-e", "ip.src", "-e", "ip.ttl",
+		"-Y", "ip && !(ip.dst == 224.0.0.0/4) && ip.dst != 255.255.255.255") {
+		ip, ttl, _ := strings.Cut(line, "\t")
+		if v, err := strconv.Atoi(ttl); err == nil {
+			maxTTL[ip] = max(maxTTL[ip], v)
+		}
+	}
+	for _, ip := range []string{"192.168.199.132", "192.168.199.133"} {
+		h := hosts[ip]
+		if h == nil {
+			t.Fatalf("%s: not a host", ip)
+		}
+		if h.TTL != maxTTL[ip] || h.InitialTTL != 128 || h.OSHint != "Windows" {
+			t.Errorf("%s: TTL %d (tshark's highest %d), initial %d, hint %q; want 128, Windows", ip, h.TTL, maxTTL[ip], h.InitialTTL, h.OSHint)
+		}
+	}
+	for ip, h := range hosts {
+		if h.TTL != 0 && maxTTL[ip] != 0 && h.TTL > maxTTL[ip] {
+			t.Errorf("%s: TTL %d over tshark's highest %d", ip, h.TTL, maxTTL[ip])
+		}
+	}
+}
+
+// TestHostsServicesMatchTshark compares the TCP services of each host
+// with the source ports of SYN-ACKs that tshark finds.
+func TestHostsServicesMatchTshark(t *testing.T) {
+	needTshark(t)
+	for _, path := range hostCaptures {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			_, hosts := hostsOf(t, path)
+			want := map[string]bool{}
+			for _, line := range tsharkLines(t, path, "-T", "fields", "-E", "occurrence=f", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+				"-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 1") {
+				f := strings.Split(line, "\t")
+				if len(f) == 3 {
+					want[f[0]+f[1]+" "+f[2]] = true
+				}
+			}
+			got := map[string]bool{}
+			for ip, h := range hosts {
+				for _, s := range h.Services {
+					if s.Proto == "tcp" {
+						got[ip+" "+strconv.Itoa(int(s.Port))] = true
+					}
+				}
+			}
+			for k := range want {
+				if !got[k] {
+					t.Errorf("tshark: SYN-ACK from %s; not a service", k)
+				}
+			}
+			for k := range got {
+				if !want[k] {
+					t.Errorf("service %s; tshark finds no SYN-ACK from it", k)
+				}
+			}
+		})
+	}
+}
