@@ -70,9 +70,7 @@ type analyzer struct {
 	stopErr    error
 	stopOffset int64
 
-	// frame is the current packet's frame (for its MACs, hosts.go), and
-	// hosts what the analysis learns of addresses.
-	frame []byte
+	// hosts is what the analysis learns of addresses (hosts.go).
 	hosts hostCollector
 }
 
@@ -165,7 +163,6 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	}
 
 	ld.frames.add(int64(ci.Length))
-	a.frame = data
 
 	ip, version, ok := ld.fast(data)
 	if !ok {
@@ -218,9 +215,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.maxLen = max(a.maxLen, n)
 	var kind app
 	if reason == "" && h.payload != nil && !h.fragment && (h.proto == protoTCP || h.proto == protoUDP) {
-		kind = a.flowPacket(&h, offset, ts)
+		kind = a.flowPacket(&h, data, offset, ts)
 	} else {
-		a.countAddrs(&h, ts)
+		a.countAddrs(&h, data, ts)
 		kind = a.upper(&h, reason, offset)
 	}
 	if timed {
@@ -251,11 +248,11 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 // might evict it for a lighter one. So once the source, destination or
 // pair list is full (settle), every packet is passed on at once, and the
 // summaries see the packets one by one, in order, as if never batched.
-func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
+func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.Time) app {
 	n := h.length
 	sport, dport, payload, reason := transport(h.proto, h.payload)
 	if reason != "" {
-		a.countAddrs(h, ts)
+		a.countAddrs(h, frame, ts)
 		a.decodeError(offset, reason, "")
 		return appNone
 	}
@@ -276,7 +273,7 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		if fwd {
 			other = c.packetsBA
 		}
-		a.hostFlow(h, sport, other)
+		a.hostFlow(h, frame, sport, other)
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
@@ -356,9 +353,9 @@ func (a *analyzer) flushFlows() {
 
 // countAddrs counts an IP packet for its source, destination and address
 // pair by lookup: the way of packets that are not whole TCP or UDP ones.
-func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
+func (a *analyzer) countAddrs(h *ipHeader, frame []byte, ts time.Time) {
 	a.settle()
-	a.hostPacket(h)
+	a.hostPacket(h, frame)
 	n := h.length
 	addEndpoint(&a.src, a.src.slot(h.src), 1, n)
 	addEndpoint(&a.dst, a.dst.slot(h.dst), 1, n)

@@ -110,13 +110,13 @@ func unicast(ip netip.Addr) bool {
 // sent from (on Ethernet links) and its TTL. Called for the first packet
 // each way of a TCP or UDP flow (hostFlow), and for every IP packet that
 // is not a whole TCP or UDP one: work per flow, not per packet.
-func (a *analyzer) hostPacket(h *ipHeader) *hostExtra {
+func (a *analyzer) hostPacket(h *ipHeader, frame []byte) *hostExtra {
 	e := a.hosts.extra(h.src)
 	if e == nil {
 		return nil
 	}
-	if a.lastLT == layers.LinkTypeEthernet && len(a.frame) >= 14 {
-		e.addMAC(&a.hosts, [6]byte(a.frame[6:12]))
+	if a.lastLT == layers.LinkTypeEthernet && len(frame) >= 14 {
+		e.addMAC(&a.hosts, [6]byte(frame[6:12]))
 	}
 	if h.ttl > e.ttl && unicast(h.dst) && !neighborDiscovery(h) {
 		e.ttl = h.ttl
@@ -135,8 +135,8 @@ func neighborDiscovery(h *ipHeader) bool {
 // flow, which also tells the services the source offers: the TCP ports
 // it answered a SYN on with a SYN-ACK, the UDP ports it replied from
 // (other counts the flow's packets the other way: a reply follows them).
-func (a *analyzer) hostFlow(h *ipHeader, sport uint16, other int64) {
-	e := a.hostPacket(h)
+func (a *analyzer) hostFlow(h *ipHeader, frame []byte, sport uint16, other int64) {
+	e := a.hostPacket(h, frame)
 	if e == nil {
 		return
 	}
