@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/pcapreport/pcapreport/analyze"
 )
@@ -260,5 +266,90 @@ func TestHostsServicesMatchTshark(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHostsKnownAnswer builds a capture with a known answer: a Windows
+// host (TTL 128, a VMware MAC) asks a DNS server (TTL 64) over UDP, which
+// replies from port 53, and sends an mDNS query (TTL 255, to a group);
+// the server also answers a TCP SYN on port 80 with a SYN-ACK.
+func TestHostsKnownAnswer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hosts.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	client, server, group := net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}, net.IP{224, 0, 0, 251}
+	macOf := map[string]net.HardwareAddr{client.String(): {0x00, 0x0c, 0x29, 0, 0, 1}, server.String(): {0x02, 0, 0, 0, 0, 2}}
+	ts := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	write := func(src, dst net.IP, ttl uint8, l4 gopacket.SerializableLayer, payload int) {
+		eth := &layers.Ethernet{SrcMAC: macOf[src.String()], DstMAC: net.HardwareAddr{0x01, 0, 0x5e, 0, 0, 0xfb}, EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, IHL: 5, TTL: ttl, SrcIP: src, DstIP: dst}
+		switch l := l4.(type) {
+		case *layers.UDP:
+			ip.Protocol = layers.IPProtocolUDP
+			l.SetNetworkLayerForChecksum(ip)
+		case *layers.TCP:
+			ip.Protocol = layers.IPProtocolTCP
+			l.SetNetworkLayerForChecksum(ip)
+		}
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+			eth, ip, l4, gopacket.Payload(make([]byte, payload))); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		ts = ts.Add(time.Second)
+	}
+	write(client, server, 128, &layers.UDP{SrcPort: 50000, DstPort: 9999}, 30)
+	write(server, client, 64, &layers.UDP{SrcPort: 9999, DstPort: 50000}, 60)
+	write(client, group, 255, &layers.UDP{SrcPort: 5353, DstPort: 5353}, 0)
+	write(client, server, 128, &layers.TCP{SrcPort: 50001, DstPort: 80, SYN: true, Window: 1}, 0)
+	write(server, client, 64, &layers.TCP{SrcPort: 80, DstPort: 50001, SYN: true, ACK: true, Window: 1}, 0)
+	// The client's ACK ends the handshake: no service of its own.
+	write(client, server, 128, &layers.TCP{SrcPort: 50001, DstPort: 80, ACK: true, Window: 1}, 0)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, hosts := hostsOf(t, path)
+	c, sv, g := hosts["10.0.0.1"], hosts["10.0.0.2"], hosts["224.0.0.251"]
+	if c == nil || sv == nil || g == nil || s.Hosts.Total != 3 {
+		t.Fatalf("hosts %v, want 10.0.0.1, 10.0.0.2 and 224.0.0.251", hosts)
+	}
+	if c.TTL != 128 || c.InitialTTL != 128 || c.OSHint != "Windows" {
+		t.Errorf("client: TTL %d, initial %d, hint %q; want 128 (the mDNS query's 255 is to a group)", c.TTL, c.InitialTTL, c.OSHint)
+	}
+	if sv.TTL != 64 || sv.InitialTTL != 64 {
+		t.Errorf("server: TTL %d, initial %d; want 64", sv.TTL, sv.InitialTTL)
+	}
+	if len(c.MACs) != 1 || c.MACs[0] != (analyze.HostMAC{MAC: "00:0c:29:00:00:01", Vendor: "VMware, Inc."}) {
+		t.Errorf("client MACs %v", c.MACs)
+	}
+	if len(sv.MACs) != 1 || sv.MACs[0] != (analyze.HostMAC{MAC: "02:00:00:00:00:02"}) {
+		t.Errorf("server MACs %v: a locally administered MAC has no vendor", sv.MACs)
+	}
+	want := []analyze.Service{{Proto: "tcp", Port: 80, Name: "http"}, {Proto: "udp", Port: 9999}}
+	if !slices.Equal(sv.Services, want) {
+		t.Errorf("server services %v, want %v", sv.Services, want)
+	}
+	if len(c.Services) != 0 || len(g.Services) != 0 || len(g.MACs) != 0 || g.TTL != 0 {
+		t.Errorf("client services %v, group %+v: want none", c.Services, g)
+	}
+	if c.Peers != 2 || sv.Peers != 1 || g.Peers != 1 {
+		t.Errorf("peers: client %d, server %d, group %d; want 2, 1, 1", c.Peers, sv.Peers, g.Peers)
+	}
+	if c.PacketsSent != 4 || c.PacketsReceived != 2 || sv.PacketsSent != 2 || sv.PacketsReceived != 3 {
+		t.Errorf("packets: client %d/%d, server %d/%d; want 4/2, 2/3", c.PacketsSent, c.PacketsReceived, sv.PacketsSent, sv.PacketsReceived)
+	}
+	// pcap times have microseconds: six digits.
+	if c.First != "2024-03-01T12:00:00.000000Z" || c.Last != "2024-03-01T12:00:05.000000Z" ||
+		sv.First != "2024-03-01T12:00:00.000000Z" || sv.Last != "2024-03-01T12:00:05.000000Z" {
+		t.Errorf("times: client %s-%s, server %s-%s", c.First, c.Last, sv.First, sv.Last)
 	}
 }
