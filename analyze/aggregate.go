@@ -401,6 +401,9 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 		dk = kindMDNS
 	case h.proto == protoUDP && (sport == 5355 || dport == 5355):
 		dk = kindLLMNR
+	case h.proto == protoUDP && (sport == 67 || sport == 68) && (dport == 67 || dport == 68):
+		a.dhcpName(payload) // the host name of DHCP (hosts_dhcp.go)
+		return kind
 	default:
 		return kind
 	}

@@ -353,3 +353,43 @@ func TestHostsKnownAnswer(t *testing.T) {
 		t.Errorf("times: client %s-%s, server %s-%s", c.First, c.Last, sv.First, sv.Last)
 	}
 }
+
+// TestHostsDHCPNamesMatchTshark checks that every DHCP host name (option
+// 12) tshark reads is a name of the address the message is about: the
+// client's (ciaddr), else the one it asks for (option 50), else the one
+// it is given (yiaddr).
+func TestHostsDHCPNamesMatchTshark(t *testing.T) {
+	needTshark(t)
+	checked := 0
+	for _, path := range []string{"../testdata/windows_lan_dns_llmnr_smb.pcap", filepath.Join(sharedDir, "linux_sll_mixed.pcap")} {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		_, hosts := hostsOf(t, path)
+		for _, line := range tsharkLines(t, path, "-Y", "dhcp.option.hostname", "-T", "fields", "-E", "occurrence=f",
+			"-e", "dhcp.option.hostname", "-e", "dhcp.ip.client", "-e", "dhcp.option.requested_ip_address", "-e", "dhcp.ip.your") {
+			f := strings.Split(line, "\t")
+			if len(f) != 4 {
+				continue
+			}
+			ip := f[1]
+			if ip == "0.0.0.0" {
+				ip = f[2]
+			}
+			if ip == "" || ip == "0.0.0.0" {
+				ip = f[3]
+			}
+			if ip == "0.0.0.0" {
+				continue
+			}
+			checked++
+			if h := hosts[ip]; h == nil || !slices.Contains(h.Names, strings.ToLower(f[0])) {
+				t.Errorf("%s: DHCP names %s %q; host %+v", filepath.Base(path), ip, f[0], h)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Skip("no DHCP host name in the captures")
+	}
+	t.Logf("%d DHCP host names checked", checked)
+}

@@ -27,8 +27,9 @@ type Summary struct {
 	TLS           TLS           `json:"tls"`
 	ICMP          []ICMPCount   `json:"icmp"`
 	ARP           ARP           `json:"arp"`
-	// Names maps addresses to names learnt from the capture (DNS answers,
-	// TLS server names, HTTP Host headers), sorted by address.
+	// Names maps addresses to names learnt from the capture (DNS, mDNS and
+	// LLMNR answers, TLS server names, HTTP Host headers, DHCP host names),
+	// sorted by address.
 	Names []Name `json:"names"`
 	// NamesTruncated is true when a name was not kept because the names
 	// kept already came to 16 MiB (or 100,000 addresses).
