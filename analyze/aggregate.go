@@ -71,6 +71,9 @@ type analyzer struct {
 
 	stopErr    error
 	stopOffset int64
+
+	// hosts is what the analysis learns of addresses (hosts.go).
+	hosts hostCollector
 }
 
 // protoCount is packets and bytes of one protocol.
@@ -110,6 +113,7 @@ func newAnalyzer(opts Options) *analyzer {
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),
 		network:      map[string]*protoCount{},
+		hosts:        newHostCollector(),
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
@@ -221,9 +225,9 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.maxLen = max(a.maxLen, n)
 	var kind app
 	if reason == "" && h.payload != nil && !h.fragment && (h.proto == protoTCP || h.proto == protoUDP) {
-		kind = a.flowPacket(&h, offset, ts)
+		kind = a.flowPacket(&h, data, offset, ts)
 	} else {
-		a.countAddrs(&h, ts)
+		a.countAddrs(&h, data, ts)
 		kind = a.upper(&h, reason, offset)
 	}
 	if timed {
@@ -254,11 +258,11 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 // might evict it for a lighter one. So once the source, destination or
 // pair list is full (settle), every packet is passed on at once, and the
 // summaries see the packets one by one, in order, as if never batched.
-func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
+func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.Time) app {
 	n := h.length
 	sport, dport, payload, reason := transport(h.proto, h.payload)
 	if reason != "" {
-		a.countAddrs(h, ts)
+		a.countAddrs(h, frame, ts)
 		a.decodeError(offset, reason, "")
 		return appNone
 	}
@@ -288,6 +292,13 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		a.flush(&f.key, c, ts, ts)
 	} else if first || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
+	}
+	if first {
+		other := c.packetsAB
+		if fwd {
+			other = c.packetsBA
+		}
+		a.hostFlow(h, frame, sport, other)
 	}
 	if h.proto == protoTCP && (c.http != nil || len(payload) > 0 && !c.httpNo) {
 		a.objs.segment(c, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
@@ -379,8 +390,9 @@ func (a *analyzer) flushFlows() {
 
 // countAddrs counts an IP packet for its source, destination and address
 // pair by lookup: the way of packets that are not whole TCP or UDP ones.
-func (a *analyzer) countAddrs(h *ipHeader, ts time.Time) {
+func (a *analyzer) countAddrs(h *ipHeader, frame []byte, ts time.Time) {
 	a.settle()
+	a.hostPacket(h, frame)
 	n := h.length
 	addEndpoint(&a.src, a.src.slot(h.src), 1, n)
 	addEndpoint(&a.dst, a.dst.slot(h.dst), 1, n)
@@ -428,6 +440,9 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 		dk = kindMDNS
 	case h.proto == protoUDP && (sport == 5355 || dport == 5355):
 		dk = kindLLMNR
+	case h.proto == protoUDP && (sport == 67 || sport == 68) && (dport == 67 || dport == 68):
+		a.dhcpName(payload) // the host name of DHCP (hosts_dhcp.go)
+		return kind
 	default:
 		return kind
 	}
@@ -569,6 +584,9 @@ func (a *analyzer) summary() *Summary {
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
 	s.Names, s.NamesTruncated = a.names.summary(), a.names.full
+	// From the lists above; they are well formed, so it cannot fail.
+	s.Hosts, _ = a.hosts.summary(s)
+	a.hosts = hostCollector{}
 	return s
 }
 

@@ -26,6 +26,8 @@ type ipHeader struct {
 	payload []byte
 	// fragment is true for any IP fragment, the first included.
 	fragment bool
+	// ttl is the IPv4 TTL or the IPv6 hop limit.
+	ttl uint8
 }
 
 // Reasons for IP decode errors. They are fixed strings so that counting them
@@ -94,6 +96,7 @@ func parseIPv4(b []byte) (h ipHeader, ok bool, reason string) {
 	}
 	h.length = int64(total)
 	h.proto = b[9]
+	h.ttl = b[8]
 	ihl := int(b[0]&0x0f) * 4
 	flagsFrag := binary.BigEndian.Uint16(b[6:8])
 	h.fragment = flagsFrag&0x3fff != 0 // MF set or a non-zero offset
@@ -130,6 +133,7 @@ func parseIPv6(b []byte) (h ipHeader, ok bool, reason string) {
 	h.dst = netip.AddrFrom16([16]byte(b[24:40]))
 	payloadLen := int64(binary.BigEndian.Uint16(b[4:6]))
 	h.length = 40 + payloadLen
+	h.ttl = b[7]
 	next := b[6]
 	off := 40
 	for {

@@ -45,6 +45,7 @@ import (
 //	ICMP                   mergeICMP           icmparp.go
 //	ARP                    arpCounter.merge    icmparp.go
 //	Names, NamesTruncated  passiveNames.merge  names.go
+//	Hosts                  hostCollector       hosts.go (rebuilt from the merged lists)
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
 // A new Summary field is merged by its part's merger, and set in everyField
@@ -66,6 +67,7 @@ type Overview struct {
 	names     passiveNames
 	fp        fpMerger
 	httpObjs  httpObjMerger
+	hosts     hostCollector
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -98,6 +100,7 @@ func (o *Overview) init() {
 		names:     newPassiveNames(),
 		fp:        newFPMerger(),
 		httpObjs:  newHTTPObjMerger(),
+		hosts:     newHostCollector(),
 	}
 }
 
@@ -187,6 +190,9 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.fp.add(&s.TLS); err != nil {
 		return fail("tls fingerprints", err)
 	}
+	if err := o.hosts.merge(&s.Hosts); err != nil {
+		return fail("hosts", err)
+	}
 	return nil
 }
 
@@ -218,6 +224,8 @@ func (o *Overview) Summary() *Summary {
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
+	// From the merged lists above, which the overview made well formed.
+	s.Hosts, _ = o.hosts.summary(s)
 	s.Findings = Findings(s)
 	return s
 }

@@ -229,7 +229,8 @@ func everyField(t *testing.T) *analyze.Summary {
 			SharedMACs: []analyze.MACClaims{{MAC: "02:00:00:00:00:02", IPs: []string{"10.0.0.1", "10.0.0.2"}}},
 			Gratuitous: []analyze.ARPGratuitous{{IP: "10.0.0.2", Packets: 3, Peak10s: 2}},
 		},
-		Names:          []analyze.Name{{IP: "192.0.2.10", Names: []string{"example.com", "www.example.com"}}},
+		Names: []analyze.Name{{IP: "10.0.0.2", Names: []string{"server.example"}},
+			{IP: "192.0.2.10", Names: []string{"example.com", "www.example.com"}}},
 		NamesTruncated: true,
 		Estimates: []analyze.Estimate{
 			{List: "conversations.ip", Unit: "packets", Tracked: 3, Replaced: 1, MaxError: 1, MaxErrorBytes: 60},
@@ -238,6 +239,16 @@ func everyField(t *testing.T) *analyze.Summary {
 			{List: "dns.queries", Unit: "queries", Tracked: 3, Replaced: 1, MaxError: 2},
 			{List: "sources", Unit: "packets", Tracked: 3, Replaced: 2, MaxError: 1, MaxErrorBytes: 1500},
 		},
+		// Hosts follow from Sources, Destinations, Conversations.IP and
+		// Names, but for their MACs, TTLs and services.
+		Hosts: analyze.Hosts{Total: 2, Truncated: true, List: []analyze.Host{
+			{IP: "10.0.0.1", MACs: []analyze.HostMAC{{MAC: "00:0c:29:03:df:ad", Vendor: "VMware, Inc."}},
+				Names: []string{}, TTL: 127, InitialTTL: 128, OSHint: "Windows", Services: []analyze.Service{},
+				PacketsSent: 15, BytesSent: 1500, PacketsReceived: 10, BytesReceived: 1500, Peers: 2, First: c1, Last: c2},
+			{IP: "10.0.0.2", MACs: []analyze.HostMAC{}, Names: []string{"server.example"}, TTL: 64, InitialTTL: 64,
+				OSHint: "Linux, macOS, BSD, iOS or Android", Services: []analyze.Service{{Proto: "tcp", Port: 80, Name: "http"}},
+				PacketsSent: 10, BytesSent: 1500, PacketsReceived: 15, BytesReceived: 1500, Peers: 1, First: c1, Last: c2},
+		}},
 	}
 	s.Findings = analyze.Findings(s)
 	return s
@@ -359,6 +370,8 @@ var notSummed = map[string]string{
 	"HTTP.Transactions.Size":                "lists of transactions follow each other",
 	"HTTP.Objects.Size":                     "lists of objects follow each other",
 	"HTTP.Objects.WireSize":                 "lists of objects follow each other",
+	"Hosts.Total":                           "the addresses of the merged sources and destinations",
+	"Hosts.List.Peers":                      "the addresses of the merged IP conversations",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)

@@ -525,7 +525,12 @@ ICMP ICMP.Version ICMP.Type ICMP.Code ICMP.Name ICMP.Packets
 ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP ARP.Replies.Count ARP.Pairs ARP.Pairs.IP
 ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
 ARP.SharedMACs.IPs ARP.Gratuitous ARP.Gratuitous.IP ARP.Gratuitous.Packets ARP.Gratuitous.Peak10s
-Names Names.IP Names.Names NamesTruncated`)
+Names Names.IP Names.Names NamesTruncated
+Hosts Hosts.List Hosts.List.IP Hosts.List.MACs Hosts.List.MACs.MAC Hosts.List.MACs.Vendor Hosts.List.Names
+Hosts.List.TTL Hosts.List.InitialTTL Hosts.List.OSHint Hosts.List.Services Hosts.List.Services.Proto
+Hosts.List.Services.Port Hosts.List.Services.Name Hosts.List.PacketsSent Hosts.List.BytesSent
+Hosts.List.PacketsReceived Hosts.List.BytesReceived Hosts.List.Peers Hosts.List.First Hosts.List.Last
+Hosts.Total Hosts.Truncated`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

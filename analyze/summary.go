@@ -27,8 +27,9 @@ type Summary struct {
 	TLS           TLS           `json:"tls"`
 	ICMP          []ICMPCount   `json:"icmp"`
 	ARP           ARP           `json:"arp"`
-	// Names maps addresses to names learnt from the capture (DNS answers,
-	// TLS server names, HTTP Host headers), sorted by address.
+	// Names maps addresses to names learnt from the capture (DNS, mDNS and
+	// LLMNR answers, TLS server names, HTTP Host headers, DHCP host names),
+	// sorted by address.
 	Names []Name `json:"names"`
 	// NamesTruncated is true when a name was not kept because the names
 	// kept already came to 16 MiB (or 100,000 addresses).
@@ -41,6 +42,8 @@ type Summary struct {
 	// Findings are what looks wrong or worth a look, most severe first
 	// (see findings.go): computed from the rest of the Summary.
 	Findings []Finding `json:"findings"`
+	// Hosts is the host inventory (hosts.go).
+	Hosts Hosts `json:"hosts"`
 }
 
 // Estimate describes one list that switched from exact counts to a
@@ -646,4 +649,65 @@ type NamedCount struct {
 	// CountError is set in an estimated list (see Summary.Estimates) for a
 	// name that took another's place: up to that many more may be its own.
 	CountError int64 `json:"count_error,omitempty"`
+}
+
+// Hosts is the host inventory: one row per address of Sources and
+// Destinations, with what the capture tells of it.
+type Hosts struct {
+	// List holds the MaxHosts busiest addresses, bytes (sent and
+	// received) desc, then IP asc.
+	List []Host `json:"list"`
+	// Total counts the addresses of Sources and Destinations, listed or not.
+	Total int64 `json:"total"`
+	// Truncated is true when an address's MACs, TTL or services were not
+	// kept for a bound (50,000 addresses, MaxMACsPerHost, MaxServicesPerHost,
+	// 100,000 services in all).
+	Truncated bool `json:"truncated"`
+}
+
+// Host is one IP address of the inventory.
+type Host struct {
+	IP string `json:"ip"`
+	// MACs are the source MACs of the Ethernet frames it sent (of the
+	// first packet each way of each flow, and of other IP packets), sorted;
+	// behind a router, the router's. Vendor is the IEEE MA-L registry's
+	// name for the MAC's first three bytes, "" when none.
+	MACs []HostMAC `json:"macs"`
+	// Names are those of Summary.Names for the address.
+	Names []string `json:"names"`
+	// TTL is the highest TTL (hop limit) of its packets to unicast
+	// addresses, 0 when none was seen; InitialTTL is the 64, 128 or 255
+	// that TTL most likely started from, OSHint the systems that start
+	// there: a hint, not an identification.
+	TTL        int    `json:"ttl"`
+	InitialTTL int    `json:"initial_ttl"`
+	OSHint     string `json:"os_hint"`
+	// Services are the TCP ports it answered a SYN on with a SYN-ACK and
+	// the UDP ports it replied from, by protocol and port.
+	Services []Service `json:"services"`
+	// Packets and bytes (IP total lengths) sent and received: its rows of
+	// Sources and Destinations.
+	PacketsSent     int64 `json:"packets_sent"`
+	BytesSent       int64 `json:"bytes_sent"`
+	PacketsReceived int64 `json:"packets_received"`
+	BytesReceived   int64 `json:"bytes_received"`
+	// Peers counts the addresses it exchanged IP packets with
+	// (Conversations.IP); First and Last are the times of its first and
+	// last packet there ("" when untimed).
+	Peers int64  `json:"peers"`
+	First string `json:"first"`
+	Last  string `json:"last"`
+}
+
+// HostMAC is a MAC address ("00:0c:29:03:df:ad") and its vendor.
+type HostMAC struct {
+	MAC    string `json:"mac"`
+	Vendor string `json:"vendor"`
+}
+
+// Service is a port a host offered.
+type Service struct {
+	Proto string `json:"proto"` // "tcp" or "udp"
+	Port  uint16 `json:"port"`
+	Name  string `json:"name"` // the port's usual service, "" when none
 }

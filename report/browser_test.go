@@ -384,8 +384,14 @@ const chartInfoJS = `new Promise(function (resolve) {
         return (s.data || []).filter(function (d) { var v = value(d); return typeof v === "number" && v > 0; }).length;
       });
       var model = inst.getModel();
-      var g = model.getComponent("grid", 0).coordinateSystem.getRect();
-      r.grid = [g.x, g.y, g.width, g.height];
+      // A graph (the network map) has no axes: its plot is the whole chart
+      // (ECharts still makes a default grid, which it does not use).
+      var graph = series.length > 0 && series.every(function (s) { return s.type === "graph"; });
+      var gc = model.getComponent("grid", 0);
+      if (!graph && gc && gc.coordinateSystem) {
+        var g = gc.coordinateSystem.getRect();
+        r.grid = [g.x, g.y, g.width, g.height];
+      }
       var lm = model.getComponent("legend", 0);
       if (lm && lm.get("show") !== false) {
         var group = inst.getViewOfComponentModel(lm).group;
@@ -774,6 +780,7 @@ func TestBrowserRendersReports(t *testing.T) {
 		{"sparse timeline", "../testdata/null_loopback_v4_v6.pcap", "light"},
 		{"many DNS queries", "../testdata/dns_many_queries_mdns_llmnr.pcap", "light"},
 		{"hostile", hc.path, "light"},
+		{"1,000 hosts", buildManyHosts(t, t.TempDir(), 1000), "light"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

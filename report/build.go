@@ -60,6 +60,8 @@ var emptyText = map[string]string{
 	"sources":       "No IP packets in this capture.",
 	"destinations":  "No IP packets in this capture.",
 	"conversations": "No IP conversations in this capture.",
+	"hosts":         "No IP packets in this capture.",
+	"netmap":        "No IP packets in this capture.",
 	"ports":         "No TCP or UDP in this capture.",
 	"protocols":     "No packets in this capture.",
 	"dns":           "No DNS in this capture.",
@@ -165,6 +167,8 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top, s.EstimateOf(analyze.ListSources)))
 	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top, s.EstimateOf(analyze.ListDestinations)))
 	d.add(conversationSection(s.Conversations, nm, loc, o.Top, s.EstimateOf(analyze.ListIPConversations), s.EstimateOf(analyze.ListTransportConversations)))
+	d.add(hostsSection(s.Hosts, loc, o.Top))
+	d.add(netmapSection(s.Hosts, s.Conversations.IP, nm))
 	d.add(portSection(s.Ports, o.Top))
 	d.add(protocolSection(s.Protocols))
 	dns := dnsSection(s.DNS, nm, o.Top, s.EstimateOf(analyze.ListDNSQueries))

@@ -304,6 +304,8 @@ var expectedCharts = map[string][]string{
 	"sources":       {"chart-sources-packets", "chart-sources-bytes"},
 	"destinations":  {"chart-destinations-packets", "chart-destinations-bytes"},
 	"conversations": {"chart-conversations"},
+	"hosts":         nil,
+	"netmap":        {"chart-netmap"},
 	"ports":         {"chart-ports-packets", "chart-ports-bytes"},
 	"protocols":     {"chart-protocols-app", "chart-protocols-transport"},
 	"dns":           {"chart-dns"},

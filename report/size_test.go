@@ -15,7 +15,7 @@ const maxReportBytes = 1_500_000
 // TestReportSizeOfSampleCaptures renders the report of every capture in
 // testdata, and of every one in ../shared/captures when it is there, and
 // checks that each stays under maxReportBytes. The inlined ECharts bundle
-// is about 560 KB of each; the rest grows with the capture's variety, up
+// is about 600 KB of each; the rest grows with the capture's variety, up
 // to the top lists' bounds.
 func TestReportSizeOfSampleCaptures(t *testing.T) {
 	var paths []string

@@ -24,7 +24,7 @@ echarts=$(node -p 'require("./node_modules/echarts/package.json").version')
 zrender=$(node -p 'require("./node_modules/zrender/package.json").version')
 tslib=$(node -p 'require("./node_modules/tslib/package.json").version')
 banner="/*! Apache ECharts $echarts (Apache-2.0) with ZRender $zrender (BSD-3-Clause) and tslib $tslib (0BSD), \
-bar and line charts, grid, tooltip, legend, dataZoom and the SVG and canvas renderers only; built for pcapreport \
+bar, line and graph charts, grid, tooltip, legend, dataZoom and the SVG and canvas renderers only; built for pcapreport \
 by templates/vendor/refresh.sh, licenses in templates/vendor/ */"
 ./node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --global-name=echarts \
   --define:process.env.NODE_ENV='"production"' --target=es2015 --charset=ascii \

@@ -6,7 +6,7 @@
 // echarts package's "sideEffects" list, series label layout (labelLayout,
 // label overlap hiding) is left out: the report's series have no labels.
 import { init as coreInit, use } from "echarts/core";
-import { BarChart, LineChart } from "echarts/charts";
+import { BarChart, GraphChart, LineChart } from "echarts/charts";
 import {
   DataZoomInsideComponent,
   DataZoomSliderComponent,
@@ -37,6 +37,7 @@ function install() {
     CanvasRenderer, // the pictures that print (getRenderedCanvas)
     BarChart,
     LineChart,
+    GraphChart, // the network map (report/netmap.go)
     GridComponent, // cartesian axes (value, category, time) and the axis pointer
     TooltipComponent, // trigger "axis", drawn in the chart, not as HTML (renderMode "richText")
     LegendPlainComponent,
