@@ -103,6 +103,7 @@ type httpObj struct {
 	sha256     [32]byte
 	md5        [16]byte
 	sha1       [20]byte
+	weakHashes bool // md5 and sha1 were computed (decideWeak)
 	incomplete bool
 	truncated  bool
 	undecoded  bool

@@ -45,8 +45,11 @@ type HTTPObject struct {
 	// magic bytes (or else the declared type) say so, else "".
 	Kind   string `json:"kind"`
 	SHA256 string `json:"sha256"`
-	MD5    string `json:"md5"`
-	SHA1   string `json:"sha1"`
+	// MD5 and SHA1 are computed for executables, archives, documents,
+	// Flash and unknown binary data (the files threat-intel services are
+	// searched by), else "" (see decideWeak).
+	MD5  string `json:"md5"`
+	SHA1 string `json:"sha1"`
 	// Incomplete: bytes of the body were not in the capture (or a
 	// decoder failed); the hashes are of what was.
 	Incomplete bool `json:"incomplete"`
@@ -72,8 +75,8 @@ func (o *httpObjs) summary(digits int) (txs []HTTPTransaction, objs []HTTPObject
 	for i, r := range o.objs {
 		objs[i] = HTTPObject{Time: formatTime(r.t, digits), Transaction: int(r.tx) - 1, Request: r.request,
 			Size: r.size, WireSize: r.wire, Encoding: r.encoding, ContentType: r.ctype, SniffedType: r.sniffed,
-			Kind: r.kind, SHA256: hex.EncodeToString(r.sha256[:]), MD5: hex.EncodeToString(r.md5[:]),
-			SHA1: hex.EncodeToString(r.sha1[:]), Incomplete: r.incomplete, Truncated: r.truncated,
+			Kind: r.kind, SHA256: hex.EncodeToString(r.sha256[:]), MD5: weakHex(r.weakHashes, r.md5[:]),
+			SHA1: weakHex(r.weakHashes, r.sha1[:]), Incomplete: r.incomplete, Truncated: r.truncated,
 			Undecoded: r.undecoded, File: r.file}
 	}
 	txs, objs, _, _ = sortHTTPLists(txs, objs, maxHTTPTransactions, maxTransactionBytes, maxHTTPObjects)
@@ -98,4 +101,12 @@ func (o *httpObjs) warning() string {
 	}
 	return fmt.Sprintf("HTTP: %d transactions and %d objects not listed (at most %d transactions, %d MiB of their text, and %d objects are kept), %d connections not followed (at most %d at once)",
 		tx, ob, maxHTTPTransactions, maxTransactionBytes>>20, maxHTTPObjects, o.skipped.conns, maxHTTPConns)
+}
+
+// weakHex is an MD5 or SHA-1 in hex, "" when it was not computed.
+func weakHex(computed bool, sum []byte) string {
+	if !computed {
+		return ""
+	}
+	return hex.EncodeToString(sum)
 }

@@ -182,6 +182,9 @@ func TestHTTPObjectsGenerated(t *testing.T) {
 		}
 		o := h.Objects[i]
 		s256, m5, s1 := hexSum(c.body)
+		if c.kind == "" {
+			m5, s1 = "", "" // pages and form data: SHA-256 only (decideWeak)
+		}
 		if o.SHA256 != s256 || o.MD5 != m5 || o.SHA1 != s1 || o.Size != int64(len(c.body)) || o.Request != c.request ||
 			o.Transaction != c.tx || o.SniffedType != c.sniffed || o.Kind != c.kind || o.Incomplete || o.Truncated || o.Undecoded {
 			t.Errorf("object of transaction %d: %+v, want sha256 %s size %d sniffed %s", c.tx, o, s256, len(c.body), c.sniffed)
@@ -233,5 +236,54 @@ func TestHTTPObjectBomb(t *testing.T) {
 	limit := int64(objectRatio*len(coded) + objectRatioSlack)
 	if !o.Truncated || o.Size > limit || o.Size < limit-(64<<10) || o.WireSize != int64(len(coded)) {
 		t.Errorf("%d coded bytes: object %+v, want truncated near %d bytes", len(coded), o, limit)
+	}
+}
+
+// TestObjectWeakHashes checks which bodies get MD5 and SHA-1 beside their
+// SHA-256, and that they are right however the body is cut into writes:
+// the decision waits for the first 512 bytes, or the end of a shorter body.
+func TestObjectWeakHashes(t *testing.T) {
+	page := []byte(strings.Repeat("<html><body>hello</body></html>\n", 50))
+	blob := make([]byte, 3000)
+	for i := range blob {
+		blob[i] = byte(i*7 + i/256)
+	}
+	for _, c := range []struct {
+		name  string
+		body  []byte
+		ctype string
+		weak  bool
+	}{
+		{"executable", exe(5000), "", true},
+		{"small executable", exe(100), "text/html", true},
+		{"zip declared, bytes unknown", blob, "application/zip", true},
+		{"unknown binary", blob, "", true},
+		{"page", page, "text/html", false},
+		{"short page", page[:40], "", false},
+		{"empty", nil, "", false},
+	} {
+		for _, step := range []int{1, 7, 511, 512, 513, 4096} {
+			o := newHTTPObjs(nil)
+			w := o.newObject(0, false, &msgHead{length: int64(len(c.body)), ctype: []byte(c.ctype)}, t0)
+			for b := c.body; len(b) > 0; b = b[min(step, len(b)):] {
+				w.write(b[:min(step, len(b))])
+			}
+			o.finish(w, false)
+			if len(o.objs) == 0 {
+				if len(c.body) > 0 {
+					t.Errorf("%s: not listed", c.name)
+				}
+				continue // an empty body is no object
+			}
+			r := o.objs[len(o.objs)-1]
+			s256, m5, s1 := hexSum(c.body)
+			if !c.weak {
+				m5, s1 = "", ""
+			}
+			if got := hex.EncodeToString(r.sha256[:]); got != s256 || weakHex(r.weakHashes, r.md5[:]) != m5 || weakHex(r.weakHashes, r.sha1[:]) != s1 {
+				t.Errorf("%s in writes of %d: sha256 %s md5 %s sha1 %s; want %s %q %q", c.name, step, got,
+					weakHex(r.weakHashes, r.md5[:]), weakHex(r.weakHashes, r.sha1[:]), s256, m5, s1)
+			}
+		}
 	}
 }
