@@ -69,6 +69,8 @@ type analyzer struct {
 
 	stopErr    error
 	stopOffset int64
+
+	beacons beacons // connection starts per client and destination (beacon.go)
 }
 
 // protoCount is packets and bytes of one protocol.
@@ -108,6 +110,7 @@ func newAnalyzer(opts Options) *analyzer {
 		icmp:         map[icmpKey]int64{},
 		names:        newPassiveNames(),
 		network:      map[string]*protoCount{},
+		beacons:      newBeacons(),
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
@@ -119,6 +122,7 @@ func newAnalyzer(opts Options) *analyzer {
 		// A flow that loses its place counts what it has not yet passed
 		// on, and gives back its stream buffers.
 		a.flush(k, c, c.first, c.last)
+		a.beacons.flow(k, c)
 		for i := range c.dir {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
@@ -253,6 +257,7 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		return appNone
 	}
 	fs, fwd := a.conv.flowSlot(h.proto, h.src, h.dst, sport, dport)
+	a.connStart(h, fs, dport, ts)
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
 	f := a.conv.flows.at(fs)
 	c := &f.val
@@ -448,6 +453,9 @@ func (a *analyzer) overWire(offset int64, h *ipHeader) {
 // summary builds the sorted, JSON-ready Summary.
 func (a *analyzer) summary() *Summary {
 	a.flushFlows()
+	for _, e := range a.conv.flows.all() {
+		a.beacons.flow(&e.key, &e.val)
+	}
 	s := &Summary{}
 	c := &s.Capture
 	c.Captures = 1
@@ -515,6 +523,11 @@ func (a *analyzer) summary() *Summary {
 	s.ICMP = icmpSummary(a.icmp)
 	s.ARP = a.arp.summary()
 	s.Names, s.NamesTruncated = a.names.summary(), a.names.full
+	s.Beacons = a.beacons.summary(c.Bulk.DurationSeconds, a.digits)
+	if n := a.beacons.dropped; n > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d client and destination pairs opened connections: %d connections were left out of the beacon analysis", maxBeaconPairs, n))
+	}
+	a.beacons = beacons{}
 	return s
 }
 

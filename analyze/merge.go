@@ -43,6 +43,7 @@ import (
 //	ICMP                   mergeICMP           icmparp.go
 //	ARP                    arpCounter.merge    icmparp.go
 //	Names, NamesTruncated  passiveNames.merge  names.go
+//	Beacons                beaconMerger        beacon_merge.go
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
 // A new Summary field is merged by its part's merger, and set in everyField
@@ -61,6 +62,7 @@ type Overview struct {
 	icmp      map[icmpKey]int64
 	arp       arpCounter
 	names     passiveNames
+	beacons   beaconMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -90,6 +92,7 @@ func (o *Overview) init() {
 		icmp:      map[icmpKey]int64{},
 		arp:       newARPCounter(),
 		names:     newPassiveNames(),
+		beacons:   beaconMerger{},
 	}
 }
 
@@ -174,6 +177,7 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.names.merge(s.Names, s.NamesTruncated); err != nil {
 		return fail("names", err)
 	}
+	o.beacons.add(s.Beacons)
 	return nil
 }
 
@@ -202,6 +206,7 @@ func (o *Overview) Summary() *Summary {
 	s.ICMP = icmpSummary(o.icmp)
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
+	s.Beacons = o.beacons.result()
 	s.Findings = Findings(s)
 	return s
 }

@@ -177,6 +177,9 @@ func everyField(t *testing.T) *analyze.Summary {
 			{List: "sources", Unit: "packets", Tracked: 3, Replaced: 2, MaxError: 1, MaxErrorBytes: 1500},
 		},
 	}
+	s.Beacons = []analyze.Beacon{{Client: "10.0.0.1", Server: "192.0.2.10", Proto: "tcp", Port: 443, Connections: 30,
+		First: c1, Last: c2, PeriodSeconds: 60, JitterSeconds: 1.5, Score: 0.95, TimeScore: 0.92, SizeScore: 0.98,
+		MedianBytes: 500, Sampled: true}}
 	s.Findings = analyze.Findings(s)
 	return s
 }
@@ -283,6 +286,8 @@ var notSummed = map[string]string{
 	"HTTP.Requests.ClientsTotal":         "the listed clients' union, plus those not listed",
 	"TLS.ServerNames.ClientsTotal":       "the listed clients' union, plus those not listed",
 	"Conversations.TransportTotal":       "the listed conversations' union, plus those not listed",
+	"Beacons.Connections":                "a pair's entry from the capture that scored it best",
+	"Beacons.MedianBytes":                "a pair's entry from the capture that scored it best",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)

@@ -455,7 +455,10 @@ ICMP ICMP.Version ICMP.Type ICMP.Code ICMP.Name ICMP.Packets
 ARP ARP.Requests ARP.Requests.IP ARP.Requests.Count ARP.Replies ARP.Replies.IP ARP.Replies.Count ARP.Pairs ARP.Pairs.IP
 ARP.Pairs.MAC ARP.Pairs.Packets ARP.Conflicts ARP.Conflicts.IP ARP.Conflicts.MACs ARP.SharedMACs ARP.SharedMACs.MAC
 ARP.SharedMACs.IPs
-Names Names.IP Names.Names NamesTruncated`)
+Names Names.IP Names.Names NamesTruncated
+Beacons Beacons.Client Beacons.Server Beacons.Proto Beacons.Port Beacons.Connections Beacons.First Beacons.Last
+Beacons.PeriodSeconds Beacons.JitterSeconds Beacons.Score Beacons.TimeScore Beacons.SizeScore Beacons.MedianBytes
+Beacons.Sampled`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

@@ -41,6 +41,10 @@ type Summary struct {
 	// Findings are what looks wrong or worth a look, most severe first
 	// (see findings.go): computed from the rest of the Summary.
 	Findings []Finding `json:"findings"`
+	// Beacons lists the clients that opened connections to one destination
+	// at regular intervals (beacon.go), best scored first, at most
+	// MaxBeacons.
+	Beacons []Beacon `json:"beacons"`
 }
 
 // Estimate describes one list that switched from exact counts to a

@@ -50,6 +50,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"capture":          {"capture", "", "capture facts"},
 	"warnings":         {"warnings", "", "warnings"},
 	"timeline":         {"timeline", "", "traffic over time"},
+	"beacons":          {"detections", "Beacons", "beacons"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its
