@@ -71,6 +71,7 @@ type analyzer struct {
 	stopOffset int64
 
 	beacons beacons // connection starts per client and destination (beacon.go)
+	creds   *creds  // cleartext credentials (creds.go)
 }
 
 // protoCount is packets and bytes of one protocol.
@@ -114,6 +115,8 @@ func newAnalyzer(opts Options) *analyzer {
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
+	a.creds = newCreds(opts.ShowSecrets)
+	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
@@ -267,6 +270,12 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		a.flush(&f.key, c, ts, ts)
 	} else if c.packetsAB == 1 && fwd || c.packetsBA == 1 && !fwd || a.unbatched {
 		a.flush(&f.key, c, c.first, c.last)
+	}
+	if h.proto == protoTCP && len(payload) > 0 {
+		a.creds.at(ts, a.packetNo, a.digits, dport)
+		if credProtocol(dport) != "" {
+			a.creds.segment(h.src, h.dst, sport, dport, payload)
+		}
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)
 }
@@ -528,6 +537,10 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d client and destination pairs opened connections: %d connections were left out of the beacon analysis", maxBeaconPairs, n))
 	}
 	a.beacons = beacons{}
+	s.Credentials = a.creds.summary()
+	if n := a.creds.total - int64(len(s.Credentials)); n > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d cleartext credentials: %d more were seen and not listed", MaxCredentials, n))
+	}
 	return s
 }
 

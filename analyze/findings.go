@@ -116,6 +116,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)
 	out = append(out, beaconFindings(s.Beacons)...)
+	out = append(out, credFindings(s.Credentials)...)
 	for i := range out {
 		e := &out[i].Evidence
 		for _, l := range []*[]string{&e.Hosts, &e.MACs, &e.Names} {

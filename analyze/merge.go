@@ -44,6 +44,7 @@ import (
 //	ARP                    arpCounter.merge    icmparp.go
 //	Names, NamesTruncated  passiveNames.merge  names.go
 //	Beacons                beaconMerger        beacon_merge.go
+//	Credentials            credMerger          creds.go
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
 // A new Summary field is merged by its part's merger, and set in everyField
@@ -63,6 +64,7 @@ type Overview struct {
 	arp       arpCounter
 	names     passiveNames
 	beacons   beaconMerger
+	creds     credMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -178,6 +180,7 @@ func (o *Overview) Add(s *Summary) error {
 		return fail("names", err)
 	}
 	o.beacons.add(s.Beacons)
+	o.creds.add(s.Credentials)
 	return nil
 }
 
@@ -207,6 +210,7 @@ func (o *Overview) Summary() *Summary {
 	s.ARP = o.arp.summary()
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
 	s.Beacons = o.beacons.result()
+	s.Credentials = o.creds.result()
 	s.Findings = Findings(s)
 	return s
 }

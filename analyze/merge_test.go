@@ -458,7 +458,8 @@ ARP.SharedMACs.IPs
 Names Names.IP Names.Names NamesTruncated
 Beacons Beacons.Client Beacons.Server Beacons.Proto Beacons.Port Beacons.Connections Beacons.First Beacons.Last
 Beacons.PeriodSeconds Beacons.JitterSeconds Beacons.Score Beacons.TimeScore Beacons.SizeScore Beacons.MedianBytes
-Beacons.Sampled`)
+Beacons.Sampled Credentials Credentials.Protocol Credentials.Mechanism Credentials.Client Credentials.Server
+Credentials.User Credentials.Secret Credentials.Time Credentials.Packet`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

@@ -45,6 +45,9 @@ type Summary struct {
 	// at regular intervals (beacon.go), best scored first, at most
 	// MaxBeacons.
 	Beacons []Beacon `json:"beacons"`
+	// Credentials lists the user names and (masked) secrets sent in the
+	// clear (creds.go), in the order seen, at most MaxCredentials.
+	Credentials []Credential `json:"credentials"`
 }
 
 // Estimate describes one list that switched from exact counts to a

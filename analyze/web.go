@@ -63,6 +63,8 @@ type web struct {
 	requestBytes int64   // length of the keys of requests
 	requestsFull bool    // a new request was not kept
 	cuts         webCuts // strings cut to their limit, by field
+
+	creds *creds // HTTP Basic credentials go here (creds.go)
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -247,6 +249,9 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 		w.cut, cut = appendCut(w.cut[:0], r.userAgent, MaxUserAgentLen)
 		w.cuts.agent += b2i(cut)
 		w.agents.add(w.cut, maxDistinctNames)
+	}
+	if len(r.authorization) > 0 && w.creds != nil {
+		w.creds.httpBasic(r.authorization, client, server)
 	}
 	w.cut, cut = appendCut(w.cut[:0], r.target, MaxTargetLen)
 	w.cuts.target += b2i(cut)

@@ -51,6 +51,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"warnings":         {"warnings", "", "warnings"},
 	"timeline":         {"timeline", "", "traffic over time"},
 	"beacons":          {"detections", "Beacons", "beacons"},
+	"credentials":      {"detections", "Cleartext credentials", "cleartext credentials"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its
