@@ -196,7 +196,7 @@ func keysFlag() cli.Flag {
 // showSecretsFlag is --show-secrets, for every command that analyses
 // captures: without it the secrets of cleartext credentials are masked.
 func showSecretsFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "show-secrets", Usage: "show the passwords of cleartext credentials (FTP, POP3, IMAP, SMTP, HTTP Basic) in the report, JSON and summary; by default they are masked as •••• (N characters), so that reports can go into tickets"}
+	return &cli.BoolFlag{Name: "show-secrets", Usage: "show the passwords of cleartext credentials (FTP, POP3, IMAP, SMTP, HTTP Basic, Telnet) in the report, JSON and summary; by default they are masked as •••• (N characters), so that reports can go into tickets"}
 }
 
 // memoryHooks apply the program's memory policy during an analysis: the

@@ -275,6 +275,8 @@ func (a *analyzer) flowPacket(h *ipHeader, offset int64, ts time.Time) app {
 		a.creds.at(ts, a.packetNo, a.digits, dport)
 		if credProtocol(dport) != "" {
 			a.creds.segment(h.src, h.dst, sport, dport, payload)
+		} else if sport == 23 {
+			a.creds.telnetServer(h.dst, h.src, dport, payload)
 		}
 	}
 	return a.application(h, kind, dir, sport, dport, payload, offset)

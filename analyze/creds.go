@@ -16,8 +16,9 @@ import (
 
 // Cleartext credentials: user names and secrets sent in the clear by FTP
 // (USER/PASS), POP3 (USER/PASS, AUTH PLAIN/LOGIN), IMAP (LOGIN,
-// AUTHENTICATE PLAIN), SMTP (AUTH PLAIN/LOGIN) and HTTP (Basic
-// Authorization). The commands are read from the client's TCP segments
+// AUTHENTICATE PLAIN), SMTP (AUTH PLAIN/LOGIN), HTTP (Basic
+// Authorization) and, best effort, Telnet (the lines typed after the
+// login: and Password: prompts). The commands are read from the client's TCP segments
 // to the protocol's well-known port, one line at a time, each segment on
 // its own (a command split over segments is missed); a little state per
 // connection follows the steps of USER/PASS and AUTH. The secret is
@@ -25,10 +26,10 @@ import (
 
 // Credential is one user name and secret seen in the clear.
 type Credential struct {
-	// Protocol is "FTP", "POP3", "IMAP", "SMTP" or "HTTP".
+	// Protocol is "FTP", "POP3", "IMAP", "SMTP", "HTTP" or "Telnet".
 	Protocol string `json:"protocol"`
 	// Mechanism is how it was sent: "USER/PASS", "LOGIN", "AUTH PLAIN",
-	// "AUTH LOGIN" or "Basic".
+	// "AUTH LOGIN", "Basic" or "login" (Telnet).
 	Mechanism string `json:"mechanism"`
 	Client    string `json:"client"`
 	// Server is the server's address and port, "192.0.2.1:21".
@@ -61,8 +62,9 @@ type credConn struct {
 }
 
 type credStep struct {
-	stage uint8  // credUser, credAuthPlain, credAuthLoginUser, credAuthLoginPass
+	stage uint8  // credUser, credAuthPlain, credAuthLoginUser, credAuthLoginPass, credTelnet*
 	user  string // the user name, once sent
+	typed []byte // Telnet: what the client typed since the prompt (at most MaxCredentialLen+1 bytes)
 }
 
 const (
@@ -70,6 +72,9 @@ const (
 	credAuthPlain                // AUTH PLAIN sent, the response line expected
 	credAuthLoginUser            // AUTH LOGIN sent, the user name expected
 	credAuthLoginPass            // the user name sent, the password expected
+	credTelnetUser               // Telnet: a login prompt seen, the user name being typed
+	credTelnetWait               // Telnet: the user name typed, a password prompt expected
+	credTelnetPass               // Telnet: a password prompt seen, the password being typed
 )
 
 // creds collects credentials.
@@ -107,8 +112,72 @@ func credProtocol(port uint16) string {
 		return "IMAP"
 	case 25, 587:
 		return "SMTP"
+	case 23:
+		return "Telnet"
 	}
 	return ""
+}
+
+// telnetServer reads the server's output on a Telnet connection to client
+// port cport, looking for a login or password prompt.
+func (c *creds) telnetServer(client, server netip.Addr, cport uint16, payload []byte) {
+	k := credConn{client, server, cport, 23}
+	st := c.pending[k]
+	tail := payload[max(0, len(payload)-64):]
+	switch {
+	case containsFold(tail, "password:"):
+		if st.stage == credTelnetWait || st.stage == credTelnetUser && len(st.typed) > 0 {
+			if st.stage == credTelnetUser {
+				st.user = clipCred(st.typed)
+			}
+			c.wait(k, credStep{stage: credTelnetPass, user: st.user})
+		}
+	case containsFold(tail, "login:") || containsFold(tail, "username:"):
+		c.wait(k, credStep{stage: credTelnetUser})
+	}
+}
+
+// telnetClient reads what a Telnet client typed (often a character a
+// segment) after a prompt: printable bytes, with backspaces applied and
+// Telnet commands (IAC ...) skipped, up to the end of the line.
+func (c *creds) telnetClient(k credConn, payload []byte) {
+	st, ok := c.pending[k]
+	if !ok || st.stage != credTelnetUser && st.stage != credTelnetPass {
+		return
+	}
+	for i := 0; i < len(payload); i++ {
+		b := payload[i]
+		switch {
+		case b == 0xff: // IAC: skip the command and its option
+			if i+1 < len(payload) && payload[i+1] >= 251 && payload[i+1] <= 254 {
+				i += 2
+			} else {
+				i++
+			}
+		case b == '\r' || b == '\n':
+			if len(st.typed) == 0 {
+				continue
+			}
+			if st.stage == credTelnetUser {
+				c.wait(k, credStep{stage: credTelnetWait, user: clipCred(st.typed)})
+			} else {
+				delete(c.pending, k)
+				c.add("Telnet", "login", k, st.user, st.typed)
+			}
+			return
+		case b == 0x7f || b == 0x08:
+			if len(st.typed) > 0 {
+				st.typed = st.typed[:len(st.typed)-1]
+			}
+		case b >= 0x20 && len(st.typed) <= MaxCredentialLen:
+			st.typed = append(st.typed, b)
+		}
+	}
+	c.pending[k] = st
+}
+
+func containsFold(b []byte, s string) bool {
+	return bytes.Contains(bytes.ToLower(b), []byte(s))
 }
 
 // segment reads one TCP segment's payload from client to server:sport.
@@ -118,6 +187,10 @@ func (c *creds) segment(client, server netip.Addr, cport, sport uint16, payload 
 		return
 	}
 	k := credConn{client, server, cport, sport}
+	if proto == "Telnet" {
+		c.telnetClient(k, payload)
+		return
+	}
 	for len(payload) > 0 {
 		line := payload
 		if i := bytes.IndexByte(payload, '\n'); i >= 0 {
@@ -145,7 +218,7 @@ func (c *creds) line(proto string, k credConn, line []byte) {
 			return
 		case credAuthLoginUser:
 			if u, ok := b64(line); ok {
-				c.wait(k, credStep{credAuthLoginPass, clipCred(u)})
+				c.wait(k, credStep{stage: credAuthLoginPass, user: clipCred(u)})
 			}
 			return
 		case credAuthLoginPass:
@@ -173,7 +246,7 @@ func (c *creds) line(proto string, k credConn, line []byte) {
 	}
 	switch {
 	case strings.EqualFold(w, "USER") && (proto == "FTP" || proto == "POP3"):
-		c.wait(k, credStep{credUser, clipCred(rest)})
+		c.wait(k, credStep{stage: credUser, user: clipCred(rest)})
 	case strings.EqualFold(w, "AUTH") && proto != "FTP":
 		c.auth(proto, k, rest)
 	}
@@ -192,7 +265,7 @@ func (c *creds) auth(proto string, k credConn, rest []byte) {
 		}
 	case strings.EqualFold(mech, "LOGIN"):
 		if u, ok := b64(arg); ok && len(arg) > 0 {
-			c.wait(k, credStep{credAuthLoginPass, clipCred(u)})
+			c.wait(k, credStep{stage: credAuthLoginPass, user: clipCred(u)})
 		} else {
 			c.wait(k, credStep{stage: credAuthLoginUser})
 		}

@@ -38,6 +38,12 @@ func credCapture(t *testing.T, convos []credConvo) []byte {
 			eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
 			ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IP{10, 0, 0, 9}, DstIP: net.IP{192, 0, 2, 1}}
 			tcp := &layers.TCP{SrcPort: layers.TCPPort(40000 + ci), DstPort: layers.TCPPort(c.port), Seq: seq, ACK: true, PSH: true, Window: 1024}
+			if rest, ok := strings.CutPrefix(l, "S:"); ok { // from the server
+				l = rest
+				ip.SrcIP, ip.DstIP = ip.DstIP, ip.SrcIP
+				tcp.SrcPort, tcp.DstPort = tcp.DstPort, tcp.SrcPort
+				tcp.Seq = 5000 + seq
+			}
 			tcp.SetNetworkLayerForChecksum(ip)
 			sb := gopacket.NewSerializeBuffer()
 			if err := gopacket.SerializeLayers(sb, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(l)); err != nil {
@@ -70,6 +76,10 @@ func TestCredentials(t *testing.T) {
 		{25, []string{"EHLO x\r\n", "AUTH LOGIN\r\n", b64s("smtpuser") + "\r\n", b64s("smtp-secret-6") + "\r\n"}},                  // 9-12
 		{587, []string{"AUTH PLAIN " + b64s("\x00smtpplain\x00smtp-secret-7") + "\r\n"}},                                           // 13
 		{80, []string{"GET / HTTP/1.1\r\nHost: example.com\r\nAuthorization: Basic " + b64s("webuser:web-secret-8") + "\r\n\r\n"}}, // 14
+		// Telnet, typed a character a segment with the server's echo, a
+		// typo corrected with DEL, and option negotiation: 15-36.
+		{23, []string{"S:\xff\xfd\x18Welcome\r\nlogin: ", "\xff\xfb\x18", "t", "S:t", "e", "S:e", "l", "S:l", "x", "\x7f", "n", "S:n", "\r\n",
+			"S:\r\nPassword: ", "t", "n", "-", "s", "e", "c", "r", "e", "t", "-", "9", "\r"}},
 		// Not credentials: a PASS without USER, FTP's AUTH TLS, Bearer.
 		{21, []string{"PASS lonely-secret\r\n", "AUTH TLS\r\n"}},
 		{80, []string{"GET / HTTP/1.1\r\nHost: example.com\r\nAuthorization: Bearer abc.def\r\n\r\n"}},
@@ -86,6 +96,7 @@ func TestCredentials(t *testing.T) {
 		{"SMTP", "AUTH LOGIN", "192.0.2.1:25", "smtpuser", "smtp-secret-6", 12},
 		{"SMTP", "AUTH PLAIN", "192.0.2.1:587", "smtpplain", "smtp-secret-7", 13},
 		{"HTTP", "Basic", "192.0.2.1:80", "webuser", "web-secret-8", 14},
+		{"Telnet", "login", "192.0.2.1:23", "teln", "tn-secret-9", 40},
 	}
 	data := credCapture(t, convos)
 	if out := os.Getenv("PCAPREPORT_CREDS_OUT"); out != "" {
