@@ -172,6 +172,7 @@ func reportCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
 			&cli.StringFlag{Name: "extract", Usage: "write every HTTP object (response and request bodies, decoded) to `DIR` as <sha256>.<ext>, with an objects.json manifest; names never come from the capture, nothing is overwritten (single capture only)"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
+			showSecretsFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       reportAction,
@@ -193,6 +194,12 @@ func keysFlag() cli.Flag {
 	return &cli.IntFlag{Name: "keys", Value: analyze.DefaultKeys, Usage: "keep at most `N` sources, destinations, IP pairs, TCP/UDP conversations and DNS names each; past N a list keeps its heaviest keys, with stated error bounds (memory grows by up to 1 KB per key)"}
 }
 
+// showSecretsFlag is --show-secrets, for every command that analyses
+// captures: without it the secrets of cleartext credentials are masked.
+func showSecretsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "show-secrets", Usage: "show the passwords of cleartext credentials (FTP, POP3, IMAP, SMTP, HTTP Basic, Telnet) in the report, JSON and summary; by default they are masked as •••• (N characters), so that reports can go into tickets"}
+}
+
 // memoryHooks apply the program's memory policy during an analysis: the
 // analysis library sets no process-wide state itself.
 var memoryHooks = analyze.Hooks{Tick: gcpolicy.Check, BuildSummary: gcpolicy.LowerGC}
@@ -208,7 +215,7 @@ func analysisOptions(c *cli.Context) (analyze.Options, error) {
 	case c.Int("keys") <= 0:
 		return analyze.Options{}, usagef(c, "--keys must be positive")
 	}
-	return analyze.Options{Interval: interval(c), Keys: c.Int("keys"), Hooks: memoryHooks}, nil
+	return analyze.Options{Interval: interval(c), Keys: c.Int("keys"), Hooks: memoryHooks, ShowSecrets: c.Bool("show-secrets")}, nil
 }
 
 // analyzeCapture analyses the capture named in ("-" for standard input).

@@ -27,6 +27,7 @@ func summaryCommand() *cli.Command {
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "show at most `N` rows per table (0: all)"},
 			intervalFlag("width of the time-line bins (for the busiest-bin line)"),
 			keysFlag(),
+			showSecretsFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
@@ -80,6 +81,7 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 		p("Warning\t%s\n", text(wn))
 	}
 	writeFindings(tw, s)
+	writeCredentials(tw, s)
 
 	table := func(title string, header string, n int, row func(i int) string) {
 		p("\n%s\n%s\n", title, header)

@@ -73,7 +73,9 @@ type analyzer struct {
 	stopOffset int64
 
 	// hosts is what the analysis learns of addresses (hosts.go).
-	hosts hostCollector
+	hosts   hostCollector
+	beacons beacons // connection starts per client and destination (beacon.go)
+	creds   *creds  // cleartext credentials (creds.go)
 }
 
 // protoCount is packets and bytes of one protocol.
@@ -114,11 +116,14 @@ func newAnalyzer(opts Options) *analyzer {
 		names:        newPassiveNames(),
 		network:      map[string]*protoCount{},
 		hosts:        newHostCollector(),
+		beacons:      newBeacons(),
 	}
 	a.dns.learn = a.names.add
 	a.web = newWeb(&a.names)
 	a.certs = newCerts()
 	a.objs = newHTTPObjs(opts.Objects)
+	a.creds = newCreds(opts.ShowSecrets)
+	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
 		c.reset()
 		a.dns.spare = c.few
@@ -128,6 +133,7 @@ func newAnalyzer(opts Options) *analyzer {
 		// on, and gives back its stream buffers.
 		a.flush(k, c, c.first, c.last)
 		a.conv.done(k, c)
+		a.beacons.flow(k, c)
 		for i := range c.dir {
 			if c.dir[i].buf != nil {
 				a.web.release(&c.dir[i])
@@ -267,6 +273,7 @@ func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.T
 		return appNone
 	}
 	fs, fwd := a.conv.flowSlot(h.proto, h.src, h.dst, sport, dport)
+	a.connStart(h, fs, dport, ts)
 	kind, dir := a.conv.addTransport(fs, fwd, h.proto, sport, dport, n, ts, payload)
 	f := a.conv.flows.at(fs)
 	c := &f.val
@@ -302,6 +309,14 @@ func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.T
 	}
 	if h.proto == protoTCP && (c.http != nil || len(payload) > 0 && !c.httpNo) {
 		a.objs.segment(c, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
+	}
+	if h.proto == protoTCP && len(payload) > 0 {
+		a.creds.at(ts, a.packetNo, a.digits, dport)
+		if credProtocol(dport) != "" {
+			a.creds.segment(h.src, h.dst, sport, dport, payload)
+		} else if sport == 23 {
+			a.creds.telnetServer(h.dst, h.src, dport, payload)
+		}
 	}
 	helloed := dir.helloed
 	kind = a.application(h, kind, dir, sport, dport, payload, offset)
@@ -504,6 +519,9 @@ func (a *analyzer) overWire(offset int64, h *ipHeader) {
 // summary builds the sorted, JSON-ready Summary.
 func (a *analyzer) summary() *Summary {
 	a.flushFlows()
+	for _, e := range a.conv.flows.all() {
+		a.beacons.flow(&e.key, &e.val)
+	}
 	s := &Summary{}
 	c := &s.Capture
 	c.Captures = 1
@@ -587,6 +605,15 @@ func (a *analyzer) summary() *Summary {
 	// From the lists above; they are well formed, so it cannot fail.
 	s.Hosts, _ = a.hosts.summary(s)
 	a.hosts = hostCollector{}
+	s.Beacons = a.beacons.summary(c.Bulk.DurationSeconds, a.digits)
+	if n := a.beacons.dropped; n > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d client and destination pairs opened connections: %d connections were left out of the beacon analysis", maxBeaconPairs, n))
+	}
+	a.beacons = beacons{}
+	s.Credentials = a.creds.summary()
+	if n := a.creds.total - int64(len(s.Credentials)); n > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d cleartext credentials: %d more were seen and not listed", MaxCredentials, n))
+	}
 	return s
 }
 

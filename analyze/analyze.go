@@ -30,6 +30,10 @@ type Options struct {
 	Keys int
 	// Hooks are the caller's, called while the capture is analysed.
 	Hooks Hooks
+	// ShowSecrets keeps the secrets of cleartext credentials in the
+	// Summary (Credential.Secret); by default they are masked, and the
+	// Summary, its JSON and its report never hold them.
+	ShowSecrets bool
 
 	// Objects, when not nil, receives the HTTP objects' bytes (--extract).
 	Objects ObjectSink

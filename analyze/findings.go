@@ -134,6 +134,8 @@ func Findings(s *Summary) []Finding {
 	out = append(out, certFindings(&s.TLS.Certificates)...)
 	out = append(out, scanFindings(&s.Conversations)...)
 	out = append(out, volumeFindings(s)...)
+	out = append(out, beaconFindings(s.Beacons)...)
+	out = append(out, credFindings(s.Credentials)...)
 	for i := range out {
 		e := &out[i].Evidence
 		for _, l := range []*[]string{&e.Hosts, &e.MACs, &e.Names} {

@@ -20,6 +20,9 @@ type httpRequest struct {
 	host []byte
 	// userAgent is the value of the first User-Agent header, like host.
 	userAgent []byte
+	// authorization is the value of the first Authorization header, like
+	// host (creds.go reads Basic credentials from it).
+	authorization []byte
 	// headerLen is the length of the request line and header block including
 	// the empty line that ends it (where a body would start); 0 when the
 	// header block is cut.
@@ -142,6 +145,8 @@ func parseHTTPRequest(b []byte) (req httpRequest, ok bool, complete bool) {
 			req.host = value
 		case req.userAgent == nil && asciiEqualFold(name, "user-agent"):
 			req.userAgent = value
+		case req.authorization == nil && asciiEqualFold(name, "authorization"):
+			req.authorization = value
 		}
 	}
 	return req, true, false

@@ -46,6 +46,8 @@ import (
 //	ARP                    arpCounter.merge    icmparp.go
 //	Names, NamesTruncated  passiveNames.merge  names.go
 //	Hosts                  hostCollector       hosts.go (rebuilt from the merged lists)
+//	Beacons                beaconMerger        beacon_merge.go
+//	Credentials            credMerger          creds.go
 //
 // Findings are computed from the merged rest; Format is WriteJSON's.
 // A new Summary field is merged by its part's merger, and set in everyField
@@ -68,6 +70,8 @@ type Overview struct {
 	fp        fpMerger
 	httpObjs  httpObjMerger
 	hosts     hostCollector
+	beacons   beaconMerger
+	creds     credMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -101,6 +105,7 @@ func (o *Overview) init() {
 		fp:        newFPMerger(),
 		httpObjs:  newHTTPObjMerger(),
 		hosts:     newHostCollector(),
+		beacons:   beaconMerger{},
 	}
 }
 
@@ -193,6 +198,8 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.hosts.merge(&s.Hosts); err != nil {
 		return fail("hosts", err)
 	}
+	o.beacons.add(s.Beacons)
+	o.creds.add(s.Credentials)
 	return nil
 }
 
@@ -226,6 +233,8 @@ func (o *Overview) Summary() *Summary {
 	s.Names, s.NamesTruncated = o.names.summary(), o.names.full
 	// From the merged lists above, which the overview made well formed.
 	s.Hosts, _ = o.hosts.summary(s)
+	s.Beacons = o.beacons.result()
+	s.Credentials = o.creds.result()
 	s.Findings = Findings(s)
 	return s
 }

@@ -250,6 +250,11 @@ func everyField(t *testing.T) *analyze.Summary {
 				PacketsSent: 10, BytesSent: 1500, PacketsReceived: 15, BytesReceived: 1500, Peers: 1, First: c1, Last: c2},
 		}},
 	}
+	s.Beacons = []analyze.Beacon{{Client: "10.0.0.1", Server: "192.0.2.10", Proto: "tcp", Port: 443, Connections: 30,
+		First: c1, Last: c2, PeriodSeconds: 60, JitterSeconds: 1.5, Score: 0.95, TimeScore: 0.92, SizeScore: 0.98,
+		MedianBytes: 500, Sampled: true}}
+	s.Credentials = []analyze.Credential{{Protocol: "FTP", Mechanism: "USER/PASS", Client: "10.0.0.1", Server: "192.0.2.10:21",
+		User: "alice", Secret: "•••• (6 characters)", Time: c1, Packet: 7}}
 	s.Findings = analyze.Findings(s)
 	return s
 }
@@ -372,6 +377,9 @@ var notSummed = map[string]string{
 	"HTTP.Objects.WireSize":                 "lists of objects follow each other",
 	"Hosts.Total":                           "the addresses of the merged sources and destinations",
 	"Hosts.List.Peers":                      "the addresses of the merged IP conversations",
+	"Beacons.Connections":                   "a pair's entry from the capture that scored it best",
+	"Beacons.MedianBytes":                   "a pair's entry from the capture that scored it best",
+	"Credentials.Packet":                    "credentials are listed, not added",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)

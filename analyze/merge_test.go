@@ -530,7 +530,12 @@ Hosts Hosts.List Hosts.List.IP Hosts.List.MACs Hosts.List.MACs.MAC Hosts.List.MA
 Hosts.List.TTL Hosts.List.InitialTTL Hosts.List.OSHint Hosts.List.Services Hosts.List.Services.Proto
 Hosts.List.Services.Port Hosts.List.Services.Name Hosts.List.PacketsSent Hosts.List.BytesSent
 Hosts.List.PacketsReceived Hosts.List.BytesReceived Hosts.List.Peers Hosts.List.First Hosts.List.Last
-Hosts.Total Hosts.Truncated`)
+Hosts.Total Hosts.Truncated
+
+Beacons Beacons.Client Beacons.Server Beacons.Proto Beacons.Port Beacons.Connections Beacons.First Beacons.Last
+Beacons.PeriodSeconds Beacons.JitterSeconds Beacons.Score Beacons.TimeScore Beacons.SizeScore Beacons.MedianBytes
+Beacons.Sampled Credentials Credentials.Protocol Credentials.Mechanism Credentials.Client Credentials.Server
+Credentials.User Credentials.Secret Credentials.Time Credentials.Packet`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

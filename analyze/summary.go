@@ -44,6 +44,13 @@ type Summary struct {
 	Findings []Finding `json:"findings"`
 	// Hosts is the host inventory (hosts.go).
 	Hosts Hosts `json:"hosts"`
+	// Beacons lists the clients that opened connections to one destination
+	// at regular intervals (beacon.go), best scored first, at most
+	// MaxBeacons.
+	Beacons []Beacon `json:"beacons"`
+	// Credentials lists the user names and (masked) secrets sent in the
+	// clear (creds.go), in the order seen, at most MaxCredentials.
+	Credentials []Credential `json:"credentials"`
 }
 
 // Estimate describes one list that switched from exact counts to a

@@ -69,6 +69,7 @@ type web struct {
 	// helloSNI is the server name of the last ClientHello read, valid
 	// until the next segment (certs.segment copies it).
 	helloSNI []byte
+	creds    *creds // HTTP Basic credentials go here (creds.go)
 }
 
 // webCuts counts the HTTP and TLS strings cut to their limit (see appendCut).
@@ -253,6 +254,9 @@ func (w *web) request(r *httpRequest, client, server netip.Addr) {
 		w.cut, cut = appendCut(w.cut[:0], r.userAgent, MaxUserAgentLen)
 		w.cuts.agent += b2i(cut)
 		w.agents.add(w.cut, maxDistinctNames)
+	}
+	if len(r.authorization) > 0 && w.creds != nil {
+		w.creds.httpBasic(r.authorization, client, server)
 	}
 	w.cut, cut = appendCut(w.cut[:0], r.target, MaxTargetLen)
 	w.cuts.target += b2i(cut)

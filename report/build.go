@@ -70,6 +70,7 @@ var emptyText = map[string]string{
 	"tls":           "No TLS in this capture.",
 	"icmp-arp":      "No ICMP or ARP in this capture.",
 	"problems":      "Every packet was IP, and every one decoded without an error.",
+	"detections":    "No beacons or cleartext credentials in this capture.",
 }
 
 type table struct {
@@ -163,6 +164,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.Facts = append(d.Facts, qualityFacts(c.Quality)...)
 
 	nm := newNamer(s.Names)
+	d.add(detectionSection(s, nm, loc))
 	d.add(timelineSection(s.Timeline, loc, o.Top))
 	d.add(endpointSection("sources", "Top source IPs", "Sent", s.Sources, c, nm, o.Top, s.EstimateOf(analyze.ListSources)))
 	d.add(endpointSection("destinations", "Top destination IPs", "Received", s.Destinations, c, nm, o.Top, s.EstimateOf(analyze.ListDestinations)))

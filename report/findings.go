@@ -57,6 +57,8 @@ var evidenceTargets = map[string]evidenceTarget{
 	"warnings":         {"warnings", "", "warnings"},
 	"timeline":         {"timeline", "", "traffic over time"},
 	"tls-certificates": {"tls", "Certificates servers sent", "TLS certificates"},
+	"beacons":          {"detections", "Beacons", "beacons"},
+	"credentials":      {"detections", "Cleartext credentials", "cleartext credentials"},
 }
 
 // tagEvidenceTables gives each table that evidenceTargets names its

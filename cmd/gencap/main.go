@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/gencap -size 1GB -o /tmp/x.pcap [-seed 1] [-hosts 5000] [-train 1]
 //	    [-cardinality normal|high] [-days N] [-rate 100000]
+//	go run ./cmd/gencap -mode beacon [-period 60s] [-jitter 0.05|exp] [-duration 1h] -o /tmp/b.pcap
 //
 // Sizes take SI suffixes (KB, MB, GB, TB: powers of 1000) or binary ones
 // (KiB, MiB, GiB, TiB); the file ends at the last whole packet that fits.
@@ -52,6 +53,9 @@
 //     300), a horizontal scan. Probe i is answered by RST (closed) unless
 //     i%20 == 0 (open: SYN-ACK, then the scanner's RST) or i%20 == 1
 //     (filtered: no answer). gencap prints the counts when done.
+//   - -mode beacon writes instead one client calling one server every
+//     -period (± -jitter, or at exponential intervals) for -duration, amid
+//     background sessions (see beacon.go).
 package main
 
 import (
@@ -94,6 +98,8 @@ type config struct {
 	// -mode scan: ports of the vertical scan, hosts of the horizontal one
 	scan                 bool
 	scanPorts, scanHosts int
+	// beacon is -mode beacon (beacon.go).
+	beacon beaconConfig
 }
 
 // run is the whole program; main only reports its error.
@@ -108,9 +114,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
-	mode := fs.String("mode", "", "scan: add a vertical and a horizontal TCP SYN scan (see the package doc)")
+	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions")
 	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
 	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan")
+	period := fs.Duration("period", time.Minute, "-mode beacon: the interval between beacons")
+	jitter := fs.String("jitter", "0.05", "-mode beacon: each interval varies uniformly within this fraction of -period, or exp for exponential intervals (no beacon)")
+	duration := fs.Duration("duration", time.Hour, "-mode beacon: how long the capture spans")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -120,14 +129,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg := config{out: *out, seed: *seed, hosts: *hosts, days: *days, rate: *rate, train: *train,
 		scan: *mode == "scan", scanPorts: *scanPorts, scanHosts: *scanHosts}
 	switch {
-	case *mode != "" && *mode != "scan":
-		return fmt.Errorf("-mode must be scan, not %q", *mode)
 	case cfg.scan && (cfg.scanPorts < 1 || cfg.scanPorts > 65535):
 		return errors.New("-scan-ports must be between 1 and 65535")
 	case cfg.scan && (cfg.scanHosts < 1 || cfg.scanHosts+3 > int(float64(*hosts)*0.85)-1):
 		return errors.New("-scan-hosts must be at least 1 and leave 3 of the clients (85% of -hosts)")
 	}
 	var err error
+	switch *mode {
+	case "mix", "scan":
+	case "beacon":
+		cfg.beacon = beaconConfig{on: true, period: *period, duration: *duration}
+		if cfg.beacon.jitter, cfg.beacon.exp, err = parseJitter(*jitter); err != nil {
+			return err
+		}
+		if *period < time.Millisecond || *duration <= 0 {
+			return errors.New("-period must be at least 1ms and -duration positive")
+		}
+	default:
+		return fmt.Errorf("-mode must be mix, scan or beacon, not %q", *mode)
+	}
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err
 	}
@@ -358,6 +378,10 @@ func (g *gen) generate() error {
 	g.w.Write(h[:])
 	g.written = pcapHeaderLen
 
+	if g.cfg.beacon.on {
+		g.generateBeacons()
+		return g.w.Flush()
+	}
 	g.active = make([]session, activeMax)
 	for i := range g.active {
 		g.active[i] = g.newSession()
@@ -399,7 +423,9 @@ func (g *gen) write(n int) {
 		g.full = true
 		return
 	}
-	if g.cfg.days > 0 {
+	if g.cfg.beacon.on {
+		// The caller sets the clock.
+	} else if g.cfg.days > 0 {
 		// Spread evenly: the time is the share of the file written so far.
 		t := startTime + int64(g.cfg.days*86400e9*float64(g.written)/float64(g.cfg.size))
 		g.clock = max(g.clock, t)
