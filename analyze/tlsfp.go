@@ -303,6 +303,11 @@ func (f *fingerprints) add(h *clientHello, transport byte, sni []byte, client ne
 	f.raw = f.scratch.appendJA4Raw(f.raw[:0], f.buf)
 	f.count(f.ja4, &f.bytes4, f.buf, f.raw, sni, client)
 
+	// JA3 is defined for TLS over TCP: QUIC hellos have JA4's 'q' only,
+	// as in tshark, which gives no tls.handshake.ja3 for them.
+	if transport == ja4QUIC {
+		return
+	}
 	f.buf = appendJA3(f.buf[:0], h)
 	sum := md5.Sum(f.buf)
 	var key [2 * md5.Size]byte

@@ -279,6 +279,7 @@ func emptyCharts(s *analyze.Summary) map[string]bool {
 		"chart-protocols-transport": len(s.Protocols.Transport) == 0,
 		"chart-http-hosts":          len(s.HTTP.Hosts) == 0,
 		"chart-tls-sni":             len(s.TLS.ServerNames) == 0,
+		"chart-netmap":              len(s.Hosts.List) == 0,
 	}
 }
 

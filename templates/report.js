@@ -27,6 +27,21 @@
   }
   mark("pcapreport:start");
 
+  // The sticky contents bar wraps to as many lines as the page has
+  // sections and the window needs: --toc-h tells report.css its height, so
+  // that a link's target lands below it, not under it.
+  (function () {
+    var toc = doc.querySelector("nav.toc");
+    if (!toc) {
+      return;
+    }
+    function measure() {
+      doc.documentElement.style.setProperty("--toc-h", toc.offsetHeight + "px");
+    }
+    measure();
+    window.addEventListener("resize", measure);
+  })();
+
   // ---- small helpers -------------------------------------------------------
 
   // make creates an element with attributes and text; never markup.
