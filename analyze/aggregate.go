@@ -458,6 +458,9 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 	case h.proto == protoUDP && (sport == 67 || sport == 68) && (dport == 67 || dport == 68):
 		a.dhcpName(payload) // the host name of DHCP (hosts_dhcp.go)
 		return kind
+	case h.proto == protoUDP && (sport == 137 || dport == 137):
+		a.nbnsName(payload) // NetBIOS names (hosts_nbns.go)
+		return kind
 	default:
 		return kind
 	}
