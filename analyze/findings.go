@@ -130,6 +130,8 @@ func Findings(s *Summary) []Finding {
 	out = append(out, timeGapFindings(&s.Timeline)...)
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, downloadFindings(&s.HTTP)...)
+	out = append(out, rarePostFindings(&s.HTTP)...)
+	out = append(out, errorBurstFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)
 	out = append(out, certFindings(&s.TLS.Certificates)...)
 	out = append(out, scanFindings(&s.Conversations)...)
