@@ -152,7 +152,6 @@ func (a *analyzer) packet(data []byte, ci *gopacket.CaptureInfo, lt layers.LinkT
 	a.classified, a.hadError = false, false
 	a.packetNo = a.packets
 	ts := ci.Timestamp
-	a.dns.now = ts
 	timed := !ts.IsZero() // pcapng Simple Packet Blocks carry no timestamp
 	if timed {
 		if a.first.IsZero() || ts.Before(a.first) {
@@ -319,7 +318,7 @@ func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.T
 		}
 	}
 	helloed := dir.helloed
-	kind = a.application(h, kind, dir, sport, dport, payload, offset)
+	kind = a.application(h, kind, dir, sport, dport, payload, offset, ts)
 	// Certificates: a handshake record, a server flight being read, or a
 	// ClientHello just read (whose server name the flow keeps).
 	if h.proto == protoTCP && len(payload) > 0 &&
@@ -440,7 +439,7 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64) app {
 
 // application analyses the content of a TCP or UDP packet: HTTP and TLS
 // messages, DNS.
-func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dport uint16, payload []byte, offset int64) app {
+func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dport uint16, payload []byte, offset int64, ts time.Time) app {
 	a.apps[kind].add(h.length)
 	if h.proto == protoTCP && len(payload) > 0 {
 		a.web.segment(dir, tcpSeq(h.payload), payload, h.src, h.dst)
@@ -464,7 +463,7 @@ func (a *analyzer) application(h *ipHeader, kind app, dir *dirState, sport, dpor
 	default:
 		return kind
 	}
-	a.dns.sport, a.dns.dport = sport, dport
+	a.dns.now, a.dns.sport, a.dns.dport = ts, sport, dport
 	if detail := a.dns.message(dk, h.proto, payload, h.src, h.dst); detail != "" {
 		a.decodeError(offset, "DNS: malformed message", detail)
 	}
