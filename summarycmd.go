@@ -162,10 +162,10 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 	}
 	if tm := s.DNS.Timing; len(tm.Servers) > 0 {
 		table(fmt.Sprintf("DNS servers (%d queries: %d answered, median %s, worst %s; %d unanswered, %d retransmitted, %d unsolicited responses)",
-			tm.Queries, tm.Answered, msText(tm.MedianMS, tm.Answered), msText(tm.WorstMS, tm.Answered), tm.Unanswered, tm.Retransmissions, tm.Unsolicited),
+			tm.Queries, tm.Answered, show.Millis(tm.MedianMS, tm.Answered), show.Millis(tm.WorstMS, tm.Answered), tm.Unanswered, tm.Retransmissions, tm.Unsolicited),
 			"server\tqueries\tanswered\tmedian\tworst\tunanswered", len(tm.Servers), func(i int) string {
 				r := tm.Servers[i]
-				return fmt.Sprintf("%s\t%d\t%d\t%s\t%s\t%d", r.Server, r.Queries, r.Answered, msText(r.MedianMS, r.Answered), msText(r.WorstMS, r.Answered), r.Unanswered)
+				return fmt.Sprintf("%s\t%d\t%d\t%s\t%s\t%d", r.Server, r.Queries, r.Answered, show.Millis(r.MedianMS, r.Answered), show.Millis(r.WorstMS, r.Answered), r.Unanswered)
 			})
 	}
 	if q := s.TLS.QUIC; q.Initials > 0 {
@@ -201,12 +201,4 @@ func upTo(n, missing int64) string {
 		return strconv.FormatInt(n, 10)
 	}
 	return fmt.Sprintf("%d (+%d)", n, missing)
-}
-
-// msText writes a DNS response time in milliseconds, "-" without responses.
-func msText(ms float64, answered int64) string {
-	if answered == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
 }

@@ -108,12 +108,12 @@ const (
 	// dnsUnsolicitedMin: a server with this many responses to no query
 	// seen, nine times its answered ones or more, makes a low finding;
 	// dnsUnsolicitedFlood of them a medium one.
-	dnsUnsolicitedMin = 20
+	dnsUnsolicitedMin   = 20
+	dnsUnsolicitedFlood = 1000
 	// dnsTXTMin and dnsTXTShare: this many TXT and NULL queries, and this
 	// share of all queries, make a dns-txt-volume finding.
-	dnsTXTMin           = 100
-	dnsTXTShare         = 0.25
-	dnsUnsolicitedFlood = 1000
+	dnsTXTMin   = 100
+	dnsTXTShare = 0.25
 	// timeGapSeconds: a stretch without IP traffic at least this long
 	// (a day) makes a capture-time-gap finding.
 	timeGapSeconds = 86400

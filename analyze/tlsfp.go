@@ -360,11 +360,8 @@ func (f *fingerprints) count(m map[string]*fpCount, used *int64, key, raw, sni [
 // kept adds to clientsTotal.
 func (c *clientCount) addFew(client netip.Addr) {
 	c.count++
-	for i := range c.few {
-		if c.few[i].ip == client {
-			c.few[i].n++
-			return
-		}
+	if c.countFew(client) {
+		return
 	}
 	c.clientsTotal++
 	if len(c.few) < fewClients {

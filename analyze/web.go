@@ -108,11 +108,8 @@ func (c *clientCount) add(client netip.Addr) {
 		}
 		return
 	}
-	for i := range c.few {
-		if c.few[i].ip == client {
-			c.few[i].n++
-			return
-		}
+	if c.countFew(client) {
+		return
 	}
 	c.clientsTotal++
 	if len(c.few) < fewClients {
@@ -125,6 +122,17 @@ func (c *clientCount) add(client netip.Addr) {
 	}
 	c.many[client] = 1
 	c.few = nil
+}
+
+// countFew counts one more for client if the few listed clients hold it.
+func (c *clientCount) countFew(client netip.Addr) bool {
+	for i := range c.few {
+		if c.few[i].ip == client {
+			c.few[i].n++
+			return true
+		}
+	}
+	return false
 }
 
 // reset empties c, keeping its slice for reuse.

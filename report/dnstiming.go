@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/pcapreport/pcapreport/analyze"
 	"github.com/pcapreport/pcapreport/internal/show"
@@ -29,7 +28,7 @@ func dnsTimingTable(t analyze.DNSTiming, nm namer, top int) *table {
 			{Text: show.Printable(s.WorstName, 0)}}
 	})
 	note := fmt.Sprintf("All servers: %s queries, %s answered (median %s, worst %s), %s never answered, %s sent again, %s responses to no query seen.",
-		thousands(t.Queries), thousands(t.Answered), msText(t.MedianMS, t.Answered), msText(t.WorstMS, t.Answered),
+		thousands(t.Queries), thousands(t.Answered), show.Millis(t.MedianMS, t.Answered), show.Millis(t.WorstMS, t.Answered),
 		thousands(t.Unanswered), thousands(t.Retransmissions), thousands(t.Unsolicited))
 	if t.Untracked > 0 {
 		note += fmt.Sprintf(" %s queries were not followed: 65,536 were waiting for a response.", thousands(t.Untracked))
@@ -44,20 +43,6 @@ func dnsTimingTable(t analyze.DNSTiming, nm namer, top int) *table {
 	return tb
 }
 
-// msText writes a response time in milliseconds, "-" without responses.
-func msText(ms float64, answered int64) string {
-	if answered == 0 {
-		return "-"
-	}
-	switch {
-	case ms >= 100:
-		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
-	case ms >= 1:
-		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
-	}
-	return strconv.FormatFloat(ms, 'f', 3, 64) + " ms"
-}
-
 func msCell(ms float64, answered int64) cell {
-	return cell{Text: msText(ms, answered), Numeric: true}
+	return cell{Text: show.Millis(ms, answered), Numeric: true}
 }

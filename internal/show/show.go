@@ -89,3 +89,18 @@ func Plural(n int64, word string) string {
 	}
 	return Thousands(n) + " " + word + "s"
 }
+
+// Millis writes a duration in milliseconds to a precision that suits its
+// size ("2018 ms", "20.5 ms", "0.294 ms"), or "-" when there is none to
+// show (count is how many durations ms sums up, e.g. answered queries).
+func Millis(ms float64, count int64) string {
+	switch {
+	case count == 0:
+		return "-"
+	case ms >= 100:
+		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+	case ms >= 1:
+		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
+	}
+	return strconv.FormatFloat(ms, 'f', 3, 64) + " ms"
+}

@@ -41,3 +41,15 @@ func TestPlural(t *testing.T) {
 		}
 	}
 }
+
+func TestMillis(t *testing.T) {
+	for _, c := range []struct {
+		ms    float64
+		count int64
+		want  string
+	}{{2017.569, 1, "2018 ms"}, {20.51, 3, "20.5 ms"}, {0.2941, 2, "0.294 ms"}, {0, 1, "0.000 ms"}, {12, 0, "-"}} {
+		if got := Millis(c.ms, c.count); got != c.want {
+			t.Errorf("Millis(%v, %d) = %q, want %q", c.ms, c.count, got, c.want)
+		}
+	}
+}
