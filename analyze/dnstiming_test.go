@@ -83,17 +83,7 @@ func TestDNSTimingMatchesTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed")
 	}
-	var paths []string
-	seen := map[string]bool{}
-	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
-		ps, _ := filepath.Glob(pat)
-		for _, p := range ps {
-			if !seen[filepath.Base(p)] { // testdata holds copies of some
-				seen[filepath.Base(p)] = true
-				paths = append(paths, p)
-			}
-		}
-	}
+	paths := realCaptures()
 	var compared, answered atomic.Int64
 	t.Run("captures", func(t *testing.T) {
 		for _, p := range paths {
@@ -244,4 +234,21 @@ func TestDNSTimingBounded(t *testing.T) {
 	if len(tm.servers) != maxTimedServers {
 		t.Errorf("%d server rows, bound %d", len(tm.servers), maxTimedServers)
 	}
+}
+
+// realCaptures lists the captures of testdata and, when it is there,
+// ../shared/captures, each once: testdata holds copies of some shared ones.
+func realCaptures() []string {
+	var paths []string
+	seen := map[string]bool{}
+	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
+		ps, _ := filepath.Glob(pat)
+		for _, p := range ps {
+			if !seen[filepath.Base(p)] {
+				seen[filepath.Base(p)] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths
 }

@@ -746,11 +746,7 @@ func TestFindingsDNSUnsolicited(t *testing.T) {
 // arp.isgratuitous on every capture with ARP in testdata and
 // ../shared/captures.
 func TestARPGratuitousMatchesTshark(t *testing.T) {
-	var paths []string
-	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
-		ps, _ := filepath.Glob(pat)
-		paths = append(paths, ps...)
-	}
+	paths := realCaptures()
 	seen := 0
 	for _, p := range paths {
 		s := fileSummary(t, p)

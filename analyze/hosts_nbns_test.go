@@ -12,11 +12,7 @@ import (
 // registration or positive answer is learnt for each address it binds,
 // on every capture with NBNS in testdata and ../shared/captures.
 func TestNBNSNamesMatchTshark(t *testing.T) {
-	var paths []string
-	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
-		ps, _ := filepath.Glob(pat)
-		paths = append(paths, ps...)
-	}
+	paths := realCaptures()
 	checked := 0
 	for _, p := range paths {
 		s := fileSummary(t, p)

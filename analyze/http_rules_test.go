@@ -59,11 +59,7 @@ func TestFindingsHTTPPostRareHost(t *testing.T) {
 // real captures of testdata and ../shared/captures (none holds a path
 // scan or a check-in; their one-off POSTs are OCSP checks).
 func TestHTTPRulesQuietOnCorpus(t *testing.T) {
-	var paths []string
-	for _, pat := range []string{"../testdata/*.pcap*", "../../shared/captures/*.pcap*"} {
-		ps, _ := filepath.Glob(pat)
-		paths = append(paths, ps...)
-	}
+	paths := realCaptures()
 	posts := 0
 	for _, p := range paths {
 		s := fileSummary(t, p)
