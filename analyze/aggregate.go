@@ -583,6 +583,10 @@ func (a *analyzer) summary() *Summary {
 			e.val.http = nil
 		}
 	}
+	a.objs.applyHashes()
+	if a.objs.hashErr != "" {
+		c.Warnings = append(c.Warnings, a.objs.hashErr)
+	}
 	if w := a.objs.warning(); w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}

@@ -51,12 +51,13 @@ const (
 // httpObjs follows HTTP connections and lists their transactions and
 // objects.
 type httpObjs struct {
-	conns      int // connections followed now
-	held       int // out-of-order bytes held, all connections
-	heads      int // bytes of heads being collected, all connections
-	decoders   int // decoders running
-	extracting int // objects being written
-	sink       ObjectSink
+	conns    int // connections followed now
+	held     int // out-of-order bytes held, all connections
+	heads    int // bytes of heads being collected, all connections
+	decoders int // decoders running
+	sink     ObjectSink
+	hasher   bodyHasher // hashes and writes the bodies (httpobj_hash.go)
+	hashErr  string
 
 	tx        []httpTx
 	txBytes   int

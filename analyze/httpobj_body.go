@@ -2,11 +2,6 @@ package analyze
 
 import (
 	"bufio"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"io"
 	"net/http"
 	"strings"
@@ -34,23 +29,22 @@ type ObjectFile interface {
 	Abort()
 }
 
-// objWriter streams one body into its hashes, sniffed prefix and file.
+// objWriter streams one body into its sniffed prefix and, through the
+// hasher (httpobj_hash.go), its hashes and file.
 // With a decoder the coded bytes go through a pipe to a goroutine that
 // decodes them (the decompressors read); write returns once they are
 // consumed, so the caller's buffer may be reused.
 type objWriter struct {
 	rec    httpObj
-	sha256 hash.Hash
-	// md5 and sha1 are made once the first bytes show the body is worth
-	// a threat-intel lookup (intelWorthy); nil until then, and for the
-	// rest. weak is 0 while undecided, 1 when they hash, 2 when not.
-	md5, sha1  hash.Hash
-	weak       uint8
-	sniff      []byte
-	file       ObjectFile
-	fileFailed bool
-	limit      int64 // decoded bytes kept, before truncation
-	declared   int64 // Content-Length, 0 when chunked or read until close
+	hasher *bodyHasher
+	h      *bodyHash // the hasher's side
+	// MD5 and SHA-1 are started once the first bytes show the body is
+	// worth a threat-intel lookup (decideWeak). weak is 0 while
+	// undecided, 1 when they hash, 2 when not.
+	weak     uint8
+	sniff    []byte
+	limit    int64 // decoded bytes kept, before truncation
+	declared int64 // Content-Length, 0 when chunked or read until close
 
 	pw   *io.PipeWriter
 	done chan struct{}
@@ -58,14 +52,15 @@ type objWriter struct {
 
 // newObject starts an object for a body described by m.
 func (o *httpObjs) newObject(tx int32, request bool, m *msgHead, ts time.Time) *objWriter {
-	w := &objWriter{sha256: sha256.New(), sniff: make([]byte, 0, 512), limit: maxObjectBytes}
+	w := &objWriter{hasher: &o.hasher, sniff: make([]byte, 0, 512), limit: maxObjectBytes}
 	w.declared = max(m.length, 0)
 	w.rec = httpObj{t: ts, tx: tx, request: request, ctype: cutString(m.ctype, maxTypeLen), encoding: cutString(m.encoding, maxTypeLen)}
+	var file ObjectFile
 	if o.sink != nil {
-		if o.extracting < maxExtracting {
+		if o.hasher.extracting.Load() < maxExtracting {
 			if f, err := o.sink.Create(); err == nil {
-				w.file = f
-				o.extracting++
+				file = f
+				o.hasher.extracting.Add(1)
 			} else {
 				o.skipped.notWritten++
 			}
@@ -73,6 +68,7 @@ func (o *httpObjs) newObject(tx int32, request bool, m *msgHead, ts time.Time) *
 			o.skipped.notWritten++
 		}
 	}
+	w.h = newBodyHash(file)
 	var dec func(io.Reader) (io.Reader, error)
 	switch enc := strings.ToLower(strings.TrimSpace(w.rec.encoding)); enc {
 	case "", "identity":
@@ -173,36 +169,28 @@ func (w *objWriter) write(b []byte) {
 	w.consume(b)
 }
 
-// consume hashes and writes decoded bytes.
+// consume queues decoded bytes for the hasher.
 func (w *objWriter) consume(b []byte) {
 	if len(b) == 0 {
 		return
 	}
 	w.rec.size += int64(len(b))
-	w.sha256.Write(b)
-	switch w.weak {
-	case 1:
-		w.md5.Write(b)
-		w.sha1.Write(b)
-	case 0:
+	if w.weak == 0 {
 		// Undecided: the bytes so far are all in sniff.
 		n := min(cap(w.sniff)-len(w.sniff), len(b))
 		w.sniff = append(w.sniff, b[:n]...)
-		if len(w.sniff) == cap(w.sniff) && w.decideWeak() {
-			w.md5.Write(b[n:])
-			w.sha1.Write(b[n:])
+		if len(w.sniff) < cap(w.sniff) {
+			return // hashed once decided
 		}
+		w.decideWeak()
+		b = b[n:]
 	}
-	if w.file != nil && !w.fileFailed {
-		if _, err := w.file.Write(b); err != nil {
-			w.fileFailed = true
-		}
-	}
+	w.hasher.add(w.h, opData, b)
 }
 
 // decideWeak decides, from the body's first bytes (sniff) and declared
 // type, whether MD5 and SHA-1 are worth computing, and if so starts them
-// with those bytes. It reports whether they are.
+// with those bytes.
 //
 // Threat-intel services are still searched by MD5 and SHA-1, but for
 // files: executables, archives, documents, Flash and unknown binary
@@ -210,20 +198,19 @@ func (w *objWriter) consume(b []byte) {
 // HTTP bytes, get their SHA-256 only: the two extra hashes took 29% of
 // the decoding pass on the generated 1 GB capture (a CPU profile), for
 // bodies nobody looks up by them.
-func (w *objWriter) decideWeak() bool {
+func (w *objWriter) decideWeak() {
 	mime, kind := sniffType(w.sniff)
 	if kind == "" {
 		kind = kindOfContentType(w.rec.ctype)
 	}
+	op := uint8(opData)
 	if kind == "" && mime != "application/octet-stream" {
 		w.weak = 2
-		return false
+	} else {
+		w.weak = 1
+		op = opWeak
 	}
-	w.weak = 1
-	w.md5, w.sha1 = md5.New(), sha1.New()
-	w.md5.Write(w.sniff)
-	w.sha1.Write(w.sniff)
-	return true
+	w.hasher.add(w.h, op, w.sniff)
 }
 
 // finish ends an object and lists it.
@@ -235,32 +222,21 @@ func (o *httpObjs) finish(w *objWriter, incomplete bool) {
 	}
 	r := &w.rec
 	r.incomplete = r.incomplete || incomplete
-	copy(r.sha256[:], w.sha256.Sum(nil))
 	if w.weak == 0 {
 		w.decideWeak()
-	}
-	if w.weak == 1 {
-		copy(r.md5[:], w.md5.Sum(nil))
-		copy(r.sha1[:], w.sha1.Sum(nil))
-		r.weakHashes = true
 	}
 	r.sniffed, r.kind = sniffType(w.sniff)
 	if r.kind == "" {
 		r.kind = kindOfContentType(r.ctype)
 	}
-	if w.file != nil {
-		o.extracting--
-		if w.fileFailed || r.size == 0 {
-			w.file.Abort()
-			if w.fileFailed {
-				o.skipped.notWritten++
-			}
-		} else if name, err := w.file.Commit(hex.EncodeToString(r.sha256[:]), extOf(r.sniffed)); err == nil {
-			r.file = name
-		} else {
-			o.skipped.notWritten++
-		}
+	h := w.h
+	h.ext, h.empty = extOf(r.sniffed), r.size == 0
+	listed := (r.size != 0 || r.wire != 0) && len(o.objs) < maxHTTPObjects
+	if listed {
+		h.obj = int32(len(o.objs))
 	}
+	o.hasher.finish(h)
+	w.h = nil
 	if r.size == 0 && r.wire == 0 {
 		return // an empty body is no object
 	}

@@ -64,6 +64,7 @@ type HTTPObject struct {
 
 // transactions lists the transactions and objects kept.
 func (o *httpObjs) summary(digits int) (txs []HTTPTransaction, objs []HTTPObject, skipped []Count) {
+	o.applyHashes()
 	txs = make([]HTTPTransaction, len(o.tx))
 	for i, t := range o.tx {
 		txs[i] = HTTPTransaction{Time: formatTime(t.t, digits), Client: t.client.String(), ClientPort: t.cport,

@@ -269,6 +269,7 @@ func TestObjectWeakHashes(t *testing.T) {
 				w.write(b[:min(step, len(b))])
 			}
 			o.finish(w, false)
+			o.applyHashes()
 			if len(o.objs) == 0 {
 				if len(c.body) > 0 {
 					t.Errorf("%s: not listed", c.name)
