@@ -29,7 +29,7 @@ func (m *nxBurstMerger) add(b *DNSNXBursts) error {
 		}
 		mc.NXDomain += c.NXDomain
 		if c.Peak60s > mc.Peak60s || (c.Peak60s == mc.Peak60s && c.Peak60s > 0 && c.PeakStart < mc.PeakStart) {
-			mc.Peak60s, mc.PeakStart, mc.PeakReverse, mc.PeakNamesMore = c.Peak60s, c.PeakStart, c.PeakReverse, c.PeakNamesMore
+			mc.Peak60s, mc.PeakStart, mc.PeakReverse = c.Peak60s, c.PeakStart, c.PeakReverse
 			mc.PeakNames = append(mc.PeakNames[:0], c.PeakNames[:min(len(c.PeakNames), maxNXNames)]...)
 			mc.PeakNamesMore = c.PeakNamesMore || len(c.PeakNames) > maxNXNames
 		}

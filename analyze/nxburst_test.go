@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -277,5 +278,91 @@ func TestNXBurstBounded(t *testing.T) {
 	name := []byte("n0.example")
 	if allocs := testing.AllocsPerRun(1000, func() { b.add(one, base, name) }); allocs != 0 {
 		t.Errorf("%v allocations per answer, want 0", allocs)
+	}
+}
+
+// TestNXBurstWorstCaseMemory fills the counter as an attacker would: 4,096
+// clients, each with 4 distinct names of the longest kept length in its
+// peak window and 4 others in a later, lower window. The heap it holds
+// must stay within the README's 10 MiB.
+func TestNXBurstWorstCaseMemory(t *testing.T) {
+	base := time.Date(2024, 3, 11, 8, 0, 0, 0, time.UTC)
+	name := func(i, j int) []byte {
+		b := []byte(strings.Repeat("x", MaxNameLen))
+		copy(b, fmt.Sprintf("%d-%d.", i, j))
+		return b
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b := newNXBursts()
+	for i := range maxNXClients {
+		ip := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		for j := range 5 {
+			b.add(ip, base, name(i, j))
+		}
+		for j := 5; j < 9; j++ {
+			b.add(ip, base.Add(time.Minute), name(i, j))
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	c := b.clients[netip.AddrFrom4([4]byte{10, 1, 0, 0})]
+	if c.peak.n != 5 || c.peak.nnames != maxNXNames || c.cur.nnames != maxNXNames || c.cur.n != 4 {
+		t.Fatalf("the test did not fill both windows: peak %+v, current %+v", c.peak, c.cur)
+	}
+	t.Logf("%d clients with 8 names of %d bytes: %.1f MiB of heap", len(b.clients), MaxNameLen, float64(held)/(1<<20))
+	if held > 10<<20 {
+		t.Errorf("the counter holds %.1f MiB, more than the 10 MiB the README says", float64(held)/(1<<20))
+	}
+	runtime.KeepAlive(b)
+}
+
+// TestNXBurstMerge: merging adds a client's answers and the unfollowed
+// ones, keeps the higher peak with its window and names (the earlier
+// window of two equal peaks), cuts names past maxNXNames, and keeps the
+// maxNXClients clients of highest peak, counting the others' answers as
+// unfollowed.
+func TestNXBurstMerge(t *testing.T) {
+	m := newNXBurstMerger()
+	a := DNSNXBursts{Unfollowed: 2, Clients: []DNSNXClient{
+		{Client: "10.0.0.1", NXDomain: 5, Peak60s: 3, PeakStart: "2024-03-11T08:00:00.000Z", PeakNames: []string{"a"}},
+		{Client: "10.0.0.2", NXDomain: 4, Peak60s: 4, PeakStart: "2024-03-11T09:00:00.000Z", PeakNames: []string{"late"}},
+	}}
+	b := DNSNXBursts{Unfollowed: 1, Clients: []DNSNXClient{
+		{Client: "10.0.0.1", NXDomain: 10, Peak60s: 8, PeakStart: "2024-03-11T08:10:00.000Z", PeakReverse: 1,
+			PeakNames: []string{"b", "c", "d", "e", "f"}},
+		{Client: "10.0.0.2", NXDomain: 4, Peak60s: 4, PeakStart: "2024-03-11T07:00:00.000Z", PeakNames: []string{"early"}},
+	}}
+	for _, x := range []*DNSNXBursts{&a, &b} {
+		if err := m.add(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := m.result()
+	want := DNSNXBursts{Unfollowed: 3, Clients: []DNSNXClient{
+		{Client: "10.0.0.1", NXDomain: 15, Peak60s: 8, PeakStart: "2024-03-11T08:10:00.000Z", PeakReverse: 1,
+			PeakNames: []string{"b", "c", "d", "e"}, PeakNamesMore: true},
+		{Client: "10.0.0.2", NXDomain: 8, Peak60s: 4, PeakStart: "2024-03-11T07:00:00.000Z", PeakNames: []string{"early"}},
+	}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if err := m.add(&DNSNXBursts{Clients: []DNSNXClient{{Client: "not an address"}}}); err == nil {
+		t.Error("a client that is not an address merged")
+	}
+	many := newNXBurstMerger()
+	big := DNSNXBursts{}
+	for i := range maxNXClients + 10 {
+		big.Clients = append(big.Clients, DNSNXClient{Client: netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)}).String(),
+			NXDomain: 2, Peak60s: int64(1 + i%3)})
+	}
+	if err := many.add(&big); err != nil {
+		t.Fatal(err)
+	}
+	r := many.result()
+	if len(r.Clients) != maxNXClients || r.Unfollowed != 20 || r.Clients[len(r.Clients)-1].Peak60s != 1 || r.Clients[0].Peak60s != 3 {
+		t.Errorf("%d clients, %d unfollowed, peaks %d..%d", len(r.Clients), r.Unfollowed, r.Clients[0].Peak60s, r.Clients[len(r.Clients)-1].Peak60s)
 	}
 }
