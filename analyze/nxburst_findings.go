@@ -47,7 +47,7 @@ func nxBurstFindings(d *DNS, share []Finding) []Finding {
 		if c.PeakReverse > 0 {
 			reverse = fmt.Sprintf(" (%s of them reverse lookups)", show.Thousands(c.PeakReverse))
 		}
-		f.Title = fmt.Sprintf("%s got %s NXDOMAIN answers (no such name) within one minute, %s%s%s: generated domains (DGA malware), a misconfigured search suffix, or a sweep of reverse lookups; %s in the whole capture.",
+		f.Title = fmt.Sprintf("%s got %s NXDOMAIN answers (no such name) within one minute, %s%s%s: generated domains (DGA malware), a misconfigured search suffix, or a sweep of reverse lookups; %s NXDOMAIN answers in all.",
 			c.Client, show.Thousands(c.Peak60s), minuteText(c.PeakStart), reverse, peakNamesText(c), show.Thousands(c.NXDomain))
 		f.Evidence.Hosts = []string{c.Client}
 		f.Evidence.Names = clip(c.PeakNames)
@@ -79,7 +79,7 @@ func minuteText(start string) string {
 	return "from " + t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
-// peakNamesText (", for names such as a, b, c, more") lists the first three names of a client's peak window,
+// peakNamesText (", for names such as a, b, c and others") lists the first three names of a client's peak window,
 // each shortened for the sentence.
 func peakNamesText(c *DNSNXClient) string {
 	if len(c.PeakNames) == 0 {
@@ -89,8 +89,9 @@ func peakNamesText(c *DNSNXClient) string {
 	for _, n := range c.PeakNames[:min(len(c.PeakNames), 3)] {
 		parts = append(parts, show.Printable(n, 60))
 	}
+	others := ""
 	if len(c.PeakNames) > 3 || c.PeakNamesMore {
-		parts = append(parts, "more")
+		others = " and others"
 	}
-	return ", for names such as " + strings.Join(parts, ", ")
+	return ", for names such as " + strings.Join(parts, ", ") + others
 }
