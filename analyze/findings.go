@@ -391,6 +391,7 @@ func nxdomainFindings(d *DNS) []Finding {
 		}
 	}
 	var out []Finding
+	bursts := nxBurstIndex(d)
 	for _, total := range d.Clients {
 		cl := clients[total.IP]
 		if cl == nil || cl.queries < dnsNXMin || float64(cl.queries) < dnsNXShare*float64(total.Count) {
@@ -405,7 +406,7 @@ func nxdomainFindings(d *DNS) []Finding {
 			f.Evidence.Names = append(f.Evidence.Names, n.Name)
 		}
 		f.Evidence.Counts = []Count{{"queries", total.Count}, {"NXDOMAIN-name queries", cl.queries}, {"NXDOMAIN names", cl.nnames}}
-		foldNXBurst(&f, d, total.IP) // its peak minute (nxburst_findings.go)
+		foldNXBurst(&f, bursts[total.IP]) // its peak minute (nxburst_findings.go)
 		out = append(out, f)
 	}
 	return capRule(out)

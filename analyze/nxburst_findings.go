@@ -58,10 +58,19 @@ func nxBurstFindings(d *DNS, share []Finding) []Finding {
 	return capRule(out)
 }
 
-// foldNXBurst adds client's peak minute to its dns-nxdomain finding f
-// when the peak alone would make a dns-nxdomain-burst finding.
-func foldNXBurst(f *Finding, d *DNS, client string) {
-	c := nxClientOf(&d.NXBursts, client)
+// nxBurstIndex maps each client of d.NXBursts to its row.
+func nxBurstIndex(d *DNS) map[string]*DNSNXClient {
+	m := make(map[string]*DNSNXClient, len(d.NXBursts.Clients))
+	for i := range d.NXBursts.Clients {
+		m[d.NXBursts.Clients[i].Client] = &d.NXBursts.Clients[i]
+	}
+	return m
+}
+
+// foldNXBurst adds a client's peak minute (c, its row, or nil) to its
+// dns-nxdomain finding f when the peak alone would make a
+// dns-nxdomain-burst finding.
+func foldNXBurst(f *Finding, c *DNSNXClient) {
 	if c == nil || c.Peak60s < dnsNXBurstPeak {
 		return
 	}
