@@ -57,12 +57,11 @@ type DNSNXClient struct {
 
 // nxWindowCount is one client's count in one window.
 type nxWindowCount struct {
-	window   int64 // start / nxWindow
-	n, arpa  int64
-	names    [maxNXNames]string
-	nnames   int
-	more     bool
-	hasNames bool // at least one answer had a question
+	window  int64 // start / nxWindow
+	n, arpa int64
+	names   [maxNXNames]string
+	nnames  int
+	more    bool
 }
 
 type nxClient struct {
