@@ -179,6 +179,19 @@ func writeSummary(w io.Writer, s *analyze.Summary, top int) error {
 			return fmt.Sprintf("%s\t%d", text(s.DNS.NXDomain[i].Name), s.DNS.NXDomain[i].Count)
 		})
 	}
+	if b := s.DNS.NXBursts; len(b.Clients) > 0 {
+		table("NXDOMAIN answers by client, most within one minute", "client\tanswers\tpeak 60s\tminute from\tnames in it", len(b.Clients), func(i int) string {
+			c := b.Clients[i]
+			names := make([]string, 0, len(c.PeakNames)+1)
+			for _, n := range c.PeakNames {
+				names = append(names, text(n))
+			}
+			if c.PeakNamesMore {
+				names = append(names, "...")
+			}
+			return fmt.Sprintf("%s\t%d\t%d\t%s\t%s", c.Client, c.NXDomain, c.Peak60s, orDash(c.PeakStart), strings.Join(names, ", "))
+		})
+	}
 	if len(s.Capture.DecodeErrorReasons) > 0 {
 		table("Decode errors", "reason\tpackets", len(c.DecodeErrorReasons), func(i int) string {
 			return fmt.Sprintf("%s\t%d", text(c.DecodeErrorReasons[i].Name), c.DecodeErrorReasons[i].Count)

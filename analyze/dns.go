@@ -61,6 +61,8 @@ type dnsCounter struct {
 	timing       dnsTiming
 	now          time.Time
 	sport, dport uint16
+	// bursts counts NXDOMAIN answers per client by minute (nxburst.go).
+	bursts nxBursts
 }
 
 func newDNSCounter(keys int) dnsCounter {
@@ -70,7 +72,7 @@ func newDNSCounter(keys int) dnsCounter {
 		nxdomain: nameCounts{}, answers: nameCounts{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
 		mdns: nameCounts{}, llmnr: nameCounts{},
-		timing: newDNSTiming(),
+		timing: newDNSTiming(), bursts: newNXBursts(),
 	}
 }
 
@@ -141,8 +143,13 @@ func (d *dnsCounter) one(kind dnsKind, b []byte, src, dst netip.Addr) string {
 			d.timing.response(dnsTxnKey{client: dst, server: src, cport: d.dport, sport: d.sport, id: d.msg.ID}, d.now, name)
 		}
 		d.rcodes[d.msg.ResponseCode]++
-		if len(d.msg.Questions) > 0 && d.msg.ResponseCode == layers.DNSResponseCodeNXDomain {
-			d.countIn(d.nxdomain, d.msg.Questions[0].Name)
+		if d.msg.ResponseCode == layers.DNSResponseCodeNXDomain {
+			var name []byte
+			if len(d.msg.Questions) > 0 {
+				d.countIn(d.nxdomain, d.msg.Questions[0].Name)
+				name = d.key // countIn leaves the normalized name there
+			}
+			d.bursts.add(dst, d.now, name)
 		}
 		d.recordAnswers()
 		d.learnAnswers()
@@ -361,6 +368,7 @@ func (d *dnsCounter) summary() DNS {
 	out.AnswersTruncated = len(d.answers) >= maxAnswers
 	out.StringsCut = cutCounts(map[string]int64{"name": d.cutNames, "answer_data": d.cutData})
 	out.Timing = d.timing.summary()
+	out.NXBursts = d.bursts.summary()
 	return out
 }
 

@@ -18,6 +18,7 @@ type dnsMerger struct {
 	answersTruncated                     bool
 	clients, servers                     map[netip.Addr]int64
 	timing                               dnsTimingMerger
+	bursts                               nxBurstMerger
 }
 
 type answerKey struct{ name, typ, data string }
@@ -29,7 +30,7 @@ func newDNSMerger() dnsMerger {
 		mdns: map[string]int64{}, llmnr: map[string]int64{}, cut: map[string]int64{},
 		answers: map[answerKey]int64{},
 		clients: map[netip.Addr]int64{}, servers: map[netip.Addr]int64{},
-		timing: newDNSTimingMerger(),
+		timing: newDNSTimingMerger(), bursts: newNXBurstMerger(),
 	}
 }
 
@@ -59,6 +60,9 @@ func (d *dnsMerger) add(s *DNS, e Estimate) error {
 	}
 	d.answersTruncated = d.answersTruncated || s.AnswersTruncated
 	if err := d.timing.add(&s.Timing); err != nil {
+		return err
+	}
+	if err := d.bursts.add(&s.NXBursts); err != nil {
 		return err
 	}
 	if err := addIPCounts(d.clients, s.Clients); err != nil {
@@ -101,5 +105,6 @@ func (d *dnsMerger) result(e *Estimate) DNS {
 	}
 	out.AnswersTruncated = d.answersTruncated || len(d.answers) >= maxAnswers
 	out.Timing = d.timing.result()
+	out.NXBursts = d.bursts.result()
 	return out
 }

@@ -291,7 +291,9 @@ func dnsFindings(d *DNS) []Finding {
 		f.Evidence.Counts = []Count{{"queries", d.TotalQueries}, {"responses", d.Responses}}
 		out = append(out, f)
 	}
-	out = append(out, nxdomainFindings(d)...)
+	nx := nxdomainFindings(d)
+	out = append(out, nx...)
+	out = append(out, nxBurstFindings(d, nx)...)
 	out = append(out, labelFindings(d)...)
 	out = append(out, unsolicitedFindings(&d.Timing)...)
 	out = append(out, txtFindings(d)...)
@@ -389,6 +391,7 @@ func nxdomainFindings(d *DNS) []Finding {
 		}
 	}
 	var out []Finding
+	bursts := nxBurstIndex(d)
 	for _, total := range d.Clients {
 		cl := clients[total.IP]
 		if cl == nil || cl.queries < dnsNXMin || float64(cl.queries) < dnsNXShare*float64(total.Count) {
@@ -403,6 +406,7 @@ func nxdomainFindings(d *DNS) []Finding {
 			f.Evidence.Names = append(f.Evidence.Names, n.Name)
 		}
 		f.Evidence.Counts = []Count{{"queries", total.Count}, {"NXDOMAIN-name queries", cl.queries}, {"NXDOMAIN names", cl.nnames}}
+		foldNXBurst(&f, bursts[total.IP]) // its peak minute (nxburst_findings.go)
 		out = append(out, f)
 	}
 	return capRule(out)

@@ -122,6 +122,8 @@ func everyField(t *testing.T) *analyze.Summary {
 				Servers: []analyze.DNSServerTiming{{Server: "192.0.2.53", Queries: 5, Answered: 4, Unanswered: 1, Retransmissions: 1,
 					Unsolicited: 1, MedianMS: dnsMedian, WorstMS: 30.5, WorstName: "example.com",
 					Histogram: []analyze.DNSRTTBucket{{Bucket: 200, Count: 4}}}}},
+			NXBursts: analyze.DNSNXBursts{Unfollowed: 1, Clients: []analyze.DNSNXClient{{Client: "10.0.0.1", NXDomain: 1,
+				Peak60s: 1, PeakStart: "2024-03-01T10:00:00.000Z", PeakReverse: 1, PeakNames: []string{"nx.example.com"}, PeakNamesMore: true}}},
 		},
 		Timeline: analyze.Timeline{IntervalSeconds: 2, BinSeconds: 2, Sparse: true,
 			Bins: []analyze.Bin{
@@ -360,6 +362,8 @@ func TestMergeKeepsEveryField(t *testing.T) {
 var notSummed = map[string]string{
 	"Capture.Quality.SnapLength":            "the longest",
 	"ARP.Gratuitous.Peak10s":                "the highest",
+	"DNS.NXBursts.Clients.Peak60s":          "the highest",
+	"DNS.NXBursts.Clients.PeakReverse":      "the highest peak's",
 	"Capture.DecodeErrorExamples.Packet":    "examples are listed, not added",
 	"Capture.DecodeErrorExamples.Offset":    "examples are listed, not added",
 	"DNS.Queries.ClientsTotal":              "the listed clients' union, plus those not listed",

@@ -454,6 +454,9 @@ DNS.Timing.Servers.Queries DNS.Timing.Servers.Answered DNS.Timing.Servers.Unansw
 DNS.Timing.Servers.Unsolicited DNS.Timing.Servers.MedianMS DNS.Timing.Servers.WorstMS DNS.Timing.Servers.WorstName
 DNS.Timing.Servers.Histogram DNS.Timing.Servers.Histogram.Bucket DNS.Timing.Servers.Histogram.Count
 DNS.Timing.ServersTruncated
+DNS.NXBursts DNS.NXBursts.Clients DNS.NXBursts.Clients.Client DNS.NXBursts.Clients.NXDomain DNS.NXBursts.Clients.Peak60s
+DNS.NXBursts.Clients.PeakStart DNS.NXBursts.Clients.PeakReverse DNS.NXBursts.Clients.PeakNames DNS.NXBursts.Clients.PeakNamesMore
+DNS.NXBursts.Unfollowed
 HTTP HTTP.Requests HTTP.Requests.Method HTTP.Requests.URL HTTP.Requests.Host HTTP.Requests.Path HTTP.Requests.Count
 HTTP.Requests.Clients HTTP.Requests.Clients.IP HTTP.Requests.Clients.Count HTTP.Requests.ClientsTotal
 HTTP.RequestsTruncated HTTP.TotalRequests HTTP.TotalResponses HTTP.Hosts HTTP.Hosts.Name HTTP.Hosts.Count

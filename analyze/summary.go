@@ -247,6 +247,8 @@ type DNS struct {
 	StringsCut []Count `json:"strings_cut"`
 	// Timing follows each query over port 53 to its response.
 	Timing DNSTiming `json:"timing"`
+	// NXBursts counts NXDOMAIN answers per client by minute (nxburst.go).
+	NXBursts DNSNXBursts `json:"nx_bursts"`
 }
 
 // DNSTiming follows each DNS query sent to port 53 (UDP or TCP) to its

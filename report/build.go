@@ -175,6 +175,9 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(protocolSection(s.Protocols))
 	dns := dnsSection(s.DNS, nm, o.Top, s.EstimateOf(analyze.ListDNSQueries))
 	dns.Tables = append(dns.Tables, dnsDetailTables(s.DNS, nm, o.Top)...)
+	if t := nxBurstTable(s.DNS.NXBursts, nm, loc, o.Top); t != nil {
+		dns.Tables = append(dns.Tables, t)
+	}
 	d.add(dns)
 	d.add(httpSection(s.HTTP, o.Top))
 	d.add(httpObjectsSection(s.HTTP, loc, o.Top))

@@ -8,6 +8,7 @@
 //	go run ./cmd/gencap -size 1GB -o /tmp/x.pcap [-seed 1] [-hosts 5000] [-train 1]
 //	    [-cardinality normal|high] [-days N] [-rate 100000]
 //	go run ./cmd/gencap -mode beacon [-period 60s] [-jitter 0.05|exp] [-duration 1h] -o /tmp/b.pcap
+//	go run ./cmd/gencap -mode dga [-dga-names 300] [-dga-spread 1m] [-dga-normal 0] [-duration 1h] -o /tmp/d.pcap
 //
 // Sizes take SI suffixes (KB, MB, GB, TB: powers of 1000) or binary ones
 // (KiB, MiB, GiB, TiB); the file ends at the last whole packet that fits.
@@ -56,6 +57,9 @@
 //   - -mode beacon writes instead one client calling one server every
 //     -period (± -jitter, or at exponential intervals) for -duration, amid
 //     background sessions (see beacon.go).
+//   - -mode dga writes instead one client looking up -dga-names generated
+//     names within -dga-spread, most answered NXDOMAIN, amid background
+//     sessions (see dga.go).
 package main
 
 import (
@@ -100,6 +104,8 @@ type config struct {
 	scanPorts, scanHosts int
 	// beacon is -mode beacon (beacon.go).
 	beacon beaconConfig
+	// dga is -mode dga (dga.go).
+	dga dgaConfig
 }
 
 // run is the whole program; main only reports its error.
@@ -114,12 +120,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
-	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions")
+	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions; dga: one client looks up -dga-names generated names within -dga-spread, mostly NXDOMAIN, amid background sessions")
 	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
 	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan")
 	period := fs.Duration("period", time.Minute, "-mode beacon: the interval between beacons")
 	jitter := fs.String("jitter", "0.05", "-mode beacon: each interval varies uniformly within this fraction of -period, or exp for exponential intervals (no beacon)")
-	duration := fs.Duration("duration", time.Hour, "-mode beacon: how long the capture spans")
+	duration := fs.Duration("duration", time.Hour, "-mode beacon and dga: how long the capture spans")
+	dgaNames := fs.Int("dga-names", 300, "-mode dga: generated names the client asks for (a tenth resolve)")
+	dgaSpread := fs.Duration("dga-spread", time.Minute, "-mode dga: the time over which the generated names are asked")
+	dgaNormal := fs.Int("dga-normal", 0, "-mode dga: ordinary lookups the client makes over -duration")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,6 +146,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var err error
 	switch *mode {
 	case "mix", "scan":
+	case "dga":
+		if cfg.dga, err = parseDGA(*dgaNames, *dgaSpread, *dgaNormal, *duration); err != nil {
+			return err
+		}
 	case "beacon":
 		cfg.beacon = beaconConfig{on: true, period: *period, duration: *duration}
 		if cfg.beacon.jitter, cfg.beacon.exp, err = parseJitter(*jitter); err != nil {
@@ -146,7 +159,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return errors.New("-period must be at least 1ms and -duration positive")
 		}
 	default:
-		return fmt.Errorf("-mode must be mix, scan or beacon, not %q", *mode)
+		return fmt.Errorf("-mode must be mix, scan, beacon or dga, not %q", *mode)
 	}
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err
@@ -200,6 +213,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if cfg.high {
 		fmt.Fprintf(info, "gencap: %d attack packets: %d distinct spoofed sources, %d distinct query names\n",
 			g.attacks, min(g.attacks, attackUniverse), min(g.attackQueries, attackUniverse))
+	}
+	if cfg.dga.on {
+		g.dga.report(info)
 	}
 	if cfg.scan {
 		for i, sc := range g.scans {
@@ -301,6 +317,8 @@ type gen struct {
 	// is the next probe (vertical ones first).
 	scans  [2]scanCounts
 	scanAt int
+	// -mode dga (dga.go)
+	dga dgaCounts
 }
 
 // scanCounts is what one scan of -mode scan sent.
@@ -382,6 +400,10 @@ func (g *gen) generate() error {
 		g.generateBeacons()
 		return g.w.Flush()
 	}
+	if g.cfg.dga.on {
+		g.generateDGA()
+		return g.w.Flush()
+	}
 	g.active = make([]session, activeMax)
 	for i := range g.active {
 		g.active[i] = g.newSession()
@@ -423,7 +445,7 @@ func (g *gen) write(n int) {
 		g.full = true
 		return
 	}
-	if g.cfg.beacon.on {
+	if g.cfg.beacon.on || g.cfg.dga.on {
 		// The caller sets the clock.
 	} else if g.cfg.days > 0 {
 		// Spread evenly: the time is the share of the file written so far.
