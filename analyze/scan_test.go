@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,11 @@ func TestNoScanOrVolumeFindingOnRealCaptures(t *testing.T) {
 		s, err := File(p, Options{})
 		if err != nil {
 			continue
+		}
+		// The sources nearest to a scan, for the closing notes.
+		for _, sc := range slices.Concat(s.Conversations.Scanners, s.Conversations.UDPScanners) {
+			t.Logf("%s: scanner %s: %d opened, %d failed, %d unreachable, %d time exceeded, %d targets", p, sc.Source,
+				sc.Conversations, sc.Failed, sc.Unreachable, sc.TimeExceeded, sc.Targets)
 		}
 		for _, f := range s.Findings {
 			switch f.Rule {
@@ -262,6 +268,28 @@ func TestUDPScanRule(t *testing.T) {
 	}
 	if rules["udp-scan"] != 2 || rules["tcp-scan"] != 0 {
 		t.Errorf("findings by rule %v: want the two scans alone", rules)
+	}
+	// Merged with itself (a batch of two copies), counts double and the
+	// distinct targets stay: the sketches unite.
+	var m Summary
+	if err := Merge(&m, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := Merge(&m, s); err != nil {
+		t.Fatal(err)
+	}
+	for i, sc := range s.Conversations.UDPScanners {
+		if i >= len(m.Conversations.UDPScanners) {
+			t.Fatalf("merged: %d UDP scanners, want %d", len(m.Conversations.UDPScanners), len(s.Conversations.UDPScanners))
+		}
+		mc := m.Conversations.UDPScanners[i]
+		if mc.Source != sc.Source || mc.Conversations != 2*sc.Conversations || mc.Failed != 2*sc.Failed ||
+			mc.Unreachable != 2*sc.Unreachable || mc.TimeExceeded != 2*sc.TimeExceeded || mc.Targets != sc.Targets {
+			t.Errorf("merged twice: %+v, from %+v", mc, sc)
+		}
+	}
+	if got := m.Conversations.ICMPAnswers; got.Unreachable != 2*s.Conversations.ICMPAnswers.Unreachable {
+		t.Errorf("merged twice: ICMP answers %+v, from %+v", got, s.Conversations.ICMPAnswers)
 	}
 	a := s.Conversations.ICMPAnswers
 	if a.Unreachable != unreach || a.UnreachableFlows != unreach || a.TimeExceeded != atoi(trace[3]) || a.TimeExceededFlows != a.TimeExceeded {
