@@ -38,8 +38,8 @@ type Scanner struct {
 	// needed) that quoted the probe.
 	Unreachable int64 `json:"unreachable"`
 	// TimeExceeded counts the probes answered by an ICMP time exceeded
-	// (TTL or hop limit) and by nothing else, as a traceroute's are. A
-	// UDP probe so answered is not failed; a TCP one is (no answer).
+	// (TTL or hop limit), as a traceroute's are. A UDP probe so answered
+	// is not failed; a TCP one is (no answer).
 	TimeExceeded int64 `json:"time_exceeded"`
 }
 
