@@ -431,6 +431,7 @@ func (a *analyzer) upper(h *ipHeader, ipReason string, offset int64) app {
 				v = 6
 			}
 			a.icmp[icmpKey{v, h.payload[0], h.payload[1]}]++
+			a.conv.icmpAnswer(v, h.payload)
 		}
 	}
 	// TCP and UDP, when their IP header is whole, go to flowPacket.

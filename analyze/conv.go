@@ -70,6 +70,11 @@ const (
 	seenACK                // a TCP ACK without SYN
 	seenData               // a TCP segment with payload
 	seenFirst              // the flow's first packet
+	// ICMP errors that quoted a packet of the other direction (an answer
+	// on this direction's behalf, scan_icmp.go): a destination
+	// unreachable, and a time exceeded.
+	seenUnreach
+	seenExpired
 )
 
 // tcpSeen maps a TCP header's flags byte, masked with tcpSeenMask
@@ -161,7 +166,7 @@ const (
 	outcomeMidStream          // the client's SYN was not seen
 	outcomeIncomplete         // a SYN answered, but neither established nor refused
 	outcomeNoAnswer           // SYNs and nothing back
-	outcomeRejected           // a SYN answered by RST
+	outcomeRejected           // a SYN answered by RST or ICMP unreachable
 	outcomeEstablished        // SYN, SYN-ACK and ACK, or data both ways
 	numOutcomes
 )
@@ -176,7 +181,7 @@ func outcome(c, s uint8, serverPackets int64) uint8 {
 		return outcomeMidStream
 	case s&seenSYNACK != 0 && c&(seenACK|seenData) != 0, c&seenData != 0 && s&seenData != 0:
 		return outcomeEstablished
-	case s&seenSYNACK == 0 && s&seenRST != 0:
+	case s&seenSYNACK == 0 && s&(seenRST|seenUnreach) != 0:
 		return outcomeRejected
 	case serverPackets == 0:
 		return outcomeNoAnswer
@@ -259,11 +264,19 @@ type conversations struct {
 	// (done).
 	outcomes [numOutcomes]int64
 	scans    scans
+	// udpScans follows the sources that send UDP (scan_udp.go), and
+	// icmpAnswers the ICMP errors that quote TCP or UDP (scan_icmp.go).
+	udpScans    scans
+	icmpAnswers ICMPAnswers
 }
 
 // done counts flow k's outcome, and its opening for the scans, when the
 // flow is about to be forgotten: evicted from the list or at the end.
 func (c *conversations) done(k *flowKey, f *flowCount) {
+	if k.proto == protoUDP {
+		c.udpDone(k, f)
+		return
+	}
 	if k.proto != protoTCP {
 		return
 	}
@@ -272,11 +285,11 @@ func (c *conversations) done(k *flowKey, f *flowCount) {
 	if o.by != orientSYN {
 		return
 	}
-	client, server, port := k.a, k.b, k.bPort
+	client, server, port, answer := k.a, k.b, k.bPort, f.seen[1]
 	if o.clientB {
-		client, server, port = k.b, k.a, k.aPort
+		client, server, port, answer = k.b, k.a, k.aPort, f.seen[0]
 	}
-	c.scans.add(client, server, port, o.outcome == outcomeNoAnswer || o.outcome == outcomeRejected)
+	c.scans.add(client, server, port, o.outcome == outcomeNoAnswer || o.outcome == outcomeRejected, answer)
 }
 
 // portCount is a port's packets and bytes as source and destination,
@@ -376,6 +389,7 @@ func newConversations(capacity int, hintBits uint8) conversations {
 		hintBits:   hintBits,
 		unexpected: unexpectedCounter{},
 		scans:      newScans(),
+		udpScans:   newScans(),
 	}
 }
 
@@ -543,6 +557,7 @@ func (c *conversations) summary(digits int, maxLen int64) (Conversations, Ports)
 	out := conversationLists(pairs, flows, digits)
 	out.TCPOutcomes = outcomeCounts(&c.outcomes)
 	out.Scanners = c.scans.summary()
+	out.UDPScanners, out.ICMPAnswers = c.udpScans.summary(), c.icmpAnswers
 	// Each replacement brought a key that had no place: distinct then, if
 	// perhaps not new to the capture.
 	out.TransportTotal += c.flows.evictions

@@ -17,6 +17,10 @@ type convMerger struct {
 	digits   int // the most fractional digits of any capture's times
 	outcomes [numOutcomes]int64
 	scans    scanMerger
+	// udpScans and icmpAnswers merge the UDP scanners and the ICMP
+	// answers (scan_udp.go).
+	udpScans    scanMerger
+	icmpAnswers ICMPAnswers
 }
 
 // mergedConv is a conversation merged across captures, with what it may
@@ -30,7 +34,8 @@ type mergedConv struct {
 }
 
 func newConvMerger() convMerger {
-	return convMerger{pairs: map[pairKey]*mergedConv{}, flows: map[flowKey]*mergedConv{}, scans: scanMerger{}}
+	return convMerger{pairs: map[pairKey]*mergedConv{}, flows: map[flowKey]*mergedConv{}, scans: scanMerger{},
+		udpScans: scanMerger{}}
 }
 
 // add merges cs, of a capture whose times have digits fractional digits;
@@ -88,6 +93,10 @@ func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) 
 	for i, n := range rest {
 		m.outcomes[i] += max(n, 0)
 	}
+	m.icmpAnswers.merge(&cs.ICMPAnswers)
+	if err := m.udpScans.add(cs.UDPScanners); err != nil {
+		return err
+	}
 	return m.scans.add(cs.Scanners)
 }
 
@@ -118,6 +127,7 @@ func (m *convMerger) result(ip, transport *Estimate) Conversations {
 	}
 	out.TCPOutcomes = outcomeCounts(&n)
 	out.Scanners = m.scans.result()
+	out.UDPScanners, out.ICMPAnswers = m.udpScans.result(), m.icmpAnswers
 	return out
 }
 

@@ -135,6 +135,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, unexpectedFindings(&s.Ports)...)
 	out = append(out, certFindings(&s.TLS.Certificates)...)
 	out = append(out, scanFindings(&s.Conversations)...)
+	out = append(out, udpScanFindings(&s.Conversations)...)
 	out = append(out, volumeFindings(s)...)
 	out = append(out, beaconFindings(s.Beacons)...)
 	out = append(out, credFindings(s.Credentials)...)

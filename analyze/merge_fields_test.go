@@ -151,6 +151,8 @@ func everyField(t *testing.T) *analyze.Summary {
 			TransportTotal: 3,
 			TCPOutcomes:    analyze.TCPOutcomes{Established: 1, Rejected: 2, NoAnswer: 3, Incomplete: 4, MidStream: 5},
 			Scanners:       []analyze.Scanner{analyze.ScannerForTest("10.0.0.9", "10.0.0.1", scanPorts, 58)},
+			UDPScanners:    []analyze.Scanner{analyze.ScannerForTest("10.0.0.8", "10.0.0.2", scanPorts, 50)},
+			ICMPAnswers:    analyze.ICMPAnswers{Unreachable: 7, UnreachableFlows: 5, TimeExceeded: 3, TimeExceededFlows: 2},
 		},
 		Ports: analyze.Ports{
 			TCP: []analyze.Port{
@@ -376,6 +378,9 @@ var notSummed = map[string]string{
 	"Conversations.Scanners.Hosts":          "distinct counts: the sketches' union",
 	"Conversations.Scanners.Ports":          "distinct counts: the sketches' union",
 	"Conversations.Scanners.Targets":        "distinct counts: the sketches' union",
+	"Conversations.UDPScanners.Hosts":       "distinct counts: the sketches' union",
+	"Conversations.UDPScanners.Ports":       "distinct counts: the sketches' union",
+	"Conversations.UDPScanners.Targets":     "distinct counts: the sketches' union",
 	"HTTP.Transactions.Size":                "lists of transactions follow each other",
 	"HTTP.Objects.Size":                     "lists of objects follow each other",
 	"HTTP.Objects.WireSize":                 "lists of objects follow each other",

@@ -515,6 +515,14 @@ Conversations.Scanners Conversations.Scanners.Source Conversations.Scanners.Conv
 Conversations.Scanners.Failed Conversations.Scanners.Hosts Conversations.Scanners.Ports Conversations.Scanners.Targets
 Conversations.Scanners.TopHosts Conversations.Scanners.TopHosts.IP Conversations.Scanners.TopHosts.Count
 Conversations.Scanners.TopPorts Conversations.Scanners.TopPorts.Port Conversations.Scanners.TopPorts.Count Conversations.Scanners.Sketch
+Conversations.Scanners.Unreachable Conversations.Scanners.TimeExceeded
+Conversations.UDPScanners Conversations.UDPScanners.Source Conversations.UDPScanners.Conversations
+Conversations.UDPScanners.Failed Conversations.UDPScanners.Hosts Conversations.UDPScanners.Ports Conversations.UDPScanners.Targets
+Conversations.UDPScanners.TopHosts Conversations.UDPScanners.TopHosts.IP Conversations.UDPScanners.TopHosts.Count
+Conversations.UDPScanners.TopPorts Conversations.UDPScanners.TopPorts.Port Conversations.UDPScanners.TopPorts.Count
+Conversations.UDPScanners.Sketch Conversations.UDPScanners.Unreachable Conversations.UDPScanners.TimeExceeded
+Conversations.ICMPAnswers Conversations.ICMPAnswers.Unreachable Conversations.ICMPAnswers.UnreachableFlows
+Conversations.ICMPAnswers.TimeExceeded Conversations.ICMPAnswers.TimeExceededFlows
 Ports Ports.TCP Ports.TCP.Port Ports.TCP.Service Ports.TCP.SrcPackets Ports.TCP.SrcBytes Ports.TCP.DstPackets
 Ports.TCP.DstBytes Ports.UDP Ports.UDP.Port Ports.UDP.Service Ports.UDP.SrcPackets Ports.UDP.SrcBytes
 Ports.UDP.DstPackets Ports.UDP.DstBytes

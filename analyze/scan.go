@@ -33,6 +33,14 @@ type Scanner struct {
 	// Sketch holds the three sketches (hosts, ports, targets), base64, so
 	// that merged Summaries count distinct targets across captures.
 	Sketch string `json:"sketch"`
+	// Unreachable counts, of the Failed, those answered by an ICMP or
+	// ICMPv6 destination unreachable (of any code but fragmentation
+	// needed) that quoted the probe.
+	Unreachable int64 `json:"unreachable"`
+	// TimeExceeded counts the probes answered by an ICMP time exceeded
+	// (TTL or hop limit), as a traceroute's are. A UDP probe so answered
+	// is not failed; a TCP one is (no answer).
+	TimeExceeded int64 `json:"time_exceeded"`
 }
 
 // PortCount is a count by port.
@@ -145,15 +153,22 @@ func addrHash(a netip.Addr, port uint16) uint64 {
 // scanCount is what one source opened.
 type scanCount struct {
 	convs, failed         int64
+	unreach, expired      int64
 	hosts, ports, targets hll
 	topHosts              top[netip.Addr]
 	topPorts              top[uint16]
 }
 
-func (c *scanCount) add(server netip.Addr, port uint16, failed bool) {
+func (c *scanCount) add(server netip.Addr, port uint16, failed bool, answer uint8) {
 	c.convs++
 	if failed {
 		c.failed++
+		if answer&seenUnreach != 0 {
+			c.unreach++
+		}
+	}
+	if answer&seenExpired != 0 {
+		c.expired++
 	}
 	c.hosts.add(addrHash(server, 0))
 	c.ports.add(uint64(port) * 0x9e3779b97f4a7c15)
@@ -170,13 +185,14 @@ type scans struct {
 
 func newScans() scans { return scans{src: newHitters[netip.Addr, scanCount](scanSources)} }
 
-// add counts a TCP conversation that client opened to server's port.
-func (s *scans) add(client, server netip.Addr, port uint16, failed bool) {
+// add counts a conversation that client opened to server's port; answer
+// holds the server's seenUnreach and seenExpired bits.
+func (s *scans) add(client, server netip.Addr, port uint16, failed bool, answer uint8) {
 	if s.src.capacity == 0 {
 		return
 	}
 	i := s.src.slot(client)
-	s.src.at(i).val.add(server, port, failed)
+	s.src.at(i).val.add(server, port, failed, answer)
 	s.src.add(i)
 }
 
@@ -197,7 +213,7 @@ func (c *scanCount) scanner(src netip.Addr) (Scanner, bool) {
 	}
 	sc := Scanner{Source: src.String(), Conversations: c.convs, Failed: c.failed,
 		Hosts: c.hosts.estimate(), Ports: c.ports.estimate(), Targets: t,
-		TopHosts: []IPCount{}, TopPorts: []PortCount{}}
+		Unreachable: c.unreach, TimeExceeded: c.expired, TopHosts: []IPCount{}, TopPorts: []PortCount{}}
 	for _, i := range c.topHosts.sorted(netip.Addr.Compare) {
 		sc.TopHosts = append(sc.TopHosts, IPCount{c.topHosts.key[i].String(), c.topHosts.n[i]})
 	}
@@ -240,6 +256,8 @@ func (m scanMerger) add(list []Scanner) error {
 		}
 		c.convs += sc.Conversations
 		c.failed += sc.Failed
+		c.unreach += sc.Unreachable
+		c.expired += sc.TimeExceeded
 		for i, h := range []*hll{&c.hosts, &c.ports, &c.targets} {
 			h.merge((*hll)(b[i*hllRegs : (i+1)*hllRegs]))
 		}

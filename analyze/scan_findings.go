@@ -50,30 +50,33 @@ func scanFindings(c *Conversations) []Finding {
 		if sc.Targets >= scanHighTargets {
 			f.Severity = SeverityHigh
 		}
-		src := show.Printable(sc.Source, 60)
-		var what string
-		switch {
-		case len(sc.TopHosts) > 0 && float64(sc.TopHosts[0].Count) >= scanDominant*float64(sc.Conversations):
-			what = fmt.Sprintf("scanned about %s TCP ports of %s (a vertical scan; %s of its connections went there)",
-				show.Thousands(sc.Ports), show.Printable(sc.TopHosts[0].IP, 60), percent(sc.TopHosts[0].Count, sc.Conversations))
-		case len(sc.TopPorts) > 0 && float64(sc.TopPorts[0].Count) >= scanDominant*float64(sc.Conversations):
-			what = fmt.Sprintf("probed TCP port %d on about %s hosts (a horizontal scan; %s of its connections went to that port)",
-				sc.TopPorts[0].Port, show.Thousands(sc.Hosts), percent(sc.TopPorts[0].Count, sc.Conversations))
-		default:
-			what = fmt.Sprintf("probed about %s TCP ports on about %s hosts (%s host and port pairs)", show.Thousands(sc.Ports),
-				show.Thousands(sc.Hosts), show.Thousands(sc.Targets))
-		}
-		f.Title = fmt.Sprintf("%s %s: %s of the %s connections it opened failed (no answer or RST).", src, what,
-			percent(sc.Failed, sc.Conversations), show.Thousands(sc.Conversations))
+		what := scanWhat(&sc, "TCP", "connections")
+		f.Title = fmt.Sprintf("%s %s: %s of the %s connections it opened failed (no answer, RST or ICMP unreachable).",
+			show.Printable(sc.Source, 60), what, percent(sc.Failed, sc.Conversations), show.Thousands(sc.Conversations))
 		f.Evidence.Hosts = []string{sc.Source}
 		for _, h := range sc.TopHosts {
 			f.Evidence.Hosts = append(f.Evidence.Hosts, h.IP)
 		}
-		f.Evidence.Counts = []Count{{"connections", sc.Conversations}, {"failed", sc.Failed}, {"hosts", sc.Hosts},
-			{"ports", sc.Ports}, {"targets", sc.Targets}}
+		f.Evidence.Counts = []Count{{"connections", sc.Conversations}, {"failed", sc.Failed}, {"ICMP unreachable", sc.Unreachable},
+			{"hosts", sc.Hosts}, {"ports", sc.Ports}, {"targets", sc.Targets}}
 		out = append(out, f)
 	}
 	return capRule(out)
+}
+
+// scanWhat words what scanner sc probed over proto, its probes called
+// noun: a vertical scan, a horizontal one, or many ports on many hosts.
+func scanWhat(sc *Scanner, proto, noun string) string {
+	switch {
+	case len(sc.TopHosts) > 0 && float64(sc.TopHosts[0].Count) >= scanDominant*float64(sc.Conversations):
+		return fmt.Sprintf("scanned about %s %s ports of %s (a vertical scan; %s of its %s went there)",
+			show.Thousands(sc.Ports), proto, show.Printable(sc.TopHosts[0].IP, 60), percent(sc.TopHosts[0].Count, sc.Conversations), noun)
+	case len(sc.TopPorts) > 0 && float64(sc.TopPorts[0].Count) >= scanDominant*float64(sc.Conversations):
+		return fmt.Sprintf("probed %s port %d on about %s hosts (a horizontal scan; %s of its %s went to that port)",
+			proto, sc.TopPorts[0].Port, show.Thousands(sc.Hosts), percent(sc.TopPorts[0].Count, sc.Conversations), noun)
+	}
+	return fmt.Sprintf("probed about %s %s ports on about %s hosts (%s host and port pairs)", show.Thousands(sc.Ports), proto,
+		show.Thousands(sc.Hosts), show.Thousands(sc.Targets))
 }
 
 // localAddr reports whether a is a private (RFC 1918, ULA) or link-local

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,9 +107,14 @@ func TestNoScanOrVolumeFindingOnRealCaptures(t *testing.T) {
 		if err != nil {
 			continue
 		}
+		// The sources nearest to a scan, for the closing notes.
+		for _, sc := range slices.Concat(s.Conversations.Scanners, s.Conversations.UDPScanners) {
+			t.Logf("%s: scanner %s: %d opened, %d failed, %d unreachable, %d time exceeded, %d targets", p, sc.Source,
+				sc.Conversations, sc.Failed, sc.Unreachable, sc.TimeExceeded, sc.Targets)
+		}
 		for _, f := range s.Findings {
 			switch f.Rule {
-			case "tcp-scan", "volume-upload":
+			case "tcp-scan", "udp-scan", "volume-upload":
 				fired++
 				t.Errorf("%s: %s %s", p, f.Rule, f.Title)
 			case "long-lived-connection":
@@ -174,5 +180,145 @@ func TestVolumeRule(t *testing.T) {
 	}
 	if len(long) != 3 || !strings.HasPrefix(long[1], "192.168.1.5 kept a TCP conversation with 203.0.113.9 port 443 open for 2 hours (12 MB") {
 		t.Errorf("long-lived findings %q, want three (by title), the upload's among them", long)
+	}
+}
+
+// TestUDPScanRule generates a capture with gencap -mode udpscan (a UDP
+// scan from the scanner's IPv4 and IPv6 addresses, most probes answered
+// by ICMP or ICMPv6 unreachable; a traceroute and a resolver as near
+// misses; gencap prints what it sent) and checks the UDP scanners, the
+// udp-scan findings and the ICMP answers against gencap's counts and
+// against tshark's count of the ICMP errors.
+func TestUDPScanRule(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command to run cmd/gencap: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "udpscan.pcap")
+	out, err := exec.Command(goCmd, "run", "../cmd/gencap", "-size", "20MB", "-mode", "udpscan", "-o", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gencap: %v\n%s", err, out)
+	}
+	scanRe := regexp.MustCompile(`udp scan: (\S+) probed (\d+) targets: (\d+) port unreachable, (\d+) prohibited, (\d+) no answer, (\d+) open`)
+	traceRe := regexp.MustCompile(`traceroute: (\S+) sent (\d+) probes: (\d+) time exceeded, (\d+) no answer`)
+	resolverRe := regexp.MustCompile(`resolver: (\S+) asked (\d+) servers: (\d+) answered`)
+	scans, trace, resolver := scanRe.FindAllStringSubmatch(string(out), -1), traceRe.FindStringSubmatch(string(out)), resolverRe.FindStringSubmatch(string(out))
+	if len(scans) != 2 || trace == nil || resolver == nil {
+		t.Fatalf("gencap did not finish the scan and the near misses:\n%s", out)
+	}
+	s, err := File(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(src string) *Scanner {
+		for i := range s.Conversations.UDPScanners {
+			if sc := &s.Conversations.UDPScanners[i]; sc.Source == src {
+				return sc
+			}
+		}
+		t.Fatalf("UDP scanner %s not listed: %+v", src, s.Conversations.UDPScanners)
+		return nil
+	}
+	atoi := func(x string) int64 { n, _ := strconv.ParseInt(x, 10, 64); return n }
+	rules := map[string]int{}
+	for _, f := range s.Findings {
+		rules[f.Rule]++
+	}
+	var unreach int64
+	for _, m := range scans {
+		src, probes, port, prohibited, silent := m[1], atoi(m[2]), atoi(m[3]), atoi(m[4]), atoi(m[5])
+		unreach += port + prohibited
+		sc := find(src)
+		// The scanner also looks names up (gencap's background), all of it
+		// answered: its failed probes are exactly the scan's.
+		if sc.Failed != port+prohibited+silent || sc.Unreachable != port+prohibited || sc.TimeExceeded != 0 ||
+			sc.Conversations < probes || sc.Conversations > probes+probes/20 {
+			t.Errorf("%s: %d probes, %d failed, %d unreachable, %d time exceeded; gencap sent %d: %d port unreachable, %d prohibited, %d unanswered",
+				src, sc.Conversations, sc.Failed, sc.Unreachable, sc.TimeExceeded, probes, port, prohibited, silent)
+		}
+		if d := float64(sc.Targets-probes) / float64(probes); d < -0.12 || d > 0.12 {
+			t.Errorf("%s: %d targets estimated, %d probed", src, sc.Targets, probes)
+		}
+		if sc.Ports != 4 {
+			t.Errorf("%s: %d ports, gencap probed 4", src, sc.Ports)
+		}
+		found := false
+		for _, f := range s.Findings {
+			if f.Rule == "udp-scan" && f.Evidence.Hosts[0] == src {
+				found = true
+				want := fmt.Sprintf("%s probed about 4 UDP ports on about", src)
+				if !strings.HasPrefix(f.Title, want) || f.Severity != SeverityMedium || f.Anchor != "scanners" {
+					t.Errorf("%s finding %q, want a medium one starting %q", f.Severity, f.Title, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no udp-scan finding for %s: %+v", src, s.Findings)
+		}
+	}
+	// The near misses are listed (many targets) but do not fire.
+	// (Its background may end with a query the capture cut short.)
+	tr := find(trace[1])
+	if tr.TimeExceeded != atoi(trace[3]) || tr.Failed < atoi(trace[4]) || tr.Failed > atoi(trace[4])+2 || tr.Unreachable != 0 {
+		t.Errorf("traceroute %s: %d time exceeded, %d failed; gencap: %s", trace[1], tr.TimeExceeded, tr.Failed, trace[0])
+	}
+	rs := find(resolver[1])
+	if rs.Failed != atoi(resolver[2])-atoi(resolver[3]) {
+		t.Errorf("resolver %s: %d failed; gencap: %s", resolver[1], rs.Failed, resolver[0])
+	}
+	if rules["udp-scan"] != 2 || rules["tcp-scan"] != 0 {
+		t.Errorf("findings by rule %v: want the two scans alone", rules)
+	}
+	// Merged with itself (a batch of two copies), counts double and the
+	// distinct targets stay: the sketches unite.
+	var m Summary
+	if err := Merge(&m, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := Merge(&m, s); err != nil {
+		t.Fatal(err)
+	}
+	for i, sc := range s.Conversations.UDPScanners {
+		if i >= len(m.Conversations.UDPScanners) {
+			t.Fatalf("merged: %d UDP scanners, want %d", len(m.Conversations.UDPScanners), len(s.Conversations.UDPScanners))
+		}
+		mc := m.Conversations.UDPScanners[i]
+		if mc.Source != sc.Source || mc.Conversations != 2*sc.Conversations || mc.Failed != 2*sc.Failed ||
+			mc.Unreachable != 2*sc.Unreachable || mc.TimeExceeded != 2*sc.TimeExceeded || mc.Targets != sc.Targets {
+			t.Errorf("merged twice: %+v, from %+v", mc, sc)
+		}
+	}
+	if got := m.Conversations.ICMPAnswers; got.Unreachable != 2*s.Conversations.ICMPAnswers.Unreachable {
+		t.Errorf("merged twice: ICMP answers %+v, from %+v", got, s.Conversations.ICMPAnswers)
+	}
+	a := s.Conversations.ICMPAnswers
+	if a.Unreachable != unreach || a.UnreachableFlows != unreach || a.TimeExceeded != atoi(trace[3]) || a.TimeExceededFlows != a.TimeExceeded {
+		t.Errorf("ICMP answers %+v; gencap sent %d unreachables, %s time exceeded", a, unreach, trace[3])
+	}
+	// tshark's count of the same messages, and of the distinct probes
+	// (quoted source, ports) they answer.
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skipf("no tshark: %v", err)
+	}
+	for _, c := range []struct {
+		filter string
+		want   int64
+	}{
+		{"(icmp.type==3 && icmp.code!=4) || icmpv6.type==1", a.Unreachable},
+		{"(icmp.type==11 && icmp.code==0) || (icmpv6.type==3 && icmpv6.code==0)", a.TimeExceeded},
+	} {
+		out, err := exec.Command("tshark", "-r", path, "-Y", c.filter, "-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport").Output()
+		if err != nil {
+			t.Fatalf("tshark: %v", err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if int64(len(lines)) != c.want {
+			t.Errorf("tshark -Y %q: %d messages, the analysis %d", c.filter, len(lines), c.want)
+		}
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) != 2 {
+				t.Errorf("tshark -Y %q: a message quoting no UDP ports: %q", c.filter, l)
+			}
+		}
 	}
 }

@@ -381,6 +381,12 @@ type Conversations struct {
 	// most distinct host and port pairs, at least ScanListMin of them:
 	// distinct targets desc, then source asc; at most MaxScanners.
 	Scanners []Scanner `json:"scanners"`
+	// UDPScanners are the sources that sent UDP to the most distinct host
+	// and port pairs (multicast and broadcast addresses left out), at
+	// least ScanListMin of them, ordered and bounded as Scanners.
+	UDPScanners []Scanner `json:"udp_scanners"`
+	// ICMPAnswers counts the ICMP errors that quote a TCP or UDP packet.
+	ICMPAnswers ICMPAnswers `json:"icmp_answers"`
 }
 
 // TCPOutcomes counts TCP conversations by outcome.

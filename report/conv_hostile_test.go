@@ -27,6 +27,8 @@ func TestConversationCellsHostile(t *testing.T) {
 	cv.Client, cv.Server, cv.Outcome, cv.OrientedBy = bad+"c", bad+"s", bad+"o", bad
 	s.Conversations.Scanners = []analyze.Scanner{{Source: bad + "src", Conversations: 200, Failed: 190, Hosts: 1, Ports: 200,
 		Targets: 200, TopHosts: []analyze.IPCount{{IP: bad + "h", Count: 200}}, TopPorts: []analyze.PortCount{{Port: 22, Count: 1}}}}
+	s.Conversations.UDPScanners = []analyze.Scanner{{Source: bad + "usrc", Conversations: 300, Failed: 290, Unreachable: 250, Hosts: 300,
+		Ports: 1, Targets: 300, TopHosts: []analyze.IPCount{{IP: bad + "uh", Count: 1}}, TopPorts: []analyze.PortCount{{Port: 161, Count: 300}}}}
 	s.Findings = analyze.Findings(s)
 	var buf bytes.Buffer
 	if err := report.Write(&buf, s, report.Options{Version: "test"}); err != nil {
@@ -43,7 +45,7 @@ func TestConversationCellsHostile(t *testing.T) {
 		}
 	}
 	for _, want := range []string{show.Printable(bad+"c", 60), show.Printable(bad+"s", 60), show.Printable(bad+"o", 60),
-		show.Printable(bad+"src", 60), show.Printable(bad+"h (200)", 400)} {
+		show.Printable(bad+"src", 60), show.Printable(bad+"h (200)", 400), show.Printable(bad+"usrc", 60), show.Printable(bad+"uh (1)", 400)} {
 		p := want
 		found := false
 		for _, tx := range texts {
@@ -59,11 +61,36 @@ func TestConversationCellsHostile(t *testing.T) {
 	if scanners == nil {
 		t.Error("the scanners' table has no id=scanners for the tcp-scan finding to land on")
 	}
-	found := false
+	found, udp := false, false
 	for _, f := range s.Findings {
 		found = found || f.Rule == "tcp-scan" && f.Anchor == "scanners"
+		udp = udp || f.Rule == "udp-scan" && f.Anchor == "scanners" && strings.Contains(f.Title, "probed UDP port 161 on about 300 hosts")
 	}
-	if !found {
-		t.Errorf("no tcp-scan finding for 200 targets, 95%% failed: %+v", s.Findings)
+	if !found || !udp {
+		t.Errorf("no tcp-scan finding for 200 targets, 95%% failed, or no udp-scan one for 300: %+v", s.Findings)
+	}
+	// The UDP scanner's row says so, after the TCP one.
+	if scanners == nil {
+		return
+	}
+	rows := 0
+	for n := range scanners.Descendants() {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			var cells []string
+			for c := range n.ChildNodes() {
+				if c.Type == html.ElementNode && c.Data == "td" {
+					cells = append(cells, textOf(c))
+				}
+			}
+			if len(cells) > 4 {
+				rows++
+				if want := map[int]string{1: "TCP", 2: "UDP"}[rows]; cells[1] != want || rows == 2 && cells[4] != "250" {
+					t.Errorf("scanners' row %d: %q, want protocol %s (and 250 ICMP unreachable for UDP)", rows, cells, want)
+				}
+			}
+		}
+	}
+	if rows != 2 {
+		t.Errorf("scanners' table has %d rows, want 2", rows)
 	}
 }

@@ -52,7 +52,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"http-objects":       {"http-files", "HTTP objects", "HTTP objects"},
 	"http-transactions":  {"http-files", "HTTP transactions", "HTTP transactions"},
 	"ports-unexpected":   {"ports", "Protocols on another's port", "protocols on another's port"},
-	"scanners":           {"conversations", "Sources that opened TCP connections", "sources that opened many connections"},
+	"scanners":           {"conversations", "Sources that probed many", "sources that probed many targets"},
 	"transport":          {"conversations", "TCP and UDP conversations", "TCP and UDP conversations"},
 	"problems":           {"problems", "", "decode errors"},
 	"capture":            {"capture", "", "capture facts"},

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,11 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 			outcomeTally(c.TCPOutcomes)),
 		Charts: []chart{hbar("chart-conversations", "Top IP conversations by bytes (both directions)", "IP bytes", "bytes", items)},
 	}
+	if a := c.ICMPAnswers; a.Unreachable+a.TimeExceeded > 0 {
+		sec.Intro += fmt.Sprintf(" ICMP errors quoting a TCP or UDP packet: %s destination unreachable (%s of them matched to a conversation, "+
+			"which counts as rejected or unanswered), %s time exceeded (%s matched).", thousands(a.Unreachable), thousands(a.UnreachableFlows),
+			thousands(a.TimeExceeded), thousands(a.TimeExceededFlows))
+	}
 	t := &table{
 		Caption: "IP conversations by bytes",
 		Columns: []column{{"A", false}, {"B", false}, {"Packets A→B", true}, {"Bytes A→B", true},
@@ -123,13 +129,17 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 		return row
 	})
 	sec.Tables = append(sec.Tables, tt)
-	if len(c.Scanners) > 0 {
+	if len(c.Scanners)+len(c.UDPScanners) > 0 {
 		st := &table{
-			Caption: "Sources that opened TCP connections to many targets",
-			Columns: []column{{"Source", false}, {"Opened", true}, {"Failed", true}, {"Hosts", true}, {"Ports", true},
-				{"Targets", true}, {"Top hosts", false}, {"Top ports", false}},
+			Caption: "Sources that probed many TCP or UDP targets",
+			Columns: []column{{"Source", false}, {"Protocol", false}, {"Opened", true}, {"Failed", true}, {"ICMP unreachable", true},
+				{"Hosts", true}, {"Ports", true}, {"Targets", true}, {"Top hosts", false}, {"Top ports", false}},
 		}
-		for _, sc := range c.Scanners {
+		for i, sc := range slices.Concat(c.Scanners, c.UDPScanners) {
+			proto := "TCP"
+			if i >= len(c.Scanners) {
+				proto = "UDP"
+			}
 			hosts := make([]string, len(sc.TopHosts))
 			for i, h := range sc.TopHosts {
 				hosts[i] = fmt.Sprintf("%s (%s)", h.IP, thousands(h.Count))
@@ -138,8 +148,9 @@ func conversationSection(c analyze.Conversations, nm namer, loc *time.Location, 
 			for i, p := range sc.TopPorts {
 				ports[i] = fmt.Sprintf("%d (%s)", p.Port, thousands(p.Count))
 			}
-			st.Rows = append(st.Rows, []cell{nm.ipCell(show.Printable(sc.Source, 60)), num(sc.Conversations), num(sc.Failed), num(sc.Hosts),
-				num(sc.Ports), num(sc.Targets), {Text: show.Printable(strings.Join(hosts, ", "), 400)}, {Text: strings.Join(ports, ", ")}})
+			st.Rows = append(st.Rows, []cell{nm.ipCell(show.Printable(sc.Source, 60)), {Text: proto}, num(sc.Conversations), num(sc.Failed),
+				num(sc.Unreachable), num(sc.Hosts), num(sc.Ports), num(sc.Targets), {Text: show.Printable(strings.Join(hosts, ", "), 400)},
+				{Text: strings.Join(ports, ", ")}})
 		}
 		sec.Tables = append(sec.Tables, st)
 	}

@@ -54,6 +54,9 @@
 //     300), a horizontal scan. Probe i is answered by RST (closed) unless
 //     i%20 == 0 (open: SYN-ACK, then the scanner's RST) or i%20 == 1
 //     (filtered: no answer). gencap prints the counts when done.
+//   - -mode udpscan adds instead a UDP scan of -scan-hosts hosts (four
+//     ports each, answered mostly by ICMP port unreachable), a traceroute
+//     and a resolver asking 400 servers (see udpscan.go).
 //   - -mode beacon writes instead one client calling one server every
 //     -period (± -jitter, or at exponential intervals) for -duration, amid
 //     background sessions (see beacon.go).
@@ -102,6 +105,7 @@ type config struct {
 	// -mode scan: ports of the vertical scan, hosts of the horizontal one
 	scan                 bool
 	scanPorts, scanHosts int
+	udpScan              bool // -mode udpscan (udpscan.go)
 	// beacon is -mode beacon (beacon.go).
 	beacon beaconConfig
 	// dga is -mode dga (dga.go).
@@ -120,9 +124,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
-	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions; dga: one client looks up -dga-names generated names within -dga-spread, mostly NXDOMAIN, amid background sessions")
+	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); udpscan: add a UDP scan, a traceroute and a resolver (udpscan.go); beacon: one client calls one server every -period for -duration, amid background sessions; dga: one client looks up -dga-names generated names within -dga-spread, mostly NXDOMAIN, amid background sessions")
 	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
-	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan")
+	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan; -mode udpscan: hosts of the UDP scan")
 	period := fs.Duration("period", time.Minute, "-mode beacon: the interval between beacons")
 	jitter := fs.String("jitter", "0.05", "-mode beacon: each interval varies uniformly within this fraction of -period, or exp for exponential intervals (no beacon)")
 	duration := fs.Duration("duration", time.Hour, "-mode beacon and dga: how long the capture spans")
@@ -136,16 +140,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := config{out: *out, seed: *seed, hosts: *hosts, days: *days, rate: *rate, train: *train,
-		scan: *mode == "scan", scanPorts: *scanPorts, scanHosts: *scanHosts}
+		scan: *mode == "scan", scanPorts: *scanPorts, scanHosts: *scanHosts, udpScan: *mode == "udpscan"}
 	switch {
 	case cfg.scan && (cfg.scanPorts < 1 || cfg.scanPorts > 65535):
 		return errors.New("-scan-ports must be between 1 and 65535")
-	case cfg.scan && (cfg.scanHosts < 1 || cfg.scanHosts+3 > int(float64(*hosts)*0.85)-1):
+	case (cfg.scan || cfg.udpScan) && (cfg.scanHosts < 1 || cfg.scanHosts+3 > int(float64(*hosts)*0.85)-1):
 		return errors.New("-scan-hosts must be at least 1 and leave 3 of the clients (85% of -hosts)")
 	}
 	var err error
 	switch *mode {
-	case "mix", "scan":
+	case "mix", "scan", "udpscan":
 	case "dga":
 		if cfg.dga, err = parseDGA(*dgaNames, *dgaSpread, *dgaNormal, *duration); err != nil {
 			return err
@@ -159,7 +163,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return errors.New("-period must be at least 1ms and -duration positive")
 		}
 	default:
-		return fmt.Errorf("-mode must be mix, scan, beacon or dga, not %q", *mode)
+		return fmt.Errorf("-mode must be mix, scan, udpscan, beacon or dga, not %q", *mode)
 	}
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err
@@ -216,6 +220,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.dga.on {
 		g.dga.report(info)
+	}
+	if cfg.udpScan {
+		g.printUDPScan(info)
 	}
 	if cfg.scan {
 		for i, sc := range g.scans {
@@ -319,6 +326,9 @@ type gen struct {
 	scanAt int
 	// -mode dga (dga.go)
 	dga dgaCounts
+	// -mode udpscan: what was sent, and the next probe (udpscan.go).
+	udpScan udpScanCounts
+	udpAt   int
 }
 
 // scanCounts is what one scan of -mode scan sent.
@@ -414,6 +424,9 @@ func (g *gen) generate() error {
 			continue
 		}
 		if g.cfg.scan && g.r.IntN(scanEvery) == 0 && g.scanProbe() {
+			continue
+		}
+		if g.cfg.udpScan && g.r.IntN(scanEvery) == 0 && g.udpProbe() {
 			continue
 		}
 		i := g.r.IntN(len(g.active))
