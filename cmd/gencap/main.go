@@ -8,6 +8,7 @@
 //	go run ./cmd/gencap -size 1GB -o /tmp/x.pcap [-seed 1] [-hosts 5000] [-train 1]
 //	    [-cardinality normal|high] [-days N] [-rate 100000]
 //	go run ./cmd/gencap -mode beacon [-period 60s] [-jitter 0.05|exp] [-duration 1h] -o /tmp/b.pcap
+//	go run ./cmd/gencap -mode ftp -o /tmp/ftp.pcap
 //
 // Sizes take SI suffixes (KB, MB, GB, TB: powers of 1000) or binary ones
 // (KiB, MiB, GiB, TiB); the file ends at the last whole packet that fits.
@@ -56,6 +57,8 @@
 //   - -mode beacon writes instead one client calling one server every
 //     -period (± -jitter, or at exponential intervals) for -duration, amid
 //     background sessions (see beacon.go).
+//   - -mode ftp writes instead one FTP session that moves files of known
+//     content over passive and active data connections (see ftp.go).
 package main
 
 import (
@@ -114,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
-	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions")
+	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); beacon: one client calls one server every -period for -duration, amid background sessions; ftp: one FTP session of known files (ftp.go)")
 	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
 	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan")
 	period := fs.Duration("period", time.Minute, "-mode beacon: the interval between beacons")
@@ -137,6 +140,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var err error
 	switch *mode {
 	case "mix", "scan":
+	case "ftp":
+		return runFTP(*out, *seed, stdout, stderr)
 	case "beacon":
 		cfg.beacon = beaconConfig{on: true, period: *period, duration: *duration}
 		if cfg.beacon.jitter, cfg.beacon.exp, err = parseJitter(*jitter); err != nil {
@@ -146,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return errors.New("-period must be at least 1ms and -duration positive")
 		}
 	default:
-		return fmt.Errorf("-mode must be mix, scan or beacon, not %q", *mode)
+		return fmt.Errorf("-mode must be mix, scan, beacon or ftp, not %q", *mode)
 	}
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err
