@@ -32,7 +32,8 @@ const (
 	maxFTPControl     = 256 // control connections followed at once; each expects at most one data connection
 	maxFTPData        = 64  // data connections followed at once
 	maxFTPObjects     = 10_000
-	maxFTPLine        = 1024 // a control line longer is dropped
+	maxFTPNameBytes   = 4 << 20 // file names of the transfers listed
+	maxFTPLine        = 1024    // a control line longer is dropped
 	maxFTPHeldPerConn = 256 << 10
 	maxFTPHeld        = 4 << 20 // out-of-order data bytes held, all data connections
 	maxFTPHeldSegs    = 256
@@ -42,14 +43,23 @@ const (
 type ftpObjs struct {
 	sink ObjectSink
 	ctls []*ftpCtl // control connections followed now
-	data int       // data connections followed now
-	held int       // out-of-order bytes held
+	// expect finds the control connection that expects a data connection
+	// to an address and port: at most two entries per control connection.
+	expect map[ftpEndpoint]*ftpCtl
+	data   int // data connections followed now
+	held   int // out-of-order bytes held
 
-	objs     []ftpObj
-	objTotal int64
-	skipped  struct {
+	objs      []ftpObj
+	nameBytes int
+	objTotal  int64
+	skipped   struct {
 		ctls, data, lost, notWritten, unmatched int64
 	}
+}
+
+type ftpEndpoint struct {
+	addr netip.Addr
+	port uint16
 }
 
 // ftpFlow is what a flow is to the FTP follower: a control connection or
@@ -61,6 +71,7 @@ type ftpFlow struct {
 
 // ftpCtl is a control connection.
 type ftpCtl struct {
+	o              *ftpObjs
 	client, server netip.Addr
 	cport, sport   uint16
 	clientFwd      bool // the client is the flow's A end
@@ -125,13 +136,15 @@ type ftpObj struct {
 	file           string
 }
 
-func newFTPObjs(sink ObjectSink) ftpObjs { return ftpObjs{sink: sink} }
+func newFTPObjs(sink ObjectSink) ftpObjs {
+	return ftpObjs{sink: sink, expect: map[ftpEndpoint]*ftpCtl{}}
+}
 
 // wants says whether a TCP packet of a flow not followed yet should be
 // looked at: a first packet of a flow on port 21, or of any flow while a
 // data connection is expected.
 func (o *ftpObjs) wants(sport, dport uint16) bool {
-	return sport == 21 || dport == 21 || len(o.ctls) > 0
+	return sport == 21 || dport == 21 || len(o.expect) > 0
 }
 
 // segment follows one TCP segment of flow c, sent by its A end when fwd.
@@ -170,42 +183,15 @@ func (o *ftpObjs) segment(c *flowCount, fwd, newFlow bool, tcp, payload []byte, 
 // start decides what a new flow is: a control connection (port 21) or an
 // expected data connection.
 func (o *ftpObjs) start(fwd bool, src, dst netip.Addr, sport, dport uint16, ts time.Time) *ftpFlow {
-	for _, ctl := range o.ctls {
-		if !ctl.expect {
-			continue
+	if len(o.expect) > 0 && sport != 21 && dport != 21 { // a connection on port 21 is a control connection
+		ctl := o.expect[ftpEndpoint{dst.Unmap(), dport}]
+		if ctl == nil {
+			ctl = o.expect[ftpEndpoint{src.Unmap(), sport}]
 		}
-		match := func(a netip.Addr, p uint16) bool {
-			return p == ctl.listenPort && (a == ctl.listen || a == ctl.alt)
+		if ctl != nil {
+			o.unexpect(ctl)
+			return o.startData(ctl, ts)
 		}
-		listenerIsDst := match(dst, dport)
-		if !listenerIsDst && !match(src, sport) {
-			continue
-		}
-		ctl.expect = false
-		if o.data >= maxFTPData {
-			o.skipped.data++
-			return nil
-		}
-		o.data++
-		dc := &ftpData{ctl: ctl, dir: -1, sha256: sha256.New(), sniff: make([]byte, 0, 512)}
-		dc.rec = ftpObj{t: ts, client: ctl.client, server: ctl.server, cport: ctl.cport, sport: ctl.sport,
-			passive: ctl.passive, dataPort: ctl.listenPort}
-		if o.sink != nil {
-			if f, err := o.sink.Create(); err == nil {
-				dc.file = f
-			} else {
-				o.skipped.notWritten++
-			}
-		}
-		if ctl.cur != nil && !ctl.cur.done {
-			ctl.cur.ctl = nil // an earlier transfer still open: it keeps what it knows
-		}
-		ctl.cur, ctl.curObj = dc, 0
-		if ctl.pendingCmd != "" {
-			o.name(dc, ctl.pendingCmd, ctl.pendingArg, ctl.pendingAt)
-			ctl.pendingCmd, ctl.pendingArg = "", ""
-		}
-		return &ftpFlow{data: dc}
 	}
 	if sport != 21 && dport != 21 {
 		return nil
@@ -214,12 +200,54 @@ func (o *ftpObjs) start(fwd bool, src, dst netip.Addr, sport, dport uint16, ts t
 		o.skipped.ctls++
 		return nil
 	}
-	ctl := &ftpCtl{clientFwd: fwd, client: src, server: dst, cport: sport, sport: dport}
+	ctl := &ftpCtl{o: o, clientFwd: fwd, client: src, server: dst, cport: sport, sport: dport}
 	if sport == 21 && dport != 21 { // the server's packet first
-		ctl = &ftpCtl{clientFwd: !fwd, client: dst, server: src, cport: dport, sport: sport}
+		ctl = &ftpCtl{o: o, clientFwd: !fwd, client: dst, server: src, cport: dport, sport: sport}
 	}
 	o.ctls = append(o.ctls, ctl)
 	return &ftpFlow{ctl: ctl}
+}
+
+// unexpect forgets the data connection ctl expected.
+func (o *ftpObjs) unexpect(ctl *ftpCtl) {
+	if !ctl.expect {
+		return
+	}
+	ctl.expect = false
+	for _, a := range []netip.Addr{ctl.listen, ctl.alt} {
+		k := ftpEndpoint{a, ctl.listenPort}
+		if a.IsValid() && o.expect[k] == ctl {
+			delete(o.expect, k)
+		}
+	}
+}
+
+// startData follows the data connection ctl expected.
+func (o *ftpObjs) startData(ctl *ftpCtl, ts time.Time) *ftpFlow {
+	if o.data >= maxFTPData {
+		o.skipped.data++
+		return nil
+	}
+	o.data++
+	dc := &ftpData{ctl: ctl, dir: -1, sha256: sha256.New(), sniff: make([]byte, 0, 512)}
+	dc.rec = ftpObj{t: ts, client: ctl.client, server: ctl.server, cport: ctl.cport, sport: ctl.sport,
+		passive: ctl.passive, dataPort: ctl.listenPort}
+	if o.sink != nil {
+		if f, err := o.sink.Create(); err == nil {
+			dc.file = f
+		} else {
+			o.skipped.notWritten++
+		}
+	}
+	if ctl.cur != nil && !ctl.cur.done {
+		ctl.cur.ctl = nil // an earlier transfer still open: it keeps what it knows
+	}
+	ctl.cur, ctl.curObj = dc, 0
+	if ctl.pendingCmd != "" {
+		o.name(dc, ctl.pendingCmd, ctl.pendingArg, ctl.pendingAt)
+		ctl.pendingCmd, ctl.pendingArg = "", ""
+	}
+	return &ftpFlow{data: dc}
 }
 
 // name gives a data connection its command and file name.
@@ -324,9 +352,19 @@ func (o *ftpObjs) command(ctl *ftpCtl, line []byte, ts time.Time) {
 
 // expectAt records the end that will listen for the next data connection.
 func (ctl *ftpCtl) expectAt(listen, alt netip.Addr, port uint16, passive bool) {
+	o := ctl.o
+	o.unexpect(ctl)
 	ctl.expect, ctl.passive = true, passive
-	ctl.listen, ctl.alt, ctl.listenPort = listen.Unmap(), alt, port
+	ctl.listen, ctl.alt, ctl.listenPort = listen.Unmap(), alt.Unmap(), port
+	if ctl.alt == ctl.listen {
+		ctl.alt = netip.Addr{}
+	}
 	ctl.pendingCmd, ctl.pendingArg = "", ""
+	for _, a := range []netip.Addr{ctl.listen, ctl.alt} {
+		if a.IsValid() {
+			o.expect[ftpEndpoint{a, port}] = ctl // the latest expectation of an endpoint wins
+		}
+	}
 }
 
 // reply reads a line from the server: only the last line of a reply
@@ -584,6 +622,7 @@ func (o *ftpObjs) close(f *ftpFlow) {
 				break
 			}
 		}
+		o.unexpect(ctl)
 		if ctl.cur != nil && !ctl.cur.done {
 			ctl.cur.ctl = nil
 		}
@@ -633,9 +672,10 @@ func (o *ftpObjs) close(f *ftpFlow) {
 		o.skipped.unmatched++
 	}
 	o.objTotal++
-	if len(o.objs) >= maxFTPObjects {
+	if len(o.objs) >= maxFTPObjects || o.nameBytes+len(r.name) > maxFTPNameBytes {
 		return
 	}
+	o.nameBytes += len(r.name)
 	o.objs = append(o.objs, *r)
 	if dc.ctl != nil && dc.ctl.cur == dc {
 		dc.ctl.cur, dc.ctl.curObj = nil, len(o.objs)

@@ -24,9 +24,14 @@ func (m *ftpObjMerger) add(f *FTP) {
 
 func (m *ftpObjMerger) trim() {
 	sortFTPObjects(m.objs)
-	if len(m.objs) > maxFTPObjects {
-		m.cut += int64(len(m.objs) - maxFTPObjects)
-		m.objs = append(m.objs[:0:0], m.objs[:maxFTPObjects]...)
+	keep, names := 0, 0
+	for keep < len(m.objs) && keep < maxFTPObjects && names+len(m.objs[keep].Name) <= maxFTPNameBytes {
+		names += len(m.objs[keep].Name)
+		keep++
+	}
+	if keep < len(m.objs) {
+		m.cut += int64(len(m.objs) - keep)
+		m.objs = append(m.objs[:0:0], m.objs[:keep]...)
 	}
 }
 

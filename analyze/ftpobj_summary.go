@@ -10,7 +10,8 @@ import (
 
 // FTP lists what FTP data connections carried (ftpobj.go).
 type FTP struct {
-	// Objects lists the transfers in time order; at most 10,000.
+	// Objects lists the transfers in time order; at most 10,000 and 4 MiB
+	// of their names.
 	Objects      []FTPObject `json:"objects"`
 	ObjectsTotal int64       `json:"objects_total"`
 	// ObjectsSkipped counts what the list left out, by reason (see README).

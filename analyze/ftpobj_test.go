@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pcapreport/pcapreport/analyze"
@@ -143,5 +144,54 @@ func TestFTPObjectsTshark(t *testing.T) {
 		if h := hex.EncodeToString(sum[:]); o.SHA256 != h || o.Size != int64(len(b)) {
 			t.Errorf("%s: ours %d bytes sha256 %s, tshark's %d bytes %s", e.Name(), o.Size, o.SHA256, len(b), h)
 		}
+	}
+}
+
+// TestFTPExecutableDownloadRule: the fake executable and archive that
+// gencap -mode ftp downloads fire ftp-executable-download; its text file, listing, upload and incomplete random file do
+// not. The near miss: the same executable uploaded (STOR) does not fire.
+func TestFTPExecutableDownloadRule(t *testing.T) {
+	path, sent := genFTP(t)
+	s, err := analyze.File(path, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := func(s *analyze.Summary) []analyze.Finding {
+		var out []analyze.Finding
+		for _, f := range s.Findings {
+			if f.Rule == "ftp-executable-download" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	byName := map[string]sentFTP{}
+	for _, x := range sent {
+		byName[x.name] = x
+	}
+	fs := rule(s)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want 2 (tool.exe, data.zip): %+v", len(fs), fs)
+	}
+	// Findings sorts them by title: find each by its name.
+	if fs[0].Evidence.Names[0] != "tool.exe" {
+		fs[0], fs[1] = fs[1], fs[0]
+	}
+	for i, name := range []string{"tool.exe", "data.zip"} {
+		f := fs[i]
+		if f.Severity != analyze.SeverityMedium || len(f.Evidence.Names) != 2 || f.Evidence.Names[0] != name ||
+			f.Evidence.Names[1] != byName[name].sha256 || !strings.Contains(f.Title, byName[name].sha256) {
+			t.Errorf("finding %d: %+v, want %s with SHA-256 %s", i, f, name, byName[name].sha256)
+		}
+	}
+	for i := range s.FTP.Objects {
+		o := &s.FTP.Objects[i]
+		if o.Name == "tool.exe" {
+			o.Command, o.Direction = "STOR", "upload"
+		}
+	}
+	s.Findings = analyze.Findings(s)
+	if fs := rule(s); len(fs) != 1 || fs[0].Evidence.Names[0] != "data.zip" {
+		t.Errorf("with tool.exe uploaded: %+v, want data.zip's finding alone", fs)
 	}
 }

@@ -50,6 +50,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"http-hosts":        {"http", "Hosts", "HTTP hosts"},
 	"http-objects":      {"http-files", "HTTP objects", "HTTP objects"},
 	"http-transactions": {"http-files", "HTTP transactions", "HTTP transactions"},
+	"ftp-objects":       {"ftp-files", "FTP objects", "FTP objects"},
 	"ports-unexpected":  {"ports", "Protocols on another's port", "protocols on another's port"},
 	"scanners":          {"conversations", "Sources that opened TCP connections", "sources that opened many connections"},
 	"transport":         {"conversations", "TCP and UDP conversations", "TCP and UDP conversations"},
