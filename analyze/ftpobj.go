@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -29,8 +30,12 @@ import (
 // and, with Options.Objects, into a file: a file is never held whole. A
 // gap that cannot be filled ends the object there, incomplete.
 const (
-	maxFTPControl     = 256 // control connections followed at once; each expects at most one data connection
-	maxFTPData        = 64  // data connections followed at once
+	// Control and data connections followed at once: past these, the one
+	// followed longest is given up for the new one (a connection never
+	// closed in the capture does not hold its place). A control connection
+	// expects at most one data connection.
+	maxFTPControl     = 256
+	maxFTPData        = 64
 	maxFTPObjects     = 10_000
 	maxFTPNameBytes   = 4 << 20 // file names of the transfers listed
 	maxFTPLine        = 1024    // a control line longer is dropped
@@ -42,12 +47,12 @@ const (
 // ftpObjs follows FTP control and data connections.
 type ftpObjs struct {
 	sink ObjectSink
-	ctls []*ftpCtl // control connections followed now
+	ctls []*ftpFlow // control connections followed now, oldest first
 	// expect finds the control connection that expects a data connection
 	// to an address and port: at most two entries per control connection.
 	expect map[ftpEndpoint]*ftpCtl
-	data   int // data connections followed now
-	held   int // out-of-order bytes held
+	data   []*ftpFlow // data connections followed now, oldest first
+	held   int        // out-of-order bytes held
 
 	objs      []ftpObj
 	nameBytes int
@@ -65,8 +70,9 @@ type ftpEndpoint struct {
 // ftpFlow is what a flow is to the FTP follower: a control connection or
 // a data connection (flowCount.ftp).
 type ftpFlow struct {
-	ctl  *ftpCtl
-	data *ftpData
+	ctl    *ftpCtl
+	data   *ftpData
+	closed bool // no longer followed (close)
 }
 
 // ftpCtl is a control connection.
@@ -151,6 +157,10 @@ func (o *ftpObjs) wants(sport, dport uint16) bool {
 // newFlow says it is the flow's first packet.
 func (o *ftpObjs) segment(c *flowCount, fwd, newFlow bool, tcp, payload []byte, ts time.Time, src, dst netip.Addr, sport, dport uint16) {
 	f := c.ftp
+	if f != nil && f.closed { // given up for a newer connection
+		c.ftp = nil
+		return
+	}
 	if f == nil {
 		if !newFlow {
 			return
@@ -198,14 +208,15 @@ func (o *ftpObjs) start(fwd bool, src, dst netip.Addr, sport, dport uint16, ts t
 	}
 	if len(o.ctls) >= maxFTPControl {
 		o.skipped.ctls++
-		return nil
+		o.close(o.ctls[0])
 	}
 	ctl := &ftpCtl{o: o, clientFwd: fwd, client: src, server: dst, cport: sport, sport: dport}
 	if sport == 21 && dport != 21 { // the server's packet first
 		ctl = &ftpCtl{o: o, clientFwd: !fwd, client: dst, server: src, cport: dport, sport: sport}
 	}
-	o.ctls = append(o.ctls, ctl)
-	return &ftpFlow{ctl: ctl}
+	f := &ftpFlow{ctl: ctl}
+	o.ctls = append(o.ctls, f)
+	return f
 }
 
 // unexpect forgets the data connection ctl expected.
@@ -224,11 +235,10 @@ func (o *ftpObjs) unexpect(ctl *ftpCtl) {
 
 // startData follows the data connection ctl expected.
 func (o *ftpObjs) startData(ctl *ftpCtl, ts time.Time) *ftpFlow {
-	if o.data >= maxFTPData {
+	if len(o.data) >= maxFTPData {
 		o.skipped.data++
-		return nil
+		o.close(o.data[0]) // listed as far as it went, incomplete
 	}
-	o.data++
 	dc := &ftpData{ctl: ctl, dir: -1, sha256: sha256.New(), sniff: make([]byte, 0, 512)}
 	dc.rec = ftpObj{t: ts, client: ctl.client, server: ctl.server, cport: ctl.cport, sport: ctl.sport,
 		passive: ctl.passive, dataPort: ctl.listenPort}
@@ -247,7 +257,9 @@ func (o *ftpObjs) startData(ctl *ftpCtl, ts time.Time) *ftpFlow {
 		o.name(dc, ctl.pendingCmd, ctl.pendingArg, ctl.pendingAt)
 		ctl.pendingCmd, ctl.pendingArg = "", ""
 	}
-	return &ftpFlow{data: dc}
+	f := &ftpFlow{data: dc}
+	o.data = append(o.data, f)
+	return f
 }
 
 // name gives a data connection its command and file name.
@@ -615,25 +627,32 @@ func (dc *ftpData) decideWeak() bool {
 
 // close stops following a flow; a data connection's object is listed.
 func (o *ftpObjs) close(f *ftpFlow) {
-	if ctl := f.ctl; ctl != nil {
-		for i, c := range o.ctls {
-			if c == ctl {
-				o.ctls = append(o.ctls[:i], o.ctls[i+1:]...)
-				break
-			}
+	if f.closed {
+		return
+	}
+	f.closed = true
+	// The flow keeps f until it leaves the flow table: f keeps nothing.
+	ctl, dc := f.ctl, f.data
+	f.ctl, f.data = nil, nil
+	if ctl != nil {
+		if i := slices.Index(o.ctls, f); i >= 0 {
+			o.ctls = slices.Delete(o.ctls, i, i+1)
 		}
 		o.unexpect(ctl)
+		ctl.line = [2][]byte{} // the flow may stay in the table a while
+		ctl.pendingCmd, ctl.pendingArg = "", ""
 		if ctl.cur != nil && !ctl.cur.done {
 			ctl.cur.ctl = nil
 		}
 		ctl.cur = nil
 		return
 	}
-	dc := f.data
 	if dc == nil || dc.sha256 == nil {
 		return
 	}
-	o.data--
+	if i := slices.Index(o.data, f); i >= 0 {
+		o.data = slices.Delete(o.data, i, i+1)
+	}
 	if len(dc.held) > 0 {
 		o.lose(dc) // a gap never filled
 	}

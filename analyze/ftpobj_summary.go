@@ -72,12 +72,12 @@ func (o *ftpObjs) summary(digits int) FTP {
 	}
 	sortFTPObjects(objs)
 	return FTP{Objects: objs, ObjectsTotal: o.objTotal, ObjectsSkipped: cutCounts(map[string]int64{
-		"control_connections_not_followed": o.skipped.ctls,
-		"data_connections_not_followed":    o.skipped.data,
-		"gaps":                             o.skipped.lost,
-		"objects_not_written":              o.skipped.notWritten,
-		"without_command":                  o.skipped.unmatched,
-		"objects_not_listed":               o.objTotal - int64(len(o.objs)),
+		"control_connections_given_up": o.skipped.ctls,
+		"data_connections_given_up":    o.skipped.data,
+		"gaps":                         o.skipped.lost,
+		"objects_not_written":          o.skipped.notWritten,
+		"without_command":              o.skipped.unmatched,
+		"objects_not_listed":           o.objTotal - int64(len(o.objs)),
 	})}
 }
 
@@ -87,7 +87,7 @@ func (o *ftpObjs) warning() string {
 	if n == 0 && o.skipped.ctls == 0 && o.skipped.data == 0 {
 		return ""
 	}
-	return fmt.Sprintf("FTP: %d transfers not listed (at most %d are kept), %d control and %d data connections not followed (at most %d and %d at once)",
+	return fmt.Sprintf("FTP: %d transfers not listed (at most %d are kept), %d control and %d data connections given up for newer ones (at most %d and %d are followed at once)",
 		n, maxFTPObjects, o.skipped.ctls, o.skipped.data, maxFTPControl, maxFTPData)
 }
 
