@@ -293,6 +293,7 @@ func (o *ftpObjs) control(ctl *ftpCtl, d int, seq uint32, flags byte, payload []
 		ctl.next[side], ctl.started[side] = seq, true
 	}
 	off := int32(seq - ctl.next[side])
+	end := seq + uint32(len(payload))
 	switch {
 	case off > 0: // a gap: the line in progress is lost
 		ctl.line[side] = ctl.line[side][:0]
@@ -303,7 +304,7 @@ func (o *ftpObjs) control(ctl *ftpCtl, d int, seq uint32, flags byte, payload []
 		}
 		payload = payload[-off:]
 	}
-	ctl.next[side] = seq + uint32(max(off, 0)) + uint32(len(payload))
+	ctl.next[side] = end
 	for len(payload) > 0 {
 		i := bytes.IndexByte(payload, '\n')
 		part := payload

@@ -112,3 +112,28 @@ func TestFTPHostileName(t *testing.T) {
 		t.Errorf("a command line over %d bytes was read: %q", maxFTPLine, f.ctl.pendingCmd)
 	}
 }
+
+// TestFTPControlGap: a gap in the client's lines drops the line it cut;
+// the lines after it, and the segments after those, are read.
+func TestFTPControlGap(t *testing.T) {
+	o := newFTPObjs(nil)
+	ts := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := o.start(true, netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("192.0.2.21"), 40000, 21, ts)
+	o.control(f.ctl, 0, 1, 0, []byte("RETR a\r\nRET"), ts)
+	if f.ctl.pendingArg != "a" {
+		t.Fatalf("first line: %q", f.ctl.pendingArg)
+	}
+	seg := []byte("R b\r\nRETR c\r\n") // after a gap of 100 bytes: "…R b" is cut
+	o.control(f.ctl, 0, 1000, 0, seg, ts)
+	if f.ctl.pendingArg != "c" {
+		t.Errorf("after the gap: %q, want c", f.ctl.pendingArg)
+	}
+	o.control(f.ctl, 0, 1000+uint32(len(seg)), 0, []byte("RETR d\r\n"), ts)
+	if f.ctl.pendingArg != "d" {
+		t.Errorf("the segment after: %q, want d", f.ctl.pendingArg)
+	}
+	o.control(f.ctl, 0, 1000, 0, seg, ts) // a retransmission: nothing new
+	if f.ctl.pendingArg != "d" {
+		t.Errorf("after a retransmission: %q, want d", f.ctl.pendingArg)
+	}
+}
