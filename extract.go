@@ -136,8 +136,9 @@ type manifestObject struct {
 	Status int    `json:"status"`
 }
 
-// writeManifest writes DIR/objects.json, atomically: the objects of sum
-// that were written, with the transaction each came from.
+// writeManifest writes DIR/objects.json, atomically: the HTTP objects of
+// sum that were written, with the transaction each came from, and the
+// FTP transfers written (ftp_objects).
 func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 	if e.err != nil {
 		return fmt.Errorf("--extract %s: %w", e.dir, e.err)
@@ -154,6 +155,12 @@ func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 		}
 		list = append(list, m)
 	}
+	ftp := []analyze.FTPObject{}
+	for _, o := range sum.FTP.Objects {
+		if o.File != "" {
+			ftp = append(ftp, o)
+		}
+	}
 	out, err := openOutput(filepath.Join(e.dir, "objects.json"), io.Discard)
 	if err != nil {
 		return err
@@ -163,9 +170,10 @@ func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Capture string           `json:"capture"`
-			Objects []manifestObject `json:"objects"`
-		}{sum.Capture.Path, list})
+			Capture    string              `json:"capture"`
+			Objects    []manifestObject    `json:"objects"`
+			FTPObjects []analyze.FTPObject `json:"ftp_objects"`
+		}{sum.Capture.Path, list, ftp})
 	})
 	if err != nil {
 		return err

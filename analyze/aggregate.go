@@ -62,6 +62,7 @@ type analyzer struct {
 	web     web
 	certs   certs
 	objs    httpObjs
+	ftp     ftpObjs // FTP transfers (ftpobj.go)
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -122,6 +123,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.web = newWeb(&a.names)
 	a.certs = newCerts()
 	a.objs = newHTTPObjs(opts.Objects)
+	a.ftp = newFTPObjs(opts.Objects)
 	a.creds = newCreds(opts.ShowSecrets)
 	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
@@ -142,6 +144,9 @@ func newAnalyzer(opts Options) *analyzer {
 		a.certs.drop(c)
 		if c.http != nil {
 			a.objs.close(c.http, c.last)
+		}
+		if c.ftp != nil {
+			a.ftp.close(c.ftp)
 		}
 	}
 	return a
@@ -308,6 +313,9 @@ func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.T
 	}
 	if h.proto == protoTCP && (c.http != nil || len(payload) > 0 && !c.httpNo) {
 		a.objs.segment(c, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
+	}
+	if h.proto == protoTCP && (c.ftp != nil || c.packetsAB+c.packetsBA == 1 && a.ftp.wants(sport, dport)) {
+		a.ftp.segment(c, fwd, c.packetsAB+c.packetsBA == 1, h.payload, payload, ts, h.src, h.dst, sport, dport)
 	}
 	if h.proto == protoTCP && len(payload) > 0 {
 		a.creds.at(ts, a.packetNo, a.digits, dport)
@@ -583,6 +591,10 @@ func (a *analyzer) summary() *Summary {
 			a.objs.close(e.val.http, e.val.last)
 			e.val.http = nil
 		}
+		if e.val.ftp != nil {
+			a.ftp.close(e.val.ftp)
+			e.val.ftp = nil
+		}
 	}
 	a.objs.applyHashes()
 	if a.objs.hashErr != "" {
@@ -591,11 +603,16 @@ func (a *analyzer) summary() *Summary {
 	if w := a.objs.warning(); w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
+	if w := a.ftp.warning(); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
 	s.HTTP.Transactions, s.HTTP.Objects, s.HTTP.ObjectsSkipped = a.objs.summary(a.digits)
 	s.HTTP.TransactionsTotal, s.HTTP.ObjectsTotal = a.objs.txTotal, a.objs.objTotal
+	s.FTP = a.ftp.summary(a.digits)
+	a.ftp = ftpObjs{}
 	a.web = web{}
 	s.TLS.Certificates = a.certs.summary()
 	a.certs = certs{}

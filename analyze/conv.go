@@ -60,6 +60,8 @@ type flowCount struct {
 	// says its first data was no HTTP request.
 	http   *httpConn
 	httpNo bool
+	// ftp follows the flow as an FTP control or data connection (ftpobj.go).
+	ftp *ftpFlow
 }
 
 // The seen bits of a direction of a flow.

@@ -130,6 +130,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, timeGapFindings(&s.Timeline)...)
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, downloadFindings(&s.HTTP)...)
+	out = append(out, ftpDownloadFindings(&s.FTP)...)
 	out = append(out, rarePostFindings(&s.HTTP)...)
 	out = append(out, errorBurstFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)

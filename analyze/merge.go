@@ -72,6 +72,7 @@ type Overview struct {
 	hosts     hostCollector
 	beacons   beaconMerger
 	creds     credMerger
+	ftpObjs   ftpObjMerger
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -106,6 +107,7 @@ func (o *Overview) init() {
 		httpObjs:  newHTTPObjMerger(),
 		hosts:     newHostCollector(),
 		beacons:   beaconMerger{},
+		ftpObjs:   newFTPObjMerger(),
 	}
 }
 
@@ -200,6 +202,7 @@ func (o *Overview) Add(s *Summary) error {
 	}
 	o.beacons.add(s.Beacons)
 	o.creds.add(s.Credentials)
+	o.ftpObjs.add(&s.FTP)
 	return nil
 }
 
@@ -235,6 +238,7 @@ func (o *Overview) Summary() *Summary {
 	s.Hosts, _ = o.hosts.summary(s)
 	s.Beacons = o.beacons.result()
 	s.Credentials = o.creds.result()
+	o.ftpObjs.result(&s.FTP)
 	s.Findings = Findings(s)
 	return s
 }

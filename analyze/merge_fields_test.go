@@ -259,6 +259,12 @@ func everyField(t *testing.T) *analyze.Summary {
 		MedianBytes: 500, Sampled: true}}
 	s.Credentials = []analyze.Credential{{Protocol: "FTP", Mechanism: "USER/PASS", Client: "10.0.0.1", Server: "192.0.2.10:21",
 		User: "alice", Secret: "•••• (6 characters)", Time: c1, Packet: 7}}
+	s.FTP = analyze.FTP{Objects: []analyze.FTPObject{{Time: c1, Client: "10.0.0.1", ClientPort: 40000, Server: "192.0.2.10",
+		ServerPort: 21, Passive: true, DataPort: 50000, Direction: "download", Command: "RETR", Name: "tool.exe", Reply: 226,
+		Size: 100000, SniffedType: "application/x-msdownload", Kind: analyze.KindExecutable,
+		SHA256: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27", MD5: "1ac4ec2cf51bd49340296e614f2d7c7b",
+		SHA1: "4ca205e25cd43ef59533ff534095fa7498cf6dcd", Incomplete: true, File: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27.exe"}},
+		ObjectsTotal: 2, ObjectsSkipped: counts("objects_not_listed", 1)}
 	s.Findings = analyze.Findings(s)
 	return s
 }
@@ -389,6 +395,7 @@ var notSummed = map[string]string{
 	"Beacons.Connections":                   "a pair's entry from the capture that scored it best",
 	"Beacons.MedianBytes":                   "a pair's entry from the capture that scored it best",
 	"Credentials.Packet":                    "credentials are listed, not added",
+	"FTP.Objects.Size":                      "lists of objects follow each other",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)
@@ -452,6 +459,7 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	h.Objects = []analyze.HTTPObject{req, resp, req, resp}
 	h.Objects[0].Transaction, h.Objects[1].Transaction = 2, 2
 	h.Objects[2].Transaction, h.Objects[3].Transaction = 3, 3
+	want.FTP.Objects = append(want.FTP.Objects, want.FTP.Objects...) // both copies, in time order
 	want.Findings = analyze.Findings(want)
 
 	got := *everyField(t)

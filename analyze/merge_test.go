@@ -546,7 +546,13 @@ Hosts.Total Hosts.Truncated
 Beacons Beacons.Client Beacons.Server Beacons.Proto Beacons.Port Beacons.Connections Beacons.First Beacons.Last
 Beacons.PeriodSeconds Beacons.JitterSeconds Beacons.Score Beacons.TimeScore Beacons.SizeScore Beacons.MedianBytes
 Beacons.Sampled Credentials Credentials.Protocol Credentials.Mechanism Credentials.Client Credentials.Server
-Credentials.User Credentials.Secret Credentials.Time Credentials.Packet`)
+Credentials.User Credentials.Secret Credentials.Time Credentials.Packet
+
+FTP FTP.Objects FTP.Objects.Time FTP.Objects.Client FTP.Objects.ClientPort FTP.Objects.Server FTP.Objects.ServerPort
+FTP.Objects.Passive FTP.Objects.DataPort FTP.Objects.Direction FTP.Objects.Command FTP.Objects.Name FTP.Objects.Reply
+FTP.Objects.Size FTP.Objects.SniffedType FTP.Objects.Kind FTP.Objects.SHA256 FTP.Objects.MD5 FTP.Objects.SHA1
+FTP.Objects.Incomplete FTP.Objects.File FTP.ObjectsTotal FTP.ObjectsSkipped FTP.ObjectsSkipped.Name
+FTP.ObjectsSkipped.Count`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

@@ -51,6 +51,9 @@ type Summary struct {
 	// Credentials lists the user names and (masked) secrets sent in the
 	// clear (creds.go), in the order seen, at most MaxCredentials.
 	Credentials []Credential `json:"credentials"`
+	// FTP lists the files and listings sent over FTP data connections
+	// (ftpobj.go).
+	FTP FTP `json:"ftp"`
 }
 
 // Estimate describes one list that switched from exact counts to a

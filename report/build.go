@@ -67,6 +67,7 @@ var emptyText = map[string]string{
 	"dns":           "No DNS in this capture.",
 	"http":          "No HTTP in this capture.",
 	"http-files":    "No HTTP transaction in this capture.",
+	"ftp-files":     "No FTP data transfer in this capture.",
 	"tls":           "No TLS in this capture.",
 	"icmp-arp":      "No ICMP or ARP in this capture.",
 	"problems":      "Every packet was IP, and every one decoded without an error.",
@@ -181,6 +182,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(dns)
 	d.add(httpSection(s.HTTP, o.Top))
 	d.add(httpObjectsSection(s.HTTP, loc, o.Top))
+	d.add(ftpObjectsSection(s.FTP, loc, o.Top))
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))

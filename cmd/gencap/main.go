@@ -9,6 +9,7 @@
 //	    [-cardinality normal|high] [-days N] [-rate 100000]
 //	go run ./cmd/gencap -mode beacon [-period 60s] [-jitter 0.05|exp] [-duration 1h] -o /tmp/b.pcap
 //	go run ./cmd/gencap -mode dga [-dga-names 300] [-dga-spread 1m] [-dga-normal 0] [-duration 1h] -o /tmp/d.pcap
+//	go run ./cmd/gencap -mode ftp -o /tmp/ftp.pcap
 //
 // Sizes take SI suffixes (KB, MB, GB, TB: powers of 1000) or binary ones
 // (KiB, MiB, GiB, TiB); the file ends at the last whole packet that fits.
@@ -63,6 +64,8 @@
 //   - -mode dga writes instead one client looking up -dga-names generated
 //     names within -dga-spread, most answered NXDOMAIN, amid background
 //     sessions (see dga.go).
+//   - -mode ftp writes instead one FTP session that moves files of known
+//     content over passive and active data connections (see ftp.go).
 package main
 
 import (
@@ -124,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	days := fs.Float64("days", 0, "spread the timestamps evenly over `N` days (0: -rate decides)")
 	rate := fs.Float64("rate", 100_000, "average packets per second when -days is 0")
 	train := fs.Float64("train", 1, "average packets a session sends in a row before another session's packet (1: every packet from a session picked at random)")
-	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); udpscan: add a UDP scan, a traceroute and a resolver (udpscan.go); beacon: one client calls one server every -period for -duration, amid background sessions; dga: one client looks up -dga-names generated names within -dga-spread, mostly NXDOMAIN, amid background sessions")
+	mode := fs.String("mode", "mix", "mix; scan: add a vertical and a horizontal TCP SYN scan (see the package doc); udpscan: add a UDP scan, a traceroute and a resolver (udpscan.go); beacon: one client calls one server every -period for -duration, amid background sessions; dga: one client looks up -dga-names generated names within -dga-spread, mostly NXDOMAIN, amid background sessions; ftp: one FTP session of known files (ftp.go)")
 	scanPorts := fs.Int("scan-ports", 1000, "-mode scan: ports of the vertical scan (1 to N)")
 	scanHosts := fs.Int("scan-hosts", 300, "-mode scan: hosts of the horizontal scan; -mode udpscan: hosts of the UDP scan")
 	period := fs.Duration("period", time.Minute, "-mode beacon: the interval between beacons")
@@ -154,6 +157,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if cfg.dga, err = parseDGA(*dgaNames, *dgaSpread, *dgaNormal, *duration); err != nil {
 			return err
 		}
+	case "ftp":
+		return runFTP(*out, *seed, stdout, stderr)
 	case "beacon":
 		cfg.beacon = beaconConfig{on: true, period: *period, duration: *duration}
 		if cfg.beacon.jitter, cfg.beacon.exp, err = parseJitter(*jitter); err != nil {
@@ -163,7 +168,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return errors.New("-period must be at least 1ms and -duration positive")
 		}
 	default:
-		return fmt.Errorf("-mode must be mix, scan, udpscan, beacon or dga, not %q", *mode)
+		return fmt.Errorf("-mode must be mix, scan, udpscan, beacon, dga or ftp, not %q", *mode)
 	}
 	if cfg.size, err = parseSize(*size); err != nil {
 		return err

@@ -1,0 +1,59 @@
+package report_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/show"
+	"github.com/pcapreport/pcapreport/report"
+	"golang.org/x/net/html"
+)
+
+// TestFTPObjectsHostileStrings puts markup, script ends, go-echarts'
+// function marker, control bytes and invalid UTF-8 into an FTP transfer's
+// file name, command and types: the page shows them as text in the FTP
+// table and gains no element.
+func TestFTPObjectsHostileStrings(t *testing.T) {
+	s, err := analyze.File("../testdata/wifi_radiotap_http.pcap", analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func() *html.Node {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, s, report.Options{Top: 20}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	count := func(doc *html.Node) map[string]int {
+		m := map[string]int{}
+		for n := range doc.Descendants() {
+			if n.Type == html.ElementNode {
+				m[n.Data]++
+			}
+		}
+		return m
+	}
+	plain := count(render())
+	hostile := []string{"</script><script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "__f__function(){alert(1)}__f__",
+		"a\x00b\x1b[31m\u202eexe.gnp", "\xff\xfe<b>bold</b>"}
+	s.FTP = analyze.FTP{ObjectsTotal: 1, Objects: []analyze.FTPObject{{Time: s.Capture.First, Client: "10.0.0.5", ClientPort: 40000,
+		Server: "192.0.2.21", ServerPort: 21, Direction: "download", Command: hostile[4], Name: hostile[0] + hostile[1] + hostile[3],
+		Size: 10, SniffedType: hostile[2], Kind: hostile[1], SHA256: hostile[0]}}}
+	doc := render()
+	if got := count(doc); got["script"] != plain["script"] || got["img"] != 0 || got["b"] != plain["b"] {
+		t.Errorf("elements: %d scripts (want %d), %d img, %d b (want %d)", got["script"], plain["script"], got["img"], got["b"], plain["b"])
+	}
+	o := s.FTP.Objects[0]
+	rows := tableRows(t, doc, "ftp-files", "Command", "Name", "Sniffed type", "Kind")
+	want := []string{show.Printable(o.Command, 10), show.Printable(o.Name, 300), show.Printable(o.SniffedType, 80), show.Printable(o.Kind, 20)}
+	if len(rows) != 1 || strings.Join(rows[0], "|") != strings.Join(want, "|") {
+		t.Errorf("rows %q, want one: %q", rows, want)
+	}
+}
