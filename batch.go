@@ -242,6 +242,13 @@ func runBatch(cfg *batchConfig) error {
 	}
 
 	sum := overview.Summary()
+	var srcs []provenanceSource
+	for _, c := range caps {
+		if c.err == nil {
+			srcs = append(srcs, provenanceSource{json: filepath.Join(cfg.outDir, filepath.FromSlash(c.name)) + ".json", report: c.name + ".html"})
+		}
+	}
+	addProvenance(sum, srcs, cfg.outDir, cfg.stderr)
 	for _, c := range failed {
 		sum.Capture.Warnings = append(sum.Capture.Warnings, c.path+": not included: "+captureError(c))
 	}

@@ -51,6 +51,9 @@ type Summary struct {
 	// Credentials lists the user names and (masked) secrets sent in the
 	// clear (creds.go), in the order seen, at most MaxCredentials.
 	Credentials []Credential `json:"credentials"`
+	// Provenance is set in a batch's overview and by pcapreport merge:
+	// which captures each row came from (provenance.go). Nil otherwise.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Estimate describes one list that switched from exact counts to a
