@@ -7,7 +7,8 @@ import (
 )
 
 // Provenance says, in an overview, which captures each row of its main
-// lists came from: for every row kept, the first ProvenanceCap captures
+// lists came from: for each of the first ProvenanceMaxRows rows of a list,
+// the first ProvenanceCap captures
 // holding it (by path) and how many hold it in all. It is not made by the
 // merge but after it (ProvenanceBuilder), by reading each capture's
 // Summary again once the overview's rows are known, so that it costs the
@@ -39,6 +40,9 @@ type ProvenanceList struct {
 	// "conversations.ip", "dns.queries", "findings"...
 	List string          `json:"list"`
 	Rows []ProvenanceRow `json:"rows"`
+	// Truncated is true when the list has more rows than
+	// ProvenanceMaxRows: the rows past it have none.
+	Truncated bool `json:"truncated"`
 }
 
 // ProvenanceRow is the provenance of one row.
@@ -54,6 +58,16 @@ type ProvenanceRow struct {
 
 // ProvenanceCap is the most captures a row of an overview lists.
 const ProvenanceCap = 5
+
+// ProvenanceMaxRows bounds the rows of each list that get a provenance:
+// the first ones, in the list's order (the busiest). An overview merges
+// its captures' lists whole, so a batch of floods can hold hundreds of
+// thousands of rows; at about 150 bytes a row (collecting it, the result,
+// the page's lookup) the bound keeps the provenance near 16 MiB.
+const ProvenanceMaxRows = 10_000
+
+// firstRows is keys cut to ProvenanceMaxRows.
+func firstRows(keys []string) []string { return keys[:min(len(keys), ProvenanceMaxRows)] }
 
 // provList is a list whose rows get a provenance: its name and the keys
 // of its rows in a Summary, in the list's order.
@@ -202,7 +216,7 @@ type ProvenanceBuilder struct {
 func NewProvenanceBuilder(sum *Summary) *ProvenanceBuilder {
 	b := &ProvenanceBuilder{sum: sum, capID: map[ProvenanceCapture]int32{}}
 	for _, l := range provLists {
-		keys := l.keys(sum)
+		keys := firstRows(l.keys(sum))
 		m := make(map[string]int32, len(keys))
 		for i, k := range keys {
 			if _, dup := m[k]; !dup {
@@ -374,8 +388,9 @@ func (b *ProvenanceBuilder) Result() *Provenance {
 	listIndex := map[string]int{}
 	for li, l := range provLists {
 		listIndex[l.name] = li
-		keys := l.keys(b.sum)
-		pl := ProvenanceList{List: l.name, Rows: make([]ProvenanceRow, len(keys))}
+		all := l.keys(b.sum)
+		keys := firstRows(all)
+		pl := ProvenanceList{List: l.name, Rows: make([]ProvenanceRow, len(keys)), Truncated: len(all) > len(keys)}
 		for i, k := range keys {
 			pl.Rows[i] = row(k, b.rows[li][i])
 		}

@@ -36,11 +36,26 @@ func newProvenanceView(p *analyze.Provenance) *provenanceView {
 		l := &p.Lists[i]
 		m := make(map[string]*analyze.ProvenanceRow, len(l.Rows))
 		for j := range l.Rows {
-			m[show.Printable(l.Rows[j].Key, 0)] = &l.Rows[j]
+			k := l.Rows[j].Key
+			if !plainASCII(k) {
+				k = show.Printable(k, 0) // as the cells show it
+			}
+			m[k] = &l.Rows[j]
 		}
 		v.rows[l.List] = m
 	}
 	return v
+}
+
+// plainASCII reports whether Printable shows s as it is (printable ASCII
+// only), so that the common key needs no copy.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // text is a row's captures as the Captures column shows them: their
@@ -120,7 +135,18 @@ func addProvenance(d *pageData, p *analyze.Provenance) {
 		key := pt.key
 		cellOf := func(cells []cell) cell {
 			list, k := key(cells)
-			return cell{Text: v.text(v.rows[list][k])}
+			r, ok := v.rows[list][k]
+			if !ok {
+				return cell{} // past the rows with a provenance
+			}
+			return cell{Text: v.text(r)}
+		}
+		lists := listsOfTable(pt, t)
+		for _, l := range p.Lists {
+			if l.Truncated && lists[l.List] {
+				t.More = strings.TrimSpace(t.More + " Captures are given for the first " + thousands(int64(len(l.Rows))) +
+					" rows of " + l.List + " (the busiest).")
+			}
 		}
 		t.Columns = append(t.Columns, column{Name: capturesColumn})
 		for i := range t.Rows {
@@ -153,6 +179,16 @@ func addProvenance(d *pageData, p *analyze.Provenance) {
 			"or, when no capture has it alone, those that hold its first host or name.",
 		Tables: []*table{t},
 	})
+}
+
+// listsOfTable are the lists the HTML rows of table t come from.
+func listsOfTable(pt provenanceTable, t *table) map[string]bool {
+	lists := map[string]bool{}
+	for _, r := range t.Rows {
+		list, _ := pt.key(r)
+		lists[list] = true
+	}
+	return lists
 }
 
 // findTable is the table of section sec whose caption starts with caption.
