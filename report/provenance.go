@@ -174,7 +174,7 @@ func addProvenance(d *pageData, p *analyze.Provenance) {
 		ID: capturesSectionID, Title: "Captures in this overview",
 		Intro: "The Captures column of the tables above numbers the captures that hold each row: the first " +
 			strconv.Itoa(p.Cap) + " by path, then how many more. Here are those captures, each linked to its report. " +
-			"A capture counts when its own report lists the row (a capture's report keeps its top rows only, see --keys). " +
+			"A capture counts when its own JSON lists the row (a capture keeps at most --keys rows of a list). " +
 			"A finding lists the captures whose own findings include it (the same rule about a host, MAC or name in common), " +
 			"or, when no capture has it alone, those that hold its first host or name.",
 		Tables: []*table{t},
