@@ -39,6 +39,7 @@ type batchConfig struct {
 	outDir       string
 	jsonOut      string // where else to write the overview's JSON: "", "-" or a file
 	jobs         int
+	extract      string // --extract DIR: each capture's HTTP objects go to DIR/<its name>/
 	quiet        bool
 	skipExisting bool
 	analysis     analyze.Options
@@ -86,7 +87,7 @@ func batchAction(c *cli.Context, opts analyze.Options, rep report.Options) error
 	}
 	cfg := &batchConfig{
 		inputs: args, outDir: out, jsonOut: c.String("json"),
-		jobs: c.Int("jobs"), quiet: c.Bool("quiet"), skipExisting: c.Bool("skip-existing"),
+		jobs: c.Int("jobs"), extract: c.String("extract"), quiet: c.Bool("quiet"), skipExisting: c.Bool("skip-existing"),
 		analysis: opts, report: rep,
 		stdout: c.App.Writer, stderr: c.App.ErrWriter,
 	}
@@ -140,6 +141,14 @@ func runBatch(cfg *batchConfig) error {
 	outInfo, err := os.Stat(cfg.outDir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.outDir, unwrapPath(err))
+	}
+	if cfg.extract != "" {
+		if err := os.MkdirAll(cfg.extract, 0o755); err != nil {
+			return fmt.Errorf("--extract %s: %w", cfg.extract, unwrapPath(err))
+		}
+		if st, err := os.Stat(cfg.extract); err != nil || !st.IsDir() {
+			return fmt.Errorf("%s: --extract needs a folder", cfg.extract)
+		}
 	}
 	found := discover(cfg.inputs, outInfo)
 	caps := found.captures
@@ -242,6 +251,13 @@ func runBatch(cfg *batchConfig) error {
 	}
 
 	sum := overview.Summary()
+	var srcs []provenanceSource
+	for _, c := range caps {
+		if c.err == nil {
+			srcs = append(srcs, provenanceSource{json: filepath.Join(cfg.outDir, filepath.FromSlash(c.name)) + ".json", report: c.name + ".html"})
+		}
+	}
+	addProvenance(sum, srcs, cfg.outDir, cfg.stderr)
 	for _, c := range failed {
 		sum.Capture.Warnings = append(sum.Capture.Warnings, c.path+": not included: "+captureError(c))
 	}
@@ -372,6 +388,17 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 	}
 	// Also when the report is reused: a killed run's temporary files go.
 	removeStaleTemps(filepath.Dir(base))
+	// --extract: the capture's objects go to a folder of its own, named
+	// as its report is (so never from the capture's content).
+	var extract *extractDir
+	opts := cfg.analysis
+	if cfg.extract != "" {
+		var err error
+		if extract, err = newExtractDir(filepath.Join(cfg.extract, filepath.FromSlash(c.name))); err != nil {
+			return nil, false, fmt.Errorf("--extract: %w", unwrapPath(err))
+		}
+		opts.Objects = extract
+	}
 	if cfg.skipExisting {
 		if s := reuseSummary(cfg, c, htmlOut, jsonOut); s != nil {
 			return s, true, nil
@@ -403,9 +430,14 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 	// analyze.Read rather than analyze.File, so that the progress bar can
 	// count the bytes as they are read. Read, like File, reads them once
 	// and hashes them on a second goroutine.
-	sum, err := analyze.Read(c.path, prog.reader(f), cfg.analysis)
+	sum, err := analyze.Read(c.path, prog.reader(f), opts)
 	if err != nil {
 		return nil, false, err
+	}
+	if extract != nil {
+		if err := extract.writeManifest(sum); err != nil {
+			return nil, false, err
+		}
 	}
 	// The JSON first: --skip-existing reuses a report only with its JSON.
 	if err := jsonFile.write(func(w io.Writer) error { return encodeSummary(w, sum) }); err != nil {
@@ -425,7 +457,11 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 // to be analysed again: an output is missing or older, or the JSON is not
 // this capture's (another path, size or interval) or cannot be read.
 func reuseSummary(cfg *batchConfig, c *batchCapture, htmlOut, jsonOut string) *analyze.Summary {
-	for _, out := range []string{htmlOut, jsonOut} {
+	outs := []string{htmlOut, jsonOut}
+	if cfg.extract != "" { // and the objects, when they are asked for
+		outs = append(outs, filepath.Join(cfg.extract, filepath.FromSlash(c.name), "objects.json"))
+	}
+	for _, out := range outs {
 		st, err := os.Stat(out)
 		if err != nil || !st.ModTime().After(c.modTime) {
 			return nil
@@ -697,9 +733,12 @@ func assignNames(caps []*batchCapture, inputs []string) {
 			f, name = f.sub(dir, dir)
 			segs = append(segs, name)
 		}
+		// The bare name too: it is the capture's --extract folder, which
+		// no input folder's output folder may share.
 		file := unique(c.rel[len(c.rel)-1], func(n string) bool {
-			return !f.used[strings.ToLower(n+".html")] && !f.used[strings.ToLower(n+".json")]
+			return !f.used[strings.ToLower(n+".html")] && !f.used[strings.ToLower(n+".json")] && !f.used[strings.ToLower(n)]
 		})
+		f.used[strings.ToLower(file)] = true
 		f.used[strings.ToLower(file+".html")] = true
 		f.used[strings.ToLower(file+".json")] = true
 		c.name = strings.Join(append(segs, file), "/")

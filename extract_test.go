@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pcapreport/pcapreport/analyze"
 )
 
 // httpResponseFlow is a one-packet flow from 10.0.0.1:80 to 10.0.0.2:port
@@ -181,16 +183,122 @@ func TestHTTPObjectsMemory(t *testing.T) {
 	}
 }
 
-// TestExtractRefusedInBatchMode: --extract is for one capture; batch mode
-// refuses it before writing anything.
-func TestExtractRefusedInBatchMode(t *testing.T) {
-	dir := t.TempDir()
-	a, b := abs(t, "testdata/nflog_http.pcap"), abs(t, "testdata/wifi_radiotap_http.pcap")
-	_, stderr, err := runCLI(t, dir, nil, "report", a, b, "-o", "out", "--extract", "x")
-	if err == nil || !strings.Contains(err.Error()+stderr, "--extract") {
-		t.Errorf("batch mode with --extract: err %v, stderr %q", err, stderr)
+// TestExtractInBatchMode: batch mode with --extract writes each capture's
+// objects to DIR/<its report's name>/, named by the SHA-256 of their bytes
+// (checked here), with an objects.json each; the same files as the capture
+// alone gives; a second run overwrites nothing, and --skip-existing
+// reuses a capture only when its objects are there.
+func TestExtractInBatchMode(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	root := t.TempDir()
+	in := filepath.Join(root, "in")
+	inputs := map[string]string{ // capture's path under in -> testdata
+		"a/nflog_http.pcap":              "testdata/nflog_http.pcap",
+		"b/wifi_radiotap_http.pcap":      "testdata/wifi_radiotap_http.pcap",
+		"http_espn_browsing.pcapng":      "testdata/http_espn_browsing.pcapng",
+		`a/x"><img src=x>.pcap`:          "testdata/nflog_http.pcap",
+		"a/NFLOG_HTTP.PCAP/objects.json": "testdata/wifi_radiotap_http.pcap", // a folder named as a capture, but for case
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("files written: %v", entries)
+	for name, src := range inputs {
+		p := filepath.Join(in, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, readFile(t, src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, x := filepath.Join(root, "out"), filepath.Join(root, "x")
+	objects := 0
+	check := func(run string) {
+		t.Helper()
+		// Every capture's JSON lists its objects; each is in its folder.
+		folders := map[string]bool{}
+		err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") || filepath.Base(p) == overviewJSONName {
+				return err
+			}
+			s, err := analyze.ReadJSON(bytes.NewReader(readFile(t, p)))
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(out, strings.TrimSuffix(p, ".json"))
+			folder := filepath.Join(x, rel)
+			folders[folder] = true
+			var manifest struct {
+				Capture string
+				Objects []struct{ File, SHA256 string }
+			}
+			if err := json.Unmarshal(readFile(t, filepath.Join(folder, "objects.json")), &manifest); err != nil {
+				t.Fatalf("%s: %s: %v", run, folder, err)
+			}
+			want := 0
+			for _, o := range s.HTTP.Objects {
+				if o.File == "" {
+					continue
+				}
+				want++
+				b := readFile(t, filepath.Join(folder, o.File))
+				if got := fmt.Sprintf("%x", sha256.Sum256(b)); !strings.HasPrefix(o.File, got+".") || o.SHA256 != got {
+					t.Errorf("%s: %s/%s: its bytes hash to %s (JSON says %s)", run, rel, o.File, got, o.SHA256)
+				}
+			}
+			if manifest.Capture != s.Capture.Path || len(manifest.Objects) != want {
+				t.Errorf("%s: %s/objects.json: capture %q, %d objects; want %q, %d", run, rel, manifest.Capture, len(manifest.Objects), s.Capture.Path, want)
+			}
+			objects += want
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(folders) != len(inputs) {
+			t.Errorf("%s: %d object folders, want %d", run, len(folders), len(inputs))
+		}
+		// Nothing else in x: each file is in a capture's folder, not executable.
+		filepath.WalkDir(x, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if !folders[filepath.Dir(p)] {
+				t.Errorf("%s: %s is in no capture's folder", run, p)
+			}
+			if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
+				t.Errorf("%s: %s has mode %v", run, p, info.Mode())
+			}
+			return nil
+		})
+	}
+	for _, run := range []string{"first run", "second run", "--skip-existing"} {
+		args := []string{"report", in, "-o", out, "--extract", x, "--quiet"}
+		if run == "--skip-existing" {
+			args = append(args, "--skip-existing")
+		}
+		if _, stderr, err := runCLI(t, root, nil, args...); err != nil {
+			t.Fatalf("%s: %v\n%s", run, err, stderr)
+		}
+		check(run)
+	}
+	if objects == 0 {
+		t.Fatal("no objects extracted")
+	}
+	// The same files as the capture alone gives.
+	alone := filepath.Join(root, "alone")
+	if _, stderr, err := runCLI(t, root, nil, "report", abs(t, "testdata/http_espn_browsing.pcapng"), "-o", filepath.Join(root, "alone.html"), "--extract", alone); err != nil {
+		t.Fatalf("alone: %v\n%s", err, stderr)
+	}
+	names := func(dir string) []string {
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ns []string
+		for _, e := range es {
+			ns = append(ns, e.Name())
+		}
+		return ns
+	}
+	if a, b := names(alone), names(filepath.Join(x, "http_espn_browsing.pcapng")); fmt.Sprint(a) != fmt.Sprint(b) || len(a) < 2 {
+		t.Errorf("alone %d files, in the batch %d: %v / %v", len(a), len(b), a, b)
 	}
 }

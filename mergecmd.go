@@ -80,10 +80,16 @@ func mergeAction(c *cli.Context) error {
 	defer htmlFile.discard()
 	defer jsonFile.discard()
 
-	sum, failed, err := mergeSummaries(files, c.App.ErrWriter)
+	sum, merged, failed, err := mergeSummaries(files, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
+	outDir := filepath.Dir(out)
+	srcs := make([]provenanceSource, len(merged))
+	for i, f := range merged {
+		srcs[i] = provenanceSource{json: f, report: reportBeside(f, outDir)}
+	}
+	addProvenance(sum, srcs, outDir, c.App.ErrWriter)
 	rep := report.Options{Top: c.Int("top"), Version: version, Generated: generatedAt(), Location: loc}
 	if err := writeOutputs(c, sum, rep, jsonOut, htmlFile, jsonFile); err != nil {
 		return err
@@ -136,11 +142,12 @@ func findSummaries(args []string) []summaryFile {
 }
 
 // mergeSummaries reads and merges files, naming each one that fails on
-// stderr, and returns the overview and how many failed. The overview is
+// stderr, and returns the overview, the files merged and how many failed. The overview is
 // the one a batch run over the same captures writes: the same Overview,
 // fed the same Summaries, in any order.
-func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, int, error) {
+func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, []string, int, error) {
 	var overview *analyze.Overview
+	var done []string
 	failed := 0
 	merged := map[string]string{} // capture SHA-256 -> the file it came from
 	fail := func(path string, err error) {
@@ -180,11 +187,12 @@ func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, in
 		if sha := s.Capture.SHA256; sha != "" {
 			merged[sha] = f.path
 		}
+		done = append(done, f.path)
 	}
 	if overview == nil {
-		return nil, failed, fmt.Errorf("no Summary could be merged (%d files)", len(files))
+		return nil, nil, failed, fmt.Errorf("no Summary could be merged (%d files)", len(files))
 	}
-	return overview.Summary(), failed, nil
+	return overview.Summary(), done, failed, nil
 }
 
 // readSummaryFile reads one Summary file.

@@ -62,12 +62,21 @@ func readFile(t *testing.T, p string) []byte {
 // report and JSON.
 func mergeTo(t *testing.T, inputs ...string) (html, js []byte) {
 	t.Helper()
-	dir := t.TempDir()
-	args := append([]string{"merge", "-o", filepath.Join(dir, "m.html"), "--json", filepath.Join(dir, "m.json")}, inputs...)
-	if _, stderr, err := runCLI(t, dir, nil, args...); err != nil {
+	return mergeIn(t, t.TempDir(), "m", inputs...)
+}
+
+// mergeIn runs pcapreport merge on inputs, writing dir/name.html and
+// dir/name.json, and returns them. The overview's links to the captures'
+// reports are relative to its folder: written in a batch's output folder,
+// it is the batch's overview byte for byte.
+func mergeIn(t *testing.T, dir, name string, inputs ...string) (html, js []byte) {
+	t.Helper()
+	h, j := filepath.Join(dir, name+".html"), filepath.Join(dir, name+".json")
+	args := append([]string{"merge", "-o", h, "--json", j}, inputs...)
+	if _, stderr, err := runCLI(t, t.TempDir(), nil, args...); err != nil {
 		t.Fatalf("merge %v: %v\n%s", inputs, err, stderr)
 	}
-	return readFile(t, filepath.Join(dir, "m.html")), readFile(t, filepath.Join(dir, "m.json"))
+	return readFile(t, h), readFile(t, j)
 }
 
 // TestMergeEqualsBatch: merging the Summaries a batch wrote, given as its
@@ -88,7 +97,9 @@ func TestMergeEqualsBatch(t *testing.T) {
 			reversed[len(files)-1-i] = f
 		}
 		for name, inputs := range map[string][]string{"folder": {out}, "files": files, "reversed": reversed} {
-			html, js := mergeTo(t, inputs...)
+			// Written where the batch wrote its overview (the folder
+			// leaves out overview.json), so that the links are the same.
+			html, js := mergeIn(t, out, "overview", inputs...)
 			if !bytes.Equal(js, wantJSON) {
 				t.Errorf("%v %s: the merged JSON differs from the batch's overview.json", flags, name)
 			}
@@ -123,18 +134,15 @@ func TestMergeIsAssociative(t *testing.T) {
 		out := batchOf(t, flags...)
 		want := readFile(t, filepath.Join(out, overviewJSONName))
 		f := func(i int) string { return filepath.Join(out, filepath.Base(mergeCaptures[i])+".json") }
-		write := func(name string, js []byte) string {
-			p := filepath.Join(t.TempDir(), name)
-			if err := os.WriteFile(p, js, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
-		_, ab := mergeTo(t, f(0), f(1), f(2))
-		_, cd := mergeTo(t, f(3), f(4), f(5))
-		_, left := mergeTo(t, write("ab.json", ab), write("cd.json", cd))
-		_, bc := mergeTo(t, f(1), f(2), f(3), f(4))
-		_, right := mergeTo(t, f(0), write("bc.json", bc), f(5))
+		// The partial overviews are written beside their reports, in a
+		// folder of their own: their provenance's links are rebased from
+		// there to the final overview's folder, the batch's.
+		part := t.TempDir()
+		mergeIn(t, part, "ab", f(0), f(1), f(2))
+		mergeIn(t, part, "cd", f(3), f(4), f(5))
+		_, left := mergeIn(t, out, "left", filepath.Join(part, "ab.json"), filepath.Join(part, "cd.json"))
+		mergeIn(t, part, "bc", f(1), f(2), f(3), f(4))
+		_, right := mergeIn(t, out, "right", f(0), filepath.Join(part, "bc.json"), f(5))
 		if !bytes.Equal(left, want) {
 			t.Errorf("%v: merge(merge(A,B,C), merge(D,E,F)) differs from the batch's overview", flags)
 		}
@@ -268,12 +276,26 @@ func TestREADMEFanOutRecipe(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the recipe failed: %v\n%s\n%s", err, script, b)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(dir, "overview.json")), readFile(t, filepath.Join(out, overviewJSONName))) {
+	// The same but for the links to the captures' reports, which are in
+	// sums/ beside the overview rather than beside it: every one is
+	// rewritten, and leads to a report that is there.
+	js := readFile(t, filepath.Join(dir, "overview.json"))
+	if n := bytes.Count(js, []byte(`"report": "sums/`)); n != len(mergeCaptures) {
+		t.Errorf("the recipe's overview links %d reports in sums/, want %d", n, len(mergeCaptures))
+	}
+	for _, c := range mergeCaptures {
+		if _, err := os.Stat(filepath.Join(dir, "sums", filepath.Base(c)+".html")); err != nil {
+			t.Error(err)
+		}
+	}
+	js = bytes.ReplaceAll(js, []byte(`"report": "sums/`), []byte(`"report": "`))
+	if !bytes.Equal(js, readFile(t, filepath.Join(out, overviewJSONName))) {
 		t.Error("the recipe's overview.json differs from the batch's")
 	}
 	// The batch's overview names its input folder nowhere, so the report
 	// is the same too.
-	if !bytes.Equal(readFile(t, filepath.Join(dir, "overview.html")), readFile(t, filepath.Join(out, overviewName))) {
+	page := bytes.ReplaceAll(readFile(t, filepath.Join(dir, "overview.html")), []byte(`href="./sums/`), []byte(`href="./`))
+	if !bytes.Equal(page, readFile(t, filepath.Join(out, overviewName))) {
 		t.Error("the recipe's overview.html differs from the batch's")
 	}
 }

@@ -35,6 +35,7 @@ var notMerged = map[string]string{
 	"Conversations.IP.BytesToClient":   "an address pair has no client or server",
 	"Conversations.IP.Outcome":         "an address pair has no TCP outcome",
 	"Findings":                         "computed from the merged Summary (Findings)",
+	"Provenance":                       "made after the merge, from the captures' Summaries (ProvenanceBuilder)",
 }
 
 // everyField is an overview of one capture in which every field of the

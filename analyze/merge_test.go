@@ -435,6 +435,7 @@ Ports.Unexpected.Seen Ports.Unexpected.Flows Ports.Unexpected.Clients
 Findings Findings.Rule Findings.Severity Findings.Title Findings.Anchor Findings.Evidence Findings.Evidence.Hosts
 Findings.Evidence.MACs Findings.Evidence.Names Findings.Evidence.Counts Findings.Evidence.Counts.Name
 Findings.Evidence.Counts.Count Findings.Evidence.Packets
+Provenance
 Sources Sources.IP Sources.Packets Sources.Bytes Sources.PacketsError Sources.BytesError
 Destinations Destinations.IP Destinations.Packets Destinations.Bytes Destinations.PacketsError Destinations.BytesError
 DNS.Queries.CountError TLS.ServerNames.CountError Conversations.IP.PacketsError Conversations.IP.BytesError

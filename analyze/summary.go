@@ -54,6 +54,9 @@ type Summary struct {
 	// FTP lists the files and listings sent over FTP data connections
 	// (ftpobj.go).
 	FTP FTP `json:"ftp"`
+	// Provenance is set in a batch's overview and by pcapreport merge:
+	// which captures each row came from (provenance.go). Nil otherwise.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Estimate describes one list that switched from exact counts to a

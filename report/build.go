@@ -97,6 +97,9 @@ type column struct {
 type cell struct {
 	Text, Title string
 	Numeric     bool
+	// Href makes the cell's text a link, in HTML rows only (rows past
+	// --top are data, text only): set it only in a table without row data.
+	Href string
 }
 
 func build(s *analyze.Summary, o Options) *pageData {
@@ -186,6 +189,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))
+	addProvenance(d, s.Provenance)
 	d.Findings = buildFindings(d, s)
 	return d
 }

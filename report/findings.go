@@ -20,6 +20,10 @@ type findingView struct {
 	// Anchor is the id of an element of the page; Evidence names it.
 	Anchor, Evidence string
 	Rule             string
+	// Captures, in an overview with a provenance: the captures that have
+	// the finding, linked to their reports, and "and N more".
+	Captures     []captureLink
+	CapturesMore string
 }
 
 // findingsPanel is the panel's content: the findings, and a one-line
@@ -112,7 +116,7 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 	}
 	p := findingsPanel{Items: make([]findingView, 0, len(fs))}
 	bySeverity := map[string]int{}
-	for _, f := range fs {
+	for i, f := range fs {
 		sev := f.Severity
 		if analyze.SeverityRank(sev) > analyze.SeverityRank(analyze.SeverityInfo) {
 			sev = analyze.SeverityInfo // a Summary read back from JSON may say anything
@@ -132,6 +136,9 @@ func buildFindings(d *pageData, s *analyze.Summary) findingsPanel {
 			v.Anchor, v.Evidence = tgt.Section, tgt.Label
 		default:
 			v.Anchor, v.Evidence = "capture", "capture facts"
+		}
+		if s.Findings != nil {
+			v.Captures, v.CapturesMore = findingCaptures(s.Provenance, i)
 		}
 		p.Items = append(p.Items, v)
 	}

@@ -641,6 +641,51 @@
     highlighted.scrollIntoView({ block: "center" });
   };
 
+  // ---- captures: in an overview, a row's capture numbers link to reports --
+
+  // The Captures column of an overview's tables holds capture numbers
+  // ("1, 4 and 3 more"); the captures table (section overview-captures)
+  // links each number's capture to its report. Each number becomes a link
+  // to that report, titled with the capture's path. The map is read from
+  // the captures table before any table is paged.
+  var captureLinks = {
+    map: null,
+    build: function () {
+      if (captureLinks.map) {
+        return captureLinks.map;
+      }
+      captureLinks.map = {};
+      var sec = doc.getElementById("overview-captures");
+      if (sec) {
+        slice.call(sec.querySelectorAll("tbody tr")).forEach(function (tr) {
+          var a = tr.cells.length > 1 ? tr.cells[1].querySelector("a") : null;
+          if (a) {
+            captureLinks.map[tr.cells[0].textContent.trim()] = { href: a.getAttribute("href"), title: a.textContent };
+          }
+        });
+      }
+      return captureLinks.map;
+    },
+    decorate: function (td) {
+      var m = /^([0-9]+(?:, [0-9]+)*)( and [0-9,]+ more)?$/.exec(td.textContent.trim());
+      if (!m) {
+        return;
+      }
+      var map = captureLinks.build();
+      td.textContent = "";
+      m[1].split(", ").forEach(function (n, i) {
+        if (i) {
+          td.appendChild(doc.createTextNode(", "));
+        }
+        var c = map[n];
+        td.appendChild(c ? make("a", { href: c.href, "class": "capture-link", title: c.title }, n) : doc.createTextNode(n));
+      });
+      if (m[2]) {
+        td.appendChild(doc.createTextNode(m[2]));
+      }
+    }
+  };
+
   // ---- pivots: from an address or a name to its top-talkers row, and back --
 
   // Every address in a table, and every name the top talkers list for an
@@ -719,6 +764,10 @@
         if (!col || col.numeric || td.children.length) {
           continue;
         }
+        if (col.name === "Captures") {
+          captureLinks.decorate(td);
+          continue;
+        }
         var text = td.textContent.trim();
         var ip = pivots.target(text);
         // In the talkers tables, their own address column is where a
@@ -792,6 +841,7 @@
       return;
     }
     enhanced = true;
+    captureLinks.build();
     slice.call(doc.querySelectorAll("table.data")).forEach(function (t, i) {
       if (!t.tHead || !t.tBodies.length || !t.tHead.rows.length) {
         return;
