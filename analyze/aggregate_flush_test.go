@@ -121,6 +121,7 @@ func TestFlowsFlushToAddresses(t *testing.T) {
 // keys on the testdata captures; 5,000 keys on a generated flood of
 // 103,059 spoofed sources, unless -short).
 func TestBatchesChangeNothing(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	sameSummaries(t, func(o *Options) { o.unbatched = true })
 }
 
@@ -129,6 +130,7 @@ func TestBatchesChangeNothing(t *testing.T) {
 // default table and with one of 2 entries, which the flows keep taking
 // from one another, and whose slots evictions give to other keys.
 func TestFlowHintChangesNothing(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	sameSummaries(t, func(o *Options) { o.flowHintBits = -1 }, func(o *Options) { o.flowHintBits = 1 })
 }
 

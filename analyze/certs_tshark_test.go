@@ -86,6 +86,7 @@ type certExpected struct {
 // the JA4 project's captures, the subject and issuer common names its
 // expected.json lists for each stream.
 func TestCertificatesMatchTshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed")
 	}

@@ -106,6 +106,7 @@ func endpoint(addr string, port uint16) string {
 // sender of tshark's first SYN without ACK, when there is one) and
 // outcome, and that analyze lists every TCP conversation tshark sees.
 func TestOrientationAgainstTshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed")
 	}

@@ -12,6 +12,7 @@ import (
 // registration or positive answer is learnt for each address it binds,
 // on every capture with NBNS in testdata and ../shared/captures.
 func TestNBNSNamesMatchTshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	paths := realCaptures()
 	checked := 0
 	for _, p := range paths {

@@ -69,6 +69,7 @@ func hostsOf(t *testing.T, path string) (*analyze.Summary, map[string]*analyze.H
 // 40 plus ipv6.plen), summed by source and destination. (tshark's
 // endpoint bytes are frame lengths, link header and padding included.)
 func TestHostsCountsMatchTshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	needTshark(t)
 	ran := 0
 	for _, path := range hostCaptures {

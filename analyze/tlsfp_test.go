@@ -290,6 +290,7 @@ func TestJA4Vectors(t *testing.T) {
 // tls.handshake.ja3: per capture, the ClientHellos of each JA3, taking the
 // first ClientHello of each TCP stream (as analyze does).
 func TestJA3Tshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("no tshark")
 	}

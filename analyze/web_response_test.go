@@ -34,6 +34,7 @@ func TestHTTPResponseRetransmissionCountedOnce(t *testing.T) {
 // not flag as retransmissions, and checks that tshark's http.response
 // list is no longer, status code by status code.
 func TestHTTPResponsesMatchTshark(t *testing.T) {
+	t.Parallel() // tshark or a long pass: beside the other slow checks
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("no tshark")
 	}
