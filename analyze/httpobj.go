@@ -57,6 +57,7 @@ type httpObjs struct {
 	decoders int // decoders running
 	sink     ObjectSink
 	hasher   bodyHasher // hashes and writes the bodies (httpobj_hash.go)
+	strs     interned   // the strings of the lists that repeat
 	hashErr  string
 
 	tx        []httpTx
@@ -593,11 +594,11 @@ func (o *httpObjs) requestHead(hc *httpConn, head []byte, ts time.Time) {
 	var txi int32
 	if len(o.tx) < maxHTTPTransactions {
 		tx := httpTx{t: ts, client: hc.client, server: hc.server, cport: hc.cport, sport: hc.sport, size: -1}
-		tx.method = string(req.method)
-		tx.host = cutString(req.host, MaxNameLen)
+		tx.method = o.strs.get(req.method, MaxNameLen)
+		tx.host = o.strs.get(req.host, MaxNameLen)
 		tx.target = cutString(req.target, MaxTargetLen)
-		tx.referer = cutString(m.referer, MaxTargetLen)
-		tx.agent = cutString(req.userAgent, MaxUserAgentLen)
+		tx.referer = o.strs.get(m.referer, MaxTargetLen)
+		tx.agent = o.strs.get(req.userAgent, MaxUserAgentLen)
 		n := len(tx.method) + len(tx.host) + len(tx.target) + len(tx.referer) + len(tx.agent)
 		if o.txBytes+n <= maxTransactionBytes {
 			o.txBytes += n
@@ -640,7 +641,7 @@ func (o *httpObjs) responseHead(hc *httpConn, head []byte, ts time.Time) {
 	if req.tx > 0 {
 		tx := &o.tx[req.tx-1]
 		tx.status = status
-		tx.ctype = cutString(m.ctype, maxTypeLen)
+		tx.ctype = o.strs.get(m.ctype, maxTypeLen)
 		tx.size = 0
 	}
 	st := &hc.dir[1]
@@ -661,6 +662,38 @@ func (o *httpObjs) responseHead(hc *httpConn, head []byte, ts time.Time) {
 		st.state = stUntilClose
 	}
 	st.body = o.newObject(req.tx, false, &m, ts)
+}
+
+// interned keeps one copy of each short string the transaction and object
+// lists repeat: methods, hosts, Referers, User-Agents, content types and
+// codings. On the generated 10 GB capture the 20,000 transactions and
+// 10,000 objects held 17 MB, most of it these strings again and again, which
+// pushed the live heap past the memory budget (internal/gcpolicy). At most
+// maxInterned strings of up to maxInternLen bytes are kept (about 1 MiB);
+// past that each is copied as before.
+type interned map[string]string
+
+const (
+	maxInterned  = 4096
+	maxInternLen = 256
+)
+
+// get returns b cut to limit bytes (cutString), the kept copy when there is one.
+func (m *interned) get(b []byte, limit int) string {
+	if len(b) > limit || len(b) > maxInternLen {
+		return cutString(b, limit)
+	}
+	if s, ok := (*m)[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if *m == nil {
+		*m = make(interned)
+	}
+	if len(*m) < maxInterned {
+		(*m)[s] = s
+	}
+	return s
 }
 
 // cutString copies b cut to limit bytes (appendCut).

@@ -54,7 +54,7 @@ type objWriter struct {
 func (o *httpObjs) newObject(tx int32, request bool, m *msgHead, ts time.Time) *objWriter {
 	w := &objWriter{hasher: &o.hasher, sniff: make([]byte, 0, 512), limit: maxObjectBytes}
 	w.declared = max(m.length, 0)
-	w.rec = httpObj{t: ts, tx: tx, request: request, ctype: cutString(m.ctype, maxTypeLen), encoding: cutString(m.encoding, maxTypeLen)}
+	w.rec = httpObj{t: ts, tx: tx, request: request, ctype: o.strs.get(m.ctype, maxTypeLen), encoding: o.strs.get(m.encoding, maxTypeLen)}
 	var file ObjectFile
 	if o.sink != nil {
 		if o.hasher.extracting.Load() < maxExtracting {
