@@ -86,17 +86,43 @@ type beaconKey struct {
 }
 
 // beaconPair is one pair's connections: their count and a sample of their
-// start times, in milliseconds since the pair's first connection, keeping
-// every stride-th connection.
+// start times, in milliseconds since the pair's first connection, and of
+// the bytes their client sent.
 type beaconPair struct {
-	n          int64
-	first      int64 // Unix nanoseconds of the first connection
-	last       int64 // Unix nanoseconds of the last connection
-	stride     int64
-	times      []uint32
-	sizes      []uint32
-	sizeStride int64
-	sizesSeen  int64
+	n     int64
+	first int64 // Unix nanoseconds of the first connection
+	last  int64 // Unix nanoseconds of the last connection
+	times strided
+	sizes strided
+}
+
+// strided keeps a bounded sample of a sequence: every stride-th value.
+// When it is full, every other value kept is dropped and the stride
+// doubles, so the sample stays evenly spread over the whole sequence.
+type strided struct {
+	vals   []uint32
+	seen   int64
+	stride int64
+}
+
+// add offers the next value of the sequence; at most limit are kept.
+func (s *strided) add(v uint32, limit int) {
+	s.seen++
+	s.stride = max(s.stride, 1)
+	if (s.seen-1)%s.stride != 0 {
+		return
+	}
+	if len(s.vals) == limit {
+		for i := 0; i < len(s.vals)/2; i++ {
+			s.vals[i] = s.vals[2*i]
+		}
+		s.vals = s.vals[:len(s.vals)/2]
+		s.stride *= 2
+		if (s.seen-1)%s.stride != 0 {
+			return
+		}
+	}
+	s.vals = append(s.vals, v)
 }
 
 // beacons collects connection starts per pair.
@@ -122,7 +148,7 @@ func (b *beacons) conn(proto uint8, client, server netip.Addr, port uint16, ts t
 				return
 			}
 		}
-		p = &beaconPair{first: ts.UnixNano(), stride: 1, sizeStride: 1}
+		p = &beaconPair{first: ts.UnixNano()}
 		b.pairs[k] = p
 	}
 	p.add(ts.UnixNano())
@@ -155,23 +181,11 @@ func (b *beacons) sweep() {
 func (p *beaconPair) add(t int64) {
 	p.n++
 	p.last = max(p.last, t)
-	if (p.n-1)%p.stride != 0 {
-		return
-	}
-	if len(p.times) == maxBeaconTimes {
-		// Keep every other time, and from now on every 2·stride-th.
-		for i := 0; i < len(p.times)/2; i++ {
-			p.times[i] = p.times[2*i]
-		}
-		p.times = p.times[:len(p.times)/2]
-		p.stride *= 2
-		if (p.n-1)%p.stride != 0 {
-			return
-		}
-	}
-	ms := (t - p.first) / 1e6
-	p.times = append(p.times, uint32(min(max(ms, 0), math.MaxUint32)))
+	p.times.add(clampUint32((t-p.first)/1e6), maxBeaconTimes)
 }
+
+// clampUint32 is n within 0 and math.MaxUint32.
+func clampUint32(n int64) uint32 { return uint32(min(max(n, 0), math.MaxUint32)) }
 
 // flow records the bytes a finished (or evicted) flow's client sent, for
 // the pair it belongs to, if any.
@@ -180,28 +194,10 @@ func (b *beacons) flow(k *flowKey, c *flowCount) {
 		return
 	}
 	if p := b.pairs[beaconKey{k.a, k.b, k.bPort, k.proto}]; p != nil {
-		p.size(c.bytesAB)
+		p.sizes.add(clampUint32(c.bytesAB), maxBeaconSizes)
 	} else if p := b.pairs[beaconKey{k.b, k.a, k.aPort, k.proto}]; p != nil {
-		p.size(c.bytesBA)
+		p.sizes.add(clampUint32(c.bytesBA), maxBeaconSizes)
 	}
-}
-
-func (p *beaconPair) size(n int64) {
-	p.sizesSeen++
-	if (p.sizesSeen-1)%p.sizeStride != 0 {
-		return
-	}
-	if len(p.sizes) == maxBeaconSizes {
-		for i := 0; i < len(p.sizes)/2; i++ {
-			p.sizes[i] = p.sizes[2*i]
-		}
-		p.sizes = p.sizes[:len(p.sizes)/2]
-		p.sizeStride *= 2
-		if (p.sizesSeen-1)%p.sizeStride != 0 {
-			return
-		}
-	}
-	p.sizes = append(p.sizes, uint32(min(max(n, 0), math.MaxUint32)))
 }
 
 // summary scores the pairs and lists those scoring at least beaconListed
@@ -211,7 +207,7 @@ func (p *beaconPair) size(n int64) {
 func (b *beacons) summary(span float64, digits int) []Beacon {
 	out := []Beacon{}
 	for k, p := range b.pairs {
-		if p.n < beaconMinConns || len(p.times) < 4 || p.last-p.first < int64(beaconMinSpan) {
+		if p.n < beaconMinConns || len(p.times.vals) < 4 || p.last-p.first < int64(beaconMinSpan) {
 			continue
 		}
 		bc := beaconScore(p, span)
@@ -263,9 +259,10 @@ func sortBeacons(xs []Beacon) []Beacon {
 //     relative to the median as for the intervals;
 //   - the score is the mean of the two (timing alone without sizes).
 func beaconScore(p *beaconPair, span float64) Beacon {
-	iv := make([]float64, 0, len(p.times))
-	for i := 1; i < len(p.times); i++ {
-		iv = append(iv, float64(int64(p.times[i])-int64(p.times[i-1]))/1000/float64(p.stride))
+	times := p.times.vals
+	iv := make([]float64, 0, len(times))
+	for i := 1; i < len(times); i++ {
+		iv = append(iv, float64(int64(times[i])-int64(times[i-1]))/1000/float64(p.times.stride))
 	}
 	slices.Sort(iv)
 	q1, q2, q3 := quartiles(iv)
@@ -281,10 +278,10 @@ func beaconScore(p *beaconPair, span float64) Beacon {
 	}
 	ts := (clamp01(1-math.Abs(skew)) + disp + count) / 3
 	bc := Beacon{Connections: p.n, PeriodSeconds: round3(q2), JitterSeconds: round3(mad),
-		TimeScore: round3(ts), Score: round3(ts), Sampled: p.stride > 1}
-	if len(p.sizes) >= 4 {
-		sz := make([]float64, len(p.sizes))
-		for i, s := range p.sizes {
+		TimeScore: round3(ts), Score: round3(ts), Sampled: p.times.stride > 1}
+	if len(p.sizes.vals) >= 4 {
+		sz := make([]float64, len(p.sizes.vals))
+		for i, s := range p.sizes.vals {
 			sz[i] = float64(s)
 		}
 		slices.Sort(sz)

@@ -40,8 +40,8 @@ func TestBeaconBoundedAgainstFlood(t *testing.T) {
 		t.Error("360 connections kept in 256 times, but not marked sampled")
 	}
 	p := b.pairs[beaconKey{client, server, 443, protoTCP}]
-	if len(p.times) > maxBeaconTimes {
-		t.Errorf("%d times kept, more than %d", len(p.times), maxBeaconTimes)
+	if len(p.times.vals) > maxBeaconTimes {
+		t.Errorf("%d times kept, more than %d", len(p.times.vals), maxBeaconTimes)
 	}
 }
 
