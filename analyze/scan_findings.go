@@ -46,22 +46,28 @@ func scanFindings(c *Conversations) []Finding {
 		if sc.Targets < scanMinTargets || sc.Conversations == 0 || float64(sc.Failed) < scanFailedShare*float64(sc.Conversations) {
 			continue
 		}
-		f := Finding{Rule: "tcp-scan", Severity: SeverityMedium, Anchor: "scanners"}
-		if sc.Targets >= scanHighTargets {
-			f.Severity = SeverityHigh
-		}
-		what := scanWhat(&sc, "TCP", "connections")
-		f.Title = fmt.Sprintf("%s %s: %s of the %s connections it opened failed (no answer, RST or ICMP unreachable).",
-			show.Printable(sc.Source, 60), what, percent(sc.Failed, sc.Conversations), show.Thousands(sc.Conversations))
-		f.Evidence.Hosts = []string{sc.Source}
-		for _, h := range sc.TopHosts {
-			f.Evidence.Hosts = append(f.Evidence.Hosts, h.IP)
-		}
-		f.Evidence.Counts = []Count{{"connections", sc.Conversations}, {"failed", sc.Failed}, {"ICMP unreachable", sc.Unreachable},
-			{"hosts", sc.Hosts}, {"ports", sc.Ports}, {"targets", sc.Targets}}
-		out = append(out, f)
+		title := fmt.Sprintf("%s %s: %s of the %s connections it opened failed (no answer, RST or ICMP unreachable).",
+			show.Printable(sc.Source, 60), scanWhat(&sc, "TCP", "connections"), percent(sc.Failed, sc.Conversations), show.Thousands(sc.Conversations))
+		out = append(out, scanFinding("tcp-scan", &sc, scanHighTargets, "connections", title))
 	}
 	return capRule(out)
+}
+
+// scanFinding is the finding of a scan rule for sc: medium, high from
+// highTargets targets, with its counts (probes names its probes) and the
+// hosts it tried most as evidence.
+func scanFinding(rule string, sc *Scanner, highTargets int64, probes, title string) Finding {
+	f := Finding{Rule: rule, Severity: SeverityMedium, Anchor: "scanners", Title: title}
+	if sc.Targets >= highTargets {
+		f.Severity = SeverityHigh
+	}
+	f.Evidence.Hosts = []string{sc.Source}
+	for _, h := range sc.TopHosts {
+		f.Evidence.Hosts = append(f.Evidence.Hosts, h.IP)
+	}
+	f.Evidence.Counts = []Count{{probes, sc.Conversations}, {"failed", sc.Failed}, {"ICMP unreachable", sc.Unreachable},
+		{"hosts", sc.Hosts}, {"ports", sc.Ports}, {"targets", sc.Targets}}
+	return f
 }
 
 // scanWhat words what scanner sc probed over proto, its probes called

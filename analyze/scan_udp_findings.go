@@ -34,20 +34,10 @@ func udpScanFindings(c *Conversations) []Finding {
 			float64(sc.TimeExceeded) >= udpTraceShare*n {
 			continue
 		}
-		f := Finding{Rule: "udp-scan", Severity: SeverityMedium, Anchor: "scanners"}
-		if sc.Targets >= udpScanHighTargets {
-			f.Severity = SeverityHigh
-		}
-		f.Title = fmt.Sprintf("%s %s: %s of the %s it sent got no UDP answer (%s of them an ICMP unreachable).",
+		title := fmt.Sprintf("%s %s: %s of the %s it sent got no UDP answer (%s of them an ICMP unreachable).",
 			show.Printable(sc.Source, 60), scanWhat(&sc, "UDP", "probes"), percent(sc.Failed, sc.Conversations),
 			probes(sc.Conversations), show.Thousands(sc.Unreachable))
-		f.Evidence.Hosts = []string{sc.Source}
-		for _, h := range sc.TopHosts {
-			f.Evidence.Hosts = append(f.Evidence.Hosts, h.IP)
-		}
-		f.Evidence.Counts = []Count{{"probes", sc.Conversations}, {"failed", sc.Failed}, {"ICMP unreachable", sc.Unreachable},
-			{"hosts", sc.Hosts}, {"ports", sc.Ports}, {"targets", sc.Targets}}
-		out = append(out, f)
+		out = append(out, scanFinding("udp-scan", &sc, udpScanHighTargets, "probes", title))
 	}
 	return capRule(out)
 }
