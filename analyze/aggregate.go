@@ -124,6 +124,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.certs = newCerts()
 	a.objs = newHTTPObjs(opts.Objects)
 	a.ftp = newFTPObjs(opts.Objects)
+	a.ftp.hasher = &a.objs.hasher
 	a.creds = newCreds(opts.ShowSecrets)
 	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
@@ -597,6 +598,7 @@ func (a *analyzer) summary() *Summary {
 		}
 	}
 	a.objs.applyHashes()
+	a.ftp.applyHashes()
 	if a.objs.hashErr != "" {
 		c.Warnings = append(c.Warnings, a.objs.hashErr)
 	}

@@ -2,11 +2,6 @@ package analyze
 
 import (
 	"bytes"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -46,8 +41,9 @@ const (
 
 // ftpObjs follows FTP control and data connections.
 type ftpObjs struct {
-	sink ObjectSink
-	ctls []*ftpFlow // control connections followed now, oldest first
+	sink   ObjectSink
+	hasher *bodyHasher // shared with the HTTP objects (aggregate.go), else its own
+	ctls   []*ftpFlow  // control connections followed now, oldest first
 	// expect finds the control connection that expects a data connection
 	// to an address and port: at most two entries per control connection.
 	expect map[ftpEndpoint]*ftpCtl
@@ -112,13 +108,8 @@ type ftpData struct {
 	started   [2]bool
 	held      []heldSeg
 	heldBytes int
-	lost      bool // a gap given up: the object ends there
-	sha256    hash.Hash
-	md5, sha1 hash.Hash
-	weak      uint8 // 0 undecided, 1 md5 and sha1 hash, 2 they do not
-	sniff     []byte
-	file      ObjectFile
-	fileBad   bool
+	lost      bool     // a gap given up: the object ends there
+	body      bodyFeed // to the hasher (httpobj_hash.go); its h is nil once listed
 	done      bool
 }
 
@@ -239,16 +230,19 @@ func (o *ftpObjs) startData(ctl *ftpCtl, ts time.Time) *ftpFlow {
 		o.skipped.data++
 		o.close(o.data[0]) // listed as far as it went, incomplete
 	}
-	dc := &ftpData{ctl: ctl, dir: -1, sha256: sha256.New(), sniff: make([]byte, 0, 512)}
+	dc := &ftpData{ctl: ctl, dir: -1}
 	dc.rec = ftpObj{t: ts, client: ctl.client, server: ctl.server, cport: ctl.cport, sport: ctl.sport,
 		passive: ctl.passive, dataPort: ctl.listenPort}
+	var file ObjectFile
 	if o.sink != nil {
 		if f, err := o.sink.Create(); err == nil {
-			dc.file = f
+			file = f
+			o.hash().extracting.Add(1) // the hasher closes it
 		} else {
 			o.skipped.notWritten++
 		}
 	}
+	dc.body = newBodyFeed(o.hash(), file, listFTP)
 	if ctl.cur != nil && !ctl.cur.done {
 		ctl.cur.ctl = nil // an earlier transfer still open: it keeps what it knows
 	}
@@ -590,40 +584,7 @@ func (dc *ftpData) consume(b []byte) {
 		return
 	}
 	dc.rec.size += int64(len(b))
-	dc.sha256.Write(b)
-	switch dc.weak {
-	case 1:
-		dc.md5.Write(b)
-		dc.sha1.Write(b)
-	case 0:
-		n := min(cap(dc.sniff)-len(dc.sniff), len(b))
-		dc.sniff = append(dc.sniff, b[:n]...)
-		if len(dc.sniff) == cap(dc.sniff) && dc.decideWeak() {
-			dc.md5.Write(b[n:])
-			dc.sha1.Write(b[n:])
-		}
-	}
-	if dc.file != nil && !dc.fileBad {
-		if _, err := dc.file.Write(b); err != nil {
-			dc.fileBad = true
-		}
-	}
-}
-
-// decideWeak starts MD5 and SHA-1 for the kinds HTTP objects get them
-// for (decideWeak there): executables, archives, documents, Flash and
-// unknown binary data.
-func (dc *ftpData) decideWeak() bool {
-	mime, kind := sniffType(dc.sniff)
-	if kind == "" && mime != "application/octet-stream" {
-		dc.weak = 2
-		return false
-	}
-	dc.weak = 1
-	dc.md5, dc.sha1 = md5.New(), sha1.New()
-	dc.md5.Write(dc.sniff)
-	dc.sha1.Write(dc.sniff)
-	return true
+	dc.body.feed(b, "")
 }
 
 // close stops following a flow; a data connection's object is listed.
@@ -648,7 +609,7 @@ func (o *ftpObjs) close(f *ftpFlow) {
 		ctl.cur = nil
 		return
 	}
-	if dc == nil || dc.sha256 == nil {
+	if dc == nil || dc.body.h == nil {
 		return
 	}
 	if i := slices.Index(o.data, f); i >= 0 {
@@ -661,30 +622,11 @@ func (o *ftpObjs) close(f *ftpFlow) {
 		dc.rec.incomplete = true // the capture or the flow table ended first
 	}
 	r := &dc.rec
-	copy(r.sha256[:], dc.sha256.Sum(nil))
-	if dc.weak == 0 {
-		dc.decideWeak()
+	obj := int32(-1)
+	if r.size != 0 && len(o.objs) < maxFTPObjects && o.nameBytes+len(r.name) <= maxFTPNameBytes {
+		obj = int32(len(o.objs))
 	}
-	if dc.weak == 1 {
-		copy(r.md5[:], dc.md5.Sum(nil))
-		copy(r.sha1[:], dc.sha1.Sum(nil))
-		r.weakHashes = true
-	}
-	r.sniffed, r.kind = sniffType(dc.sniff)
-	if dc.file != nil {
-		if dc.fileBad || r.size == 0 {
-			dc.file.Abort()
-			if dc.fileBad {
-				o.skipped.notWritten++
-			}
-		} else if name, err := dc.file.Commit(hex.EncodeToString(r.sha256[:]), extOf(r.sniffed)); err == nil {
-			r.file = name
-		} else {
-			o.skipped.notWritten++
-		}
-		dc.file = nil
-	}
-	dc.sha256, dc.md5, dc.sha1, dc.sniff = nil, nil, nil, nil
+	r.sniffed, r.kind = dc.body.end("", obj, r.size == 0)
 	if r.size == 0 {
 		return // an empty transfer (an empty listing) is no object
 	}
@@ -700,4 +642,28 @@ func (o *ftpObjs) close(f *ftpFlow) {
 	if dc.ctl != nil && dc.ctl.cur == dc {
 		dc.ctl.cur, dc.ctl.curObj = nil, len(o.objs)
 	}
+}
+
+// hash is the hasher of the transfers: the HTTP objects' when the
+// analysis shares it, else one of their own.
+func (o *ftpObjs) hash() *bodyHasher {
+	if o.hasher == nil {
+		o.hasher = &bodyHasher{}
+	}
+	return o.hasher
+}
+
+// applyHashes waits for the hasher and copies its results into the
+// transfers listed.
+func (o *ftpObjs) applyHashes() {
+	q := o.hash()
+	q.wait() // a panic there is the HTTP objects' warning too
+	for _, r := range q.results[listFTP] {
+		ob := &o.objs[r.obj]
+		ob.sha256, ob.md5, ob.sha1, ob.weakHashes = r.sha256, r.md5, r.sha1, r.weak
+		ob.file = r.file
+	}
+	q.results[listFTP] = nil
+	o.skipped.notWritten += q.notWritten[listFTP]
+	q.notWritten[listFTP] = 0
 }

@@ -57,6 +57,7 @@ type FTPObject struct {
 
 // summary lists the transfers kept, in time order.
 func (o *ftpObjs) summary(digits int) FTP {
+	o.applyHashes()
 	objs := make([]FTPObject, len(o.objs))
 	for i, r := range o.objs {
 		dir := "download"

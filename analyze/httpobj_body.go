@@ -29,20 +29,14 @@ type ObjectFile interface {
 	Abort()
 }
 
-// objWriter streams one body into its sniffed prefix and, through the
-// hasher (httpobj_hash.go), its hashes and file.
+// objWriter streams one body, through its bodyFeed, to the hasher
+// (httpobj_hash.go), which makes its hashes and file.
 // With a decoder the coded bytes go through a pipe to a goroutine that
 // decodes them (the decompressors read); write returns once they are
 // consumed, so the caller's buffer may be reused.
 type objWriter struct {
-	rec    httpObj
-	hasher *bodyHasher
-	h      *bodyHash // the hasher's side
-	// MD5 and SHA-1 are started once the first bytes show the body is
-	// worth a threat-intel lookup (decideWeak). weak is 0 while
-	// undecided, 1 when they hash, 2 when not.
-	weak     uint8
-	sniff    []byte
+	rec httpObj
+	bodyFeed
 	limit    int64 // decoded bytes kept, before truncation
 	declared int64 // Content-Length, 0 when chunked or read until close
 
@@ -52,7 +46,7 @@ type objWriter struct {
 
 // newObject starts an object for a body described by m.
 func (o *httpObjs) newObject(tx int32, request bool, m *msgHead, ts time.Time) *objWriter {
-	w := &objWriter{hasher: &o.hasher, sniff: make([]byte, 0, 512), limit: maxObjectBytes}
+	w := &objWriter{limit: maxObjectBytes}
 	w.declared = max(m.length, 0)
 	w.rec = httpObj{t: ts, tx: tx, request: request, ctype: o.strs.get(m.ctype, maxTypeLen), encoding: o.strs.get(m.encoding, maxTypeLen)}
 	var file ObjectFile
@@ -68,7 +62,7 @@ func (o *httpObjs) newObject(tx int32, request bool, m *msgHead, ts time.Time) *
 			o.skipped.notWritten++
 		}
 	}
-	w.h = newBodyHash(file)
+	w.bodyFeed = newBodyFeed(&o.hasher, file, listHTTP)
 	var dec func(io.Reader) (io.Reader, error)
 	switch enc := strings.ToLower(strings.TrimSpace(w.rec.encoding)); enc {
 	case "", "identity":
@@ -171,46 +165,8 @@ func (w *objWriter) write(b []byte) {
 
 // consume queues decoded bytes for the hasher.
 func (w *objWriter) consume(b []byte) {
-	if len(b) == 0 {
-		return
-	}
 	w.rec.size += int64(len(b))
-	if w.weak == 0 {
-		// Undecided: the bytes so far are all in sniff.
-		n := min(cap(w.sniff)-len(w.sniff), len(b))
-		w.sniff = append(w.sniff, b[:n]...)
-		if len(w.sniff) < cap(w.sniff) {
-			return // hashed once decided
-		}
-		w.decideWeak()
-		b = b[n:]
-	}
-	w.hasher.add(w.h, opData, b)
-}
-
-// decideWeak decides, from the body's first bytes (sniff) and declared
-// type, whether MD5 and SHA-1 are worth computing, and if so starts them
-// with those bytes.
-//
-// Threat-intel services are still searched by MD5 and SHA-1, but for
-// files: executables, archives, documents, Flash and unknown binary
-// data. Pages, scripts, style sheets and images, most of a capture's
-// HTTP bytes, get their SHA-256 only: the two extra hashes took 29% of
-// the decoding pass on the generated 1 GB capture (a CPU profile), for
-// bodies nobody looks up by them.
-func (w *objWriter) decideWeak() {
-	mime, kind := sniffType(w.sniff)
-	if kind == "" {
-		kind = kindOfContentType(w.rec.ctype)
-	}
-	op := uint8(opData)
-	if kind == "" && mime != "application/octet-stream" {
-		w.weak = 2
-	} else {
-		w.weak = 1
-		op = opWeak
-	}
-	w.hasher.add(w.h, op, w.sniff)
+	w.feed(b, w.rec.ctype)
 }
 
 // finish ends an object and lists it.
@@ -222,21 +178,11 @@ func (o *httpObjs) finish(w *objWriter, incomplete bool) {
 	}
 	r := &w.rec
 	r.incomplete = r.incomplete || incomplete
-	if w.weak == 0 {
-		w.decideWeak()
+	obj := int32(-1)
+	if (r.size != 0 || r.wire != 0) && len(o.objs) < maxHTTPObjects {
+		obj = int32(len(o.objs))
 	}
-	r.sniffed, r.kind = sniffType(w.sniff)
-	if r.kind == "" {
-		r.kind = kindOfContentType(r.ctype)
-	}
-	h := w.h
-	h.ext, h.empty = extOf(r.sniffed), r.size == 0
-	listed := (r.size != 0 || r.wire != 0) && len(o.objs) < maxHTTPObjects
-	if listed {
-		h.obj = int32(len(o.objs))
-	}
-	o.hasher.finish(h)
-	w.h = nil
+	r.sniffed, r.kind = w.end(r.ctype, obj, r.size == 0)
 	if r.size == 0 && r.wire == 0 {
 		return // an empty body is no object
 	}
