@@ -35,6 +35,18 @@ func BenchmarkReport(b *testing.B) {
 			}
 		}
 	})
+	// stage=report+json is the command BENCHMARKS.md times: the page and
+	// the JSON both.
+	js := filepath.Join(b.TempDir(), "r.json")
+	b.Run("stage=report+json", func(b *testing.B) {
+		b.SetBytes(st.Size())
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if err := run([]string{"pcapreport", "report", path, "-o", out, "--json", js}, nil, io.Discard, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("stage=sha256", func(b *testing.B) {
 		b.SetBytes(st.Size())
 		b.ReportAllocs()
