@@ -77,7 +77,11 @@ func (js *jsonStream) value(v reflect.Value, indent string) error {
 func (js *jsonStream) encode(v reflect.Value, indent string) error {
 	js.buf.Reset()
 	js.enc.SetIndent(indent, "  ")
-	if err := js.enc.Encode(v.Interface()); err != nil {
+	x := v.Interface // a copy of v on the heap
+	if v.CanAddr() {
+		x = v.Addr().Interface // the same JSON, encoding/json follows pointers
+	}
+	if err := js.enc.Encode(x()); err != nil {
 		return err
 	}
 	b := js.buf.Bytes()
