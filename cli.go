@@ -270,6 +270,14 @@ func reportAction(c *cli.Context) error {
 	defer htmlFile.discard()
 	defer jsonFile.discard()
 
+	// The Summary is built and rendered under the same lowered GC (see
+	// gcpolicy.LowerGC): both hold the most memory.
+	endLowGC := func() {}
+	opts.Hooks.BuildSummary = func() func() {
+		endLowGC = gcpolicy.LowerGC()
+		return func() {}
+	}
+	defer func() { endLowGC() }()
 	sum, err := analyzeCapture(c, in, opts)
 	if err != nil {
 		return err

@@ -39,6 +39,10 @@ var (
 	budgetUsers  int
 	budgetSaved  int64 // the limit before the first user
 	budgetActive bool  // this package set the limit and has not lifted it
+	// budgetPaused counts the LowerGC calls in force: while there is one,
+	// the budget is not applied (the lowered GOGC bounds the heap instead)
+	// but not given up either.
+	budgetPaused int
 )
 
 // Hold sets the memory budget until the returned function is
@@ -53,7 +57,7 @@ func Hold() func() {
 	if budgetUsers == 0 {
 		budgetSaved = debug.SetMemoryLimit(-1)
 		budgetActive = budgetSaved == math.MaxInt64
-		if budgetActive {
+		if budgetActive && budgetPaused == 0 {
 			debug.SetMemoryLimit(memoryBudget)
 		}
 	}
@@ -80,7 +84,9 @@ func Check() {
 	}
 	metrics.Read(liveSample)
 	if liveSample[0].Value.Kind() == metrics.KindUint64 && liveSample[0].Value.Uint64() > budgetLiftAt {
-		debug.SetMemoryLimit(budgetSaved)
+		if budgetPaused == 0 {
+			debug.SetMemoryLimit(budgetSaved)
+		}
 		budgetActive = false
 	}
 }
@@ -96,9 +102,25 @@ var (
 )
 
 // LowerGC sets GOGC to summaryGC until the returned function is called,
-// unless it is already lower or off. Calls may overlap: the setting in
-// force before the first is restored after the last.
+// unless it is already lower or off, and pauses the memory budget
+// meanwhile. Calls may overlap: the setting in force before the first is
+// restored after the last.
+//
+// The budget is paused because the Summary and its rendering hold the
+// analysis and the Summary at once, and then the page and JSON being
+// made: at the end of the generated 1 GB capture the live heap rose from
+// 27 MB to 44 MB, near the 48 MiB limit, and the collector ran back to
+// back (14 collections in 0.18 s of the Summary, 16 in the 0.5 s of
+// rendering), the pathology budgetLiftAt exists to avoid. GOGC=25 bounds
+// the heap to a quarter over the live data instead: peak RSS 80-82 MB
+// rather than 71 there, 0.15-0.3 s faster; 51-52 MB rather than 55-57 for
+// the 100 MB capture.
 func LowerGC() func() {
+	budgetMu.Lock()
+	if budgetPaused++; budgetPaused == 1 && budgetActive {
+		debug.SetMemoryLimit(budgetSaved)
+	}
+	budgetMu.Unlock()
 	gcMu.Lock()
 	if gcUsers == 0 {
 		gcSaved = debug.SetGCPercent(summaryGC)
@@ -115,5 +137,10 @@ func LowerGC() func() {
 			debug.SetGCPercent(gcSaved)
 		}
 		gcMu.Unlock()
+		budgetMu.Lock()
+		if budgetPaused--; budgetPaused == 0 && budgetActive {
+			debug.SetMemoryLimit(memoryBudget)
+		}
+		budgetMu.Unlock()
 	}
 }

@@ -85,3 +85,53 @@ func TestMemoryBudget(t *testing.T) {
 		t.Errorf("the user's limit became %d after", got)
 	}
 }
+
+// TestLowerGCPausesBudget: while a Summary is built or rendered the budget
+// is off (GOGC bounds the heap), and it is back once the last LowerGC is
+// done, unless it was given up meanwhile; a user's limit is never touched.
+func TestLowerGCPausesBudget(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	release := Hold()
+	l1 := LowerGC()
+	l2 := LowerGC()
+	if got := limit(); got != math.MaxInt64 {
+		t.Errorf("limit %d while a Summary is built, want none", got)
+	}
+	l1()
+	if got := limit(); got != math.MaxInt64 {
+		t.Errorf("limit %d with one Summary still being built, want none", got)
+	}
+	l2()
+	if got := limit(); got != memoryBudget {
+		t.Errorf("limit %d after the Summaries, want the budget %d back", got, memoryBudget)
+	}
+
+	l3 := LowerGC()
+	big := make([]byte, budgetLiftAt+(1<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	runtime.GC()
+	Check() // gives the budget up while paused
+	runtime.KeepAlive(big)
+	big = nil
+	l3()
+	if got := limit(); got != math.MaxInt64 {
+		t.Errorf("limit %d after a pause in which the budget was given up, want none", got)
+	}
+	release()
+
+	debug.SetMemoryLimit(1 << 40) // GOMEMLIMIT=1TiB
+	release = Hold()
+	l4 := LowerGC()
+	if got := limit(); got != 1<<40 {
+		t.Errorf("the user's limit became %d while paused", got)
+	}
+	l4()
+	release()
+	if got := limit(); got != 1<<40 {
+		t.Errorf("the user's limit became %d", got)
+	}
+}
