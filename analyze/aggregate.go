@@ -782,9 +782,20 @@ func seconds(a, b time.Time) float64 {
 
 // formatTime formats t in UTC as RFC 3339 with exactly digits fractional digits.
 func formatTime(t time.Time, digits int) string {
+	if digits >= 0 && digits < len(timeLayouts) {
+		return t.UTC().Format(timeLayouts[digits])
+	}
 	layout := "2006-01-02T15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)
 	}
 	return t.UTC().Format(layout + "Z07:00")
+}
+
+// timeLayouts are formatTime's layouts by fractional digits, made once.
+var timeLayouts = [...]string{
+	"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.0Z07:00", "2006-01-02T15:04:05.00Z07:00",
+	"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05.0000Z07:00", "2006-01-02T15:04:05.00000Z07:00",
+	"2006-01-02T15:04:05.000000Z07:00", "2006-01-02T15:04:05.0000000Z07:00", "2006-01-02T15:04:05.00000000Z07:00",
+	"2006-01-02T15:04:05.000000000Z07:00",
 }

@@ -17,15 +17,17 @@ import (
 // any number of fractional digits. Unlike time.Parse it also takes years
 // outside 0000-9999, which corrupt capture timestamps can have.
 func ParseTime(s string) (time.Time, error) {
-	bad := fmt.Errorf("%q is not an RFC 3339 time in UTC", s)
+	// The error is made only when needed: reports and merges parse every
+	// listed conversation's times.
+	bad := func() error { return fmt.Errorf("%q is not an RFC 3339 time in UTC", s) }
 	rest, neg := strings.CutPrefix(s, "-")
 	i := strings.IndexByte(rest, '-')
 	if i < 4 || !strings.HasSuffix(s, "Z") {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	year, err := strconv.Atoi(rest[:i])
 	if err != nil || rest[0] == '+' || rest[0] == '-' {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	if neg {
 		year = -year
@@ -34,7 +36,7 @@ func ParseTime(s string) (time.Time, error) {
 	// that day against the real year.
 	t, err := time.Parse(time.RFC3339Nano, "2000"+rest[i:])
 	if err != nil || t.Month() == time.February && t.Day() == 29 && !isLeap(year) {
-		return time.Time{}, bad
+		return time.Time{}, bad()
 	}
 	return time.Date(year, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil
 }

@@ -594,9 +594,21 @@ func showTime(s string, loc *time.Location) string {
 
 // formatShown writes t in loc with digits fractional digits and the zone.
 func formatShown(t time.Time, digits int, loc *time.Location) string {
+	if digits >= 0 && digits < len(shownLayouts) {
+		return t.In(loc).Format(shownLayouts[digits])
+	}
 	layout := "2006-01-02 15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)
 	}
 	return t.In(loc).Format(layout + " MST")
+}
+
+// shownLayouts are formatShown's layouts by fractional digits, made once:
+// a report formats the times of thousands of rows.
+var shownLayouts = [...]string{
+	"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05.0 MST", "2006-01-02 15:04:05.00 MST",
+	"2006-01-02 15:04:05.000 MST", "2006-01-02 15:04:05.0000 MST", "2006-01-02 15:04:05.00000 MST",
+	"2006-01-02 15:04:05.000000 MST", "2006-01-02 15:04:05.0000000 MST", "2006-01-02 15:04:05.00000000 MST",
+	"2006-01-02 15:04:05.000000000 MST",
 }
