@@ -179,3 +179,27 @@ func TestRowDataBound(t *testing.T) {
 		t.Error("the page does not end with </html>")
 	}
 }
+
+// FuzzEncodeString: the row data's strings are byte for byte what
+// json.Encoder (HTML escaping on) writes, for any text, the fast path for
+// plain ASCII included.
+func FuzzEncodeString(f *testing.F) {
+	for _, s := range []string{"", "1,234", "10.0.0.1 (host)", "2024-01-01 00:00:00 UTC", "</script>", "a\"b\\c",
+		"x&y", "\x00\x1f\x7f", "é", "\xff\xfe", "\u2028\u2029", "__f__function(){}", "a'b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(true)
+		encodeString(enc, &got, s)
+		wantEnc := json.NewEncoder(&want)
+		wantEnc.SetEscapeHTML(true)
+		if err := wantEnc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if w := strings.TrimSuffix(want.String(), "\n"); got.String() != w {
+			t.Fatalf("encodeString(%q) = %s, json.Encoder %s", s, got.String(), w)
+		}
+	})
+}
