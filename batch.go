@@ -176,17 +176,28 @@ func runBatch(cfg *batchConfig) error {
 
 	entries := make([]report.IndexEntry, len(caps))
 	overview := analyze.NewOverview(cfg.analysis)
+	if h := cfg.analysis.Hooks.BuildSummary; h != nil {
+		defer h()()
+	}
 	reused := 0
-	results := make(chan batchResult)
+	// Each capture's result comes back on a channel of its own, and is
+	// taken in path order: the overview's lists, once cut to their bound
+	// (--keys), depend on the order the Summaries are added, and the
+	// output must not depend on the order the workers finish in. A worker
+	// done ahead waits, holding its Summary, until the ones before it are
+	// merged, so that no more than one Summary per worker is held.
+	results := make([]chan batchResult, len(caps))
+	for i, c := range caps {
+		if c.err == nil {
+			results[i] = make(chan batchResult)
+		}
+	}
 	jobs := make(chan int)
-	var wg sync.WaitGroup
 	for range min(cfg.jobs, max(todo, 1)) {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range jobs {
 				sum, wasReused, err := processCapture(cfg, caps[i], found.named, prog)
-				results <- batchResult{i: i, sum: sum, reused: wasReused, err: err}
+				results[i] <- batchResult{i: i, sum: sum, reused: wasReused, err: err}
 			}
 		}()
 	}
@@ -197,13 +208,14 @@ func runBatch(cfg *batchConfig) error {
 			}
 		}
 		close(jobs)
-		wg.Wait()
-		close(results)
 	}()
-	// Each Summary is merged as soon as its capture is done and then
-	// dropped: only the index's few numbers per capture are kept. Merging
-	// does not depend on the order, so neither does any output.
-	for r := range results {
+	// Each Summary is merged as soon as it is its turn and then dropped:
+	// only the index's few numbers per capture are kept.
+	for i := range caps {
+		if results[i] == nil {
+			continue
+		}
+		r := <-results[i]
 		c := caps[r.i]
 		if r.err == nil {
 			if err := overview.Add(r.sum); err != nil {
