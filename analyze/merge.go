@@ -25,7 +25,11 @@ import (
 // order are kept), the timeline's per-application series (only the
 // applications a capture charted) and the decode-error examples (the
 // first few by packet number; packet numbers are per capture, so each
-// example names its capture).
+// example names its capture). The heavy-hitter lists (sources,
+// destinations, conversations, DNS query names) keep at most as many keys
+// as one capture's and the DNS maps one capture's bounds, so that memory
+// does not grow with the captures merged; see keycap_merge.go for the cut
+// and its error bounds.
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own
