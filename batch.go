@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,17 +177,31 @@ func runBatch(cfg *batchConfig) error {
 
 	entries := make([]report.IndexEntry, len(caps))
 	overview := analyze.NewOverview(cfg.analysis)
+	if h := cfg.analysis.Hooks.BuildSummary; h != nil {
+		defer h()()
+	}
 	reused := 0
-	results := make(chan batchResult)
+	// Each capture's result comes back on a channel of its own, and is
+	// taken in path order: the overview's lists, once cut to their bound
+	// (--keys), depend on the order the Summaries are added, and the
+	// output must not depend on the order the workers finish in. A worker
+	// done ahead waits, holding its Summary, until the ones before it are
+	// merged, so that no more than one Summary per worker is held.
+	results := make([]chan batchResult, len(caps))
+	for i, c := range caps {
+		if c.err == nil {
+			results[i] = make(chan batchResult)
+		}
+	}
 	jobs := make(chan int)
-	var wg sync.WaitGroup
+	gate := newAdmission()
 	for range min(cfg.jobs, max(todo, 1)) {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range jobs {
-				sum, wasReused, err := processCapture(cfg, caps[i], found.named, prog)
-				results <- batchResult{i: i, sum: sum, reused: wasReused, err: err}
+				gate.enter(i)
+				sum, wasReused, err := processCapture(cfg, caps[i], found.named, prog, func() { gate.pause(i) })
+				gate.leave(i)
+				results[i] <- batchResult{i: i, sum: sum, reused: wasReused, err: err}
 			}
 		}()
 	}
@@ -197,13 +212,14 @@ func runBatch(cfg *batchConfig) error {
 			}
 		}
 		close(jobs)
-		wg.Wait()
-		close(results)
 	}()
-	// Each Summary is merged as soon as its capture is done and then
-	// dropped: only the index's few numbers per capture are kept. Merging
-	// does not depend on the order, so neither does any output.
-	for r := range results {
+	// Each Summary is merged as soon as it is its turn and then dropped:
+	// only the index's few numbers per capture are kept.
+	for i := range caps {
+		if results[i] == nil {
+			continue
+		}
+		r := <-results[i]
 		c := caps[r.i]
 		if r.err == nil {
 			if err := overview.Add(r.sum); err != nil {
@@ -379,8 +395,10 @@ func writeBatchPages(cfg *batchConfig, p *batchPages, found *discovery, entries 
 
 // processCapture writes the JSON and the report of one capture and returns
 // its Summary. With --skip-existing, a report and JSON newer than the
-// capture are kept and the Summary is read back from the JSON.
-func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog *batchProgress) (*analyze.Summary, bool, error) {
+// capture are kept and the Summary is read back from the JSON. The
+// analysis calls pause now and then, and before it builds the Summary
+// (see admission).
+func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog *batchProgress, pause func()) (*analyze.Summary, bool, error) {
 	base := filepath.Join(cfg.outDir, filepath.FromSlash(c.name))
 	htmlOut, jsonOut := base+".html", base+".json"
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
@@ -398,6 +416,19 @@ func processCapture(cfg *batchConfig, c *batchCapture, named []os.FileInfo, prog
 			return nil, false, fmt.Errorf("--extract: %w", unwrapPath(err))
 		}
 		opts.Objects = extract
+	}
+	if tick := opts.Hooks.Tick; tick != nil {
+		opts.Hooks.Tick = func() { tick(); pause() }
+	} else {
+		opts.Hooks.Tick = pause
+	}
+	build := opts.Hooks.BuildSummary
+	opts.Hooks.BuildSummary = func() func() {
+		pause()
+		if build != nil {
+			return build()
+		}
+		return func() {}
 	}
 	if cfg.skipExisting {
 		if s := reuseSummary(cfg, c, htmlOut, jsonOut); s != nil {
@@ -842,4 +873,70 @@ func (p progressReader) Read(b []byte) (int, error) {
 		p.bar.Add64(int64(n))
 	}
 	return n, err
+}
+
+// batchLiveGate is the live heap past which a batch analyses one capture
+// at a time. A 10 MB flood's analysis holds up to 72 MB live while its
+// Summary is built, and the overview of a batch of floods 50-70 MB: two
+// floods analysed at once next to it made 180 MB live and 280-300 MB of
+// RSS, one at a time 120 MB live and about 210 MB. Ordinary captures,
+// a few MB live each, are still analysed -j at a time.
+const batchLiveGate = 64 << 20
+
+// admission runs the workers' analyses at once while the live heap stays
+// under batchLiveGate, and one at a time past it: past it, a capture
+// starts only when none is being analysed and none before it in path
+// order is waiting to start, and every capture but the first in path
+// order of those being analysed waits (at the analysis' ticks and before
+// its Summary is built) until it is the first, or the heap is under the
+// gate again. The first never waits, and the batch merges in path order,
+// so no worker waits for another that waits.
+type admission struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	busy    []int // the captures being analysed, by index in path order
+	waiting []int // the captures waiting to start
+}
+
+func newAdmission() *admission {
+	a := &admission{}
+	a.cond.L = &a.mu
+	return a
+}
+
+var liveHeapSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// overGate reports whether the live heap, as the last garbage collection
+// measured it, is past batchLiveGate.
+func overGate() bool {
+	metrics.Read(liveHeapSample)
+	v := liveHeapSample[0].Value
+	return v.Kind() == metrics.KindUint64 && v.Uint64() > batchLiveGate
+}
+
+func (a *admission) enter(i int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.waiting = append(a.waiting, i)
+	for (len(a.busy) > 0 || slices.Min(a.waiting) != i) && overGate() {
+		a.cond.Wait()
+	}
+	a.waiting = slices.DeleteFunc(a.waiting, func(w int) bool { return w == i })
+	a.busy = append(a.busy, i)
+	a.cond.Broadcast() // the next waiting may now be the first
+}
+
+func (a *admission) pause(i int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for slices.Min(a.busy) != i && overGate() {
+		a.cond.Wait()
+	}
+}
+
+func (a *admission) leave(i int) {
+	a.mu.Lock()
+	a.busy = slices.DeleteFunc(a.busy, func(b int) bool { return b == i })
+	a.mu.Unlock()
+	a.cond.Broadcast()
 }

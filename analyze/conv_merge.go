@@ -39,8 +39,10 @@ func newConvMerger() convMerger {
 }
 
 // add merges cs, of a capture whose times have digits fractional digits;
-// ip and transport are its estimates of the two lists (zero when exact).
-func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) error {
+// ip and transport are its estimates of the two lists (zero when exact),
+// ipStart and transportStart the bounds a key new to each list starts
+// with (keyCap.start).
+func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate, ipStart, transportStart bounds) error {
 	// Conversation times carry the most digits of the captures merged.
 	m.digits = max(m.digits, digits)
 	for _, cv := range cs.IP {
@@ -49,7 +51,7 @@ func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) 
 		if err != nil {
 			return err
 		}
-		if err := addConversation(m.pairs, pairKey{a, b}, &cv, ip); err != nil {
+		if err := addConversation(m.pairs, pairKey{a, b}, &cv, ip, ipStart); err != nil {
 			return err
 		}
 	}
@@ -66,7 +68,7 @@ func (m *convMerger) add(cs *Conversations, digits int, ip, transport Estimate) 
 		default:
 			return fmt.Errorf("transport conversation with protocol %q", cv.Proto)
 		}
-		if err := addConversation(m.flows, k, &cv, transport); err != nil {
+		if err := addConversation(m.flows, k, &cv, transport, transportStart); err != nil {
 			return err
 		}
 		o, err := parseOriented(&cv)
@@ -131,10 +133,10 @@ func (m *convMerger) result(ip, transport *Estimate) Conversations {
 	return out
 }
 
-func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation, e Estimate) error {
+func addConversation[K comparable](m map[K]*mergedConv, k K, cv *Conversation, e Estimate, start bounds) error {
 	mc := m[k]
 	if mc == nil {
-		mc = &mergedConv{}
+		mc = &mergedConv{bounds: start}
 		m[k] = mc
 	}
 	mc.bounds.add(cv.PacketsError, cv.BytesError, e)

@@ -1,10 +1,8 @@
 package analyze
 
 import (
-	"cmp"
 	"net/netip"
 	"slices"
-	"strings"
 )
 
 // dnsMerger merges the DNS part of Summaries, as dnsCounter (dns.go)
@@ -19,6 +17,10 @@ type dnsMerger struct {
 	clients, servers                     map[netip.Addr]int64
 	timing                               dnsTimingMerger
 	bursts                               nxBurstMerger
+	// untracked counts what the merged clients, servers and NXDOMAIN,
+	// mDNS and LLMNR names past their bounds counted (keycap_merge.go);
+	// listBytes is the bytes of those names listed.
+	untracked, listBytes int64
 }
 
 type answerKey struct{ name, typ, data string }
@@ -34,12 +36,14 @@ func newDNSMerger() dnsMerger {
 	}
 }
 
-// add merges s; e is s's estimate of its query list, zero when exact.
-func (d *dnsMerger) add(s *DNS, e Estimate) error {
+// add merges s; e is s's estimate of its query list, zero when exact, and
+// a name new to the list starts with the bounds start (keyCap.start).
+func (d *dnsMerger) add(s *DNS, e Estimate, start bounds) error {
 	for _, q := range s.Queries {
 		mq := d.queries[q.Name]
 		if mq == nil {
 			mq = newMergedQuery()
+			mq.bounds = start
 			d.queries[q.Name] = mq
 		}
 		if err := mq.add(q.Count, q.Clients, q.ClientsTotal); err != nil {
@@ -51,13 +55,14 @@ func (d *dnsMerger) add(s *DNS, e Estimate) error {
 	d.responses += s.Responses
 	addCounts(d.types, s.Types)
 	addCounts(d.rcodes, s.Rcodes)
-	addCounts(d.nxdomain, s.NXDomain)
-	addCounts(d.mdns, s.MDNS)
-	addCounts(d.llmnr, s.LLMNR)
+	d.addNames(d.nxdomain, s.NXDomain)
+	d.addNames(d.mdns, s.MDNS)
+	d.addNames(d.llmnr, s.LLMNR)
 	addCounts(d.cut, s.StringsCut)
 	for _, a := range s.Answers {
 		d.answers[answerKey{a.Name, a.Type, a.Data}] += a.Count
 	}
+	d.trimAnswers()
 	d.answersTruncated = d.answersTruncated || s.AnswersTruncated
 	if err := d.timing.add(&s.Timing); err != nil {
 		return err
@@ -65,10 +70,10 @@ func (d *dnsMerger) add(s *DNS, e Estimate) error {
 	if err := d.bursts.add(&s.NXBursts); err != nil {
 		return err
 	}
-	if err := addIPCounts(d.clients, s.Clients); err != nil {
+	if err := d.addAddrs(d.clients, s.Clients); err != nil {
 		return err
 	}
-	return addIPCounts(d.servers, s.Servers)
+	return d.addAddrs(d.servers, s.Servers)
 }
 
 // result is the merged DNS, sorted and bounded as dnsCounter.summary's;
@@ -95,9 +100,7 @@ func (d *dnsMerger) result(e *Estimate) DNS {
 	for k := range d.answers {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(x, y answerKey) int {
-		return cmp.Or(strings.Compare(x.name, y.name), strings.Compare(x.typ, y.typ), strings.Compare(x.data, y.data))
-	})
+	slices.SortFunc(keys, compareAnswers)
 	keys = keys[:min(len(keys), maxAnswers)]
 	out.Answers = make([]DNSAnswer, len(keys))
 	for i, k := range keys {

@@ -85,8 +85,9 @@ type endpointCount struct {
 	bounds
 }
 
-// add merges eps, a Summary's list, estimated as e (zero when exact).
-func (m endpointMerger) add(eps []Endpoint, e Estimate) error {
+// add merges eps, a Summary's list, estimated as e (zero when exact); an
+// address new to the list starts with the bounds start (keyCap.start).
+func (m endpointMerger) add(eps []Endpoint, e Estimate, start bounds) error {
 	for _, ep := range eps {
 		ip, err := netip.ParseAddr(ep.IP)
 		if err != nil {
@@ -94,7 +95,7 @@ func (m endpointMerger) add(eps []Endpoint, e Estimate) error {
 		}
 		c := m[ip]
 		if c == nil {
-			c = &endpointCount{}
+			c = &endpointCount{bounds: start}
 			m[ip] = c
 		}
 		c.packets += ep.Packets

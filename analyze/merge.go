@@ -25,7 +25,11 @@ import (
 // order are kept), the timeline's per-application series (only the
 // applications a capture charted) and the decode-error examples (the
 // first few by packet number; packet numbers are per capture, so each
-// example names its capture).
+// example names its capture). The heavy-hitter lists (sources,
+// destinations, conversations, DNS query names) keep at most as many keys
+// as one capture's and the DNS maps one capture's bounds, so that memory
+// does not grow with the captures merged; see keycap_merge.go for the cut
+// and its error bounds.
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own
@@ -73,6 +77,10 @@ type Overview struct {
 	beacons   beaconMerger
 	creds     credMerger
 	ftpObjs   ftpObjMerger
+	// keys bounds the heavy-hitter lists, and caps says what was cut
+	// from them (keycap_merge.go).
+	keys int
+	caps [numCaps]keyCap
 }
 
 // NewOverview returns an empty Overview for Summaries made with opts.
@@ -84,6 +92,7 @@ func NewOverview(opts Options) *Overview {
 	o := &Overview{}
 	o.init()
 	o.timeline = newTimeline(int64(iv))
+	o.keys = max(opts.Keys, DefaultKeys)
 	return o
 }
 
@@ -108,6 +117,7 @@ func (o *Overview) init() {
 		hosts:     newHostCollector(),
 		beacons:   beaconMerger{},
 		ftpObjs:   newFTPObjMerger(),
+		keys:      DefaultKeys,
 	}
 }
 
@@ -162,13 +172,13 @@ func (o *Overview) Add(s *Summary) error {
 	}
 	fail := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", c.Path, what, err) }
 	est := byList(s.Estimates)
-	if err := o.src.add(s.Sources, est[ListSources]); err != nil {
+	if err := o.src.add(s.Sources, est[ListSources], o.caps[capSources].start()); err != nil {
 		return fail("sources", err)
 	}
-	if err := o.dst.add(s.Destinations, est[ListDestinations]); err != nil {
+	if err := o.dst.add(s.Destinations, est[ListDestinations], o.caps[capDestinations].start()); err != nil {
 		return fail("destinations", err)
 	}
-	if err := o.dns.add(&s.DNS, est[ListDNSQueries]); err != nil {
+	if err := o.dns.add(&s.DNS, est[ListDNSQueries], o.caps[capDNSQueries].start()); err != nil {
 		return fail("dns", err)
 	}
 	if err := o.web.add(&s.HTTP, &s.TLS); err != nil {
@@ -179,7 +189,8 @@ func (o *Overview) Add(s *Summary) error {
 	if err := o.timeline.merge(&s.Timeline); err != nil {
 		return fail("timeline", err)
 	}
-	if err := o.conv.add(&s.Conversations, FracDigits(c.First), est[ListIPConversations], est[ListTransportConversations]); err != nil {
+	if err := o.conv.add(&s.Conversations, FracDigits(c.First), est[ListIPConversations], est[ListTransportConversations],
+		o.caps[capIPConversations].start(), o.caps[capTransportConversations].start()); err != nil {
 		return fail("conversations", err)
 	}
 	o.ports.add(&s.Ports)
@@ -203,6 +214,7 @@ func (o *Overview) Add(s *Summary) error {
 	o.beacons.add(s.Beacons)
 	o.creds.add(s.Credentials)
 	o.ftpObjs.add(&s.FTP)
+	o.trim()
 	return nil
 }
 
@@ -219,13 +231,14 @@ func (o *Overview) Summary() *Summary {
 	}
 	e := o.estimates
 	s := &Summary{Capture: o.capture.result()}
+	s.Capture.Warnings = append(s.Capture.Warnings, o.overviewWarnings()...)
 	s.Sources = o.src.result(e[ListSources])
 	s.Destinations = o.dst.result(e[ListDestinations])
 	s.DNS = o.dns.result(e[ListDNSQueries])
 	s.Timeline = o.timeline.summary()
 	s.Conversations = o.conv.result(e[ListIPConversations], e[ListTransportConversations])
 	s.Ports = o.ports.result()
-	s.Estimates = e.result()
+	s.Estimates = o.estimatesResult()
 	s.Protocols = o.protocols.result()
 	s.HTTP, s.TLS = o.web.result()
 	s.TLS.JA4, s.TLS.JA3, s.TLS.FingerprintsTruncated = o.fp.result()
