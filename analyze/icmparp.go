@@ -262,10 +262,11 @@ func (a *arpCounter) summary() ARP {
 // merge adds a Summary's ARP to a, an overview's counter. Conflicts and
 // SharedMACs follow from the pairs, in summary.
 func (a *arpCounter) merge(s *ARP) error {
-	if err := addIPCounts(a.requests, s.Requests); err != nil {
+	// Past maxKeys addresses, the counts are dropped, as countCapped does.
+	if _, err := addIPCounts(a.requests, s.Requests); err != nil {
 		return err
 	}
-	if err := addIPCounts(a.replies, s.Replies); err != nil {
+	if _, err := addIPCounts(a.replies, s.Replies); err != nil {
 		return err
 	}
 	for _, p := range s.Pairs {

@@ -172,18 +172,9 @@ func (d *dnsMerger) addNames(m map[string]int64, cs []Count) {
 
 // addAddrs adds a Summary's counts by address to m, d's clients or servers.
 func (d *dnsMerger) addAddrs(m map[netip.Addr]int64, cs []IPCount) error {
-	for _, c := range cs {
-		ip, err := netip.ParseAddr(c.IP)
-		if err != nil {
-			return err
-		}
-		if _, ok := m[ip]; ok || len(m) < maxKeys {
-			m[ip] += c.Count
-		} else {
-			d.untracked += c.Count
-		}
-	}
-	return nil
+	n, err := addIPCounts(m, cs)
+	d.untracked += n
+	return err
 }
 
 // trimAnswers keeps the maxAnswers first answers once there are twice as

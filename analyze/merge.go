@@ -263,14 +263,20 @@ func addCounts(m map[string]int64, cs []Count) {
 	}
 }
 
-// addIPCounts adds a Summary's counts by address to m.
-func addIPCounts(m map[netip.Addr]int64, cs []IPCount) error {
+// addIPCounts adds a Summary's counts by address to m, which keeps at
+// most maxKeys addresses, as one capture's maps do (countCapped): the
+// counts of addresses past that are returned, not listed.
+func addIPCounts(m map[netip.Addr]int64, cs []IPCount) (untracked int64, err error) {
 	for _, c := range cs {
 		ip, err := netip.ParseAddr(c.IP)
 		if err != nil {
-			return err
+			return untracked, err
 		}
-		m[ip] += c.Count
+		if _, ok := m[ip]; ok || len(m) < maxKeys {
+			m[ip] += c.Count
+		} else {
+			untracked += c.Count
+		}
 	}
-	return nil
+	return untracked, nil
 }
