@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pcapreport/pcapreport/analyze"
+	"github.com/pcapreport/pcapreport/internal/gcpolicy"
 	"github.com/pcapreport/pcapreport/internal/show"
 	"github.com/pcapreport/pcapreport/report"
 )
@@ -904,15 +904,9 @@ func newAdmission() *admission {
 	return a
 }
 
-var liveHeapSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-
 // overGate reports whether the live heap, as the last garbage collection
 // measured it, is past batchLiveGate.
-func overGate() bool {
-	metrics.Read(liveHeapSample)
-	v := liveHeapSample[0].Value
-	return v.Kind() == metrics.KindUint64 && v.Uint64() > batchLiveGate
-}
+func overGate() bool { return gcpolicy.Live() > batchLiveGate }
 
 func (a *admission) enter(i int) {
 	a.mu.Lock()

@@ -72,7 +72,16 @@ func Hold() func() {
 	}
 }
 
-var liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// Live is the live heap in bytes, as the last garbage collection
+// measured it (0 before the first).
+func Live() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
 
 // Check gives the budget up once the live heap, as measured by
 // the last collection, has grown past budgetLiftAt.
@@ -82,8 +91,7 @@ func Check() {
 	if !budgetActive {
 		return
 	}
-	metrics.Read(liveSample)
-	if liveSample[0].Value.Kind() == metrics.KindUint64 && liveSample[0].Value.Uint64() > budgetLiftAt {
+	if Live() > budgetLiftAt {
 		if budgetPaused == 0 {
 			debug.SetMemoryLimit(budgetSaved)
 		}
