@@ -785,17 +785,22 @@ func formatTime(t time.Time, digits int) string {
 	if digits >= 0 && digits < len(timeLayouts) {
 		return t.UTC().Format(timeLayouts[digits])
 	}
+	return t.UTC().Format(timeLayout(digits))
+}
+
+func timeLayout(digits int) string {
 	layout := "2006-01-02T15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)
 	}
-	return t.UTC().Format(layout + "Z07:00")
+	return layout + "Z07:00"
 }
 
-// timeLayouts are formatTime's layouts by fractional digits, made once.
-var timeLayouts = [...]string{
-	"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.0Z07:00", "2006-01-02T15:04:05.00Z07:00",
-	"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05.0000Z07:00", "2006-01-02T15:04:05.00000Z07:00",
-	"2006-01-02T15:04:05.000000Z07:00", "2006-01-02T15:04:05.0000000Z07:00", "2006-01-02T15:04:05.00000000Z07:00",
-	"2006-01-02T15:04:05.000000000Z07:00",
-}
+// timeLayouts are formatTime's layouts for 0 to 9 fractional digits,
+// made once.
+var timeLayouts = func() (l [10]string) {
+	for d := range l {
+		l[d] = timeLayout(d)
+	}
+	return l
+}()

@@ -77,11 +77,15 @@ func (js *jsonStream) value(v reflect.Value, indent string) error {
 func (js *jsonStream) encode(v reflect.Value, indent string) error {
 	js.buf.Reset()
 	js.enc.SetIndent(indent, "  ")
-	x := v.Interface // a copy of v on the heap
+	// A pointer where there is one: Interface copies a struct to the heap,
+	// and encoding/json writes a pointer as what it points to.
+	var x any
 	if v.CanAddr() {
-		x = v.Addr().Interface // the same JSON, encoding/json follows pointers
+		x = v.Addr().Interface()
+	} else {
+		x = v.Interface()
 	}
-	if err := js.enc.Encode(x()); err != nil {
+	if err := js.enc.Encode(x); err != nil {
 		return err
 	}
 	b := js.buf.Bytes()

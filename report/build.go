@@ -597,18 +597,22 @@ func formatShown(t time.Time, digits int, loc *time.Location) string {
 	if digits >= 0 && digits < len(shownLayouts) {
 		return t.In(loc).Format(shownLayouts[digits])
 	}
+	return t.In(loc).Format(shownLayout(digits))
+}
+
+func shownLayout(digits int) string {
 	layout := "2006-01-02 15:04:05"
 	if digits > 0 {
 		layout += "." + strings.Repeat("0", digits)
 	}
-	return t.In(loc).Format(layout + " MST")
+	return layout + " MST"
 }
 
-// shownLayouts are formatShown's layouts by fractional digits, made once:
-// a report formats the times of thousands of rows.
-var shownLayouts = [...]string{
-	"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05.0 MST", "2006-01-02 15:04:05.00 MST",
-	"2006-01-02 15:04:05.000 MST", "2006-01-02 15:04:05.0000 MST", "2006-01-02 15:04:05.00000 MST",
-	"2006-01-02 15:04:05.000000 MST", "2006-01-02 15:04:05.0000000 MST", "2006-01-02 15:04:05.00000000 MST",
-	"2006-01-02 15:04:05.000000000 MST",
-}
+// shownLayouts are formatShown's layouts for 0 to 9 fractional digits,
+// made once: a report formats the times of thousands of rows.
+var shownLayouts = func() (l [10]string) {
+	for d := range l {
+		l[d] = shownLayout(d)
+	}
+	return l
+}()
