@@ -3,6 +3,7 @@ package analyze
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"testing"
 )
@@ -61,4 +62,40 @@ func BenchmarkFile(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkWriteJSON measures WriteJSON alone: MB/s of JSON written, for
+// the Summaries of benchCaptures and, when PCAPREPORT_BENCH_CAPTURE names
+// one (the generated 1 GB capture in BENCHMARKS.md), of that capture.
+func BenchmarkWriteJSON(b *testing.B) {
+	caps := benchCaptures
+	if p := os.Getenv("PCAPREPORT_BENCH_CAPTURE"); p != "" {
+		caps = append(caps[:len(caps):len(caps)], struct{ name, path string }{"bench-capture", p})
+	}
+	for _, c := range caps {
+		s, err := File(c.path, Options{})
+		if err != nil {
+			continue // the shared corpus is optional
+		}
+		var n countingWriter
+		if err := WriteJSON(&n, s); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := WriteJSON(io.Discard, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type countingWriter int
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	*w += countingWriter(len(p))
+	return len(p), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +58,34 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzAppendIndented: appendIndented indents any value that encoding/json
+// writes exactly as json.Indent does, at any prefix.
+func FuzzAppendIndented(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"b":[],"c":{},"d":[{"e":"x\"y\\"},null,true,-1.5e3],"f":"</script>\u2028"}`,
+		`"\\\\\""`, `[]`, `{}`, `[[],[{}],{"":[]}]`, `"__f__function(){}"`, `"\xff\x00\x1f"`, `12`,
+	} {
+		f.Add([]byte(s), uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, depth uint8) {
+		var v any
+		if json.Unmarshal(in, &v) != nil {
+			v = string(in) // a string of the bytes, whatever they are
+		}
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			t.Skip()
+		}
+		src := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		prefix := strings.Repeat("  ", int(depth%8))
+		var want bytes.Buffer
+		if err := json.Indent(&want, src, prefix, "  "); err != nil {
+			t.Fatalf("json.Indent(%q): %v", src, err)
+		}
+		if got := appendIndented(nil, src, prefix); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("appendIndented(%q, %q)\n got %q\nwant %q", src, prefix, got, want.Bytes())
+		}
+	})
 }
