@@ -155,7 +155,7 @@ func (p *smtpParse) entity(h textproto.MIMEHeader, body io.Reader, depth int) {
 			p.counts.deep++
 			return
 		}
-		mr := multipart.NewReader(body, params["boundary"])
+		mr := multipart.NewReader(newPartHeaderClean(body, params["boundary"]), params["boundary"])
 		for {
 			part, err := mr.NextRawPart()
 			if err != nil {
@@ -268,4 +268,80 @@ func (c *b64Clean) Read(b []byte) (int, error) {
 			return k, err
 		}
 	}
+}
+
+// partHeaderClean is what mime/multipart reads of a multipart body: the
+// bytes as they are, but for control bytes in the header of each part,
+// read as '?'. net/textproto refuses a header with a control byte in it,
+// and the multipart would stop there: a byte that mail clients pass over
+// would hide the attachments after it. A part's header starts after a
+// line that starts with the delimiter ("--" and the boundary, then '-',
+// white space or the line's end) and ends at the first empty line.
+type partHeaderClean struct {
+	r       io.Reader
+	delim   []byte
+	matched int  // bytes of delim matched at the start of the line; -1 when the line is not a delimiter
+	delimOK bool // the line is a delimiter line
+	header  bool // in a part's header
+	blank   bool // the header line so far is empty (or a CR)
+}
+
+func newPartHeaderClean(r io.Reader, boundary string) *partHeaderClean {
+	return &partHeaderClean{r: r, delim: []byte("--" + boundary)}
+}
+
+func (c *partHeaderClean) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	for i := 0; i < n; i++ {
+		x := b[i]
+		switch {
+		case c.header:
+			switch {
+			case x == '\n':
+				if c.blank {
+					c.header = false
+					c.matched = 0
+					continue
+				}
+				c.blank = true
+			case x == '\r':
+			default:
+				c.blank = false
+				if x < 0x20 && x != '\t' || x == 0x7f {
+					b[i] = '?'
+				}
+			}
+		case c.delimOK:
+			if x == '\n' {
+				c.delimOK, c.header, c.blank = false, true, true
+			}
+		case c.matched >= len(c.delim):
+			// Just after the delimiter: a delimiter line, or a line that
+			// only starts like one.
+			c.matched = -1
+			if x == '-' || x == ' ' || x == '\t' || x == '\r' {
+				c.delimOK = true
+			} else if x == '\n' {
+				c.header, c.blank = true, true
+			} else {
+				i-- // read the byte again as any line's
+			}
+		case c.matched >= 0:
+			if x == c.delim[c.matched] {
+				c.matched++
+				continue
+			}
+			c.matched = -1
+			i--
+		default: // the rest of a line that is not a delimiter
+			j := bytes.IndexByte(b[i:n], '\n')
+			if j < 0 {
+				i = n
+				continue
+			}
+			i += j
+			c.matched = 0
+		}
+	}
+	return n, err
 }
