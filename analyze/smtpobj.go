@@ -61,8 +61,8 @@ type smtpObjs struct {
 	objTotal  int64
 	messages  int64
 	skipped   struct {
-		sessions, starttls, busy, lost, notListedText int64
-		parse                                         smtpParseCounts
+		sessions, starttls, busy, lost int64
+		parse                          smtpParseCounts
 	}
 }
 
@@ -526,10 +526,7 @@ func (o *smtpObjs) endParse(s *smtpSession, m *smtpMsg, err error) {
 		}
 		o.objTotal++
 		if !listed {
-			if len(o.objs) < maxSMTPObjects {
-				o.skipped.notListedText++
-			}
-			continue
+			continue // objects_not_listed
 		}
 		o.textBytes += text
 		o.objs = append(o.objs, *r)
