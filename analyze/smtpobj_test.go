@@ -268,6 +268,20 @@ func TestSMTPObjectsKnownAnswer(t *testing.T) {
 		if m.Objects[0].Time != m.Objects[2].Time || m.Objects[3].Time <= m.Objects[0].Time {
 			t.Errorf("times %s %s %s", m.Objects[0].Time, m.Objects[2].Time, m.Objects[3].Time)
 		}
+		// smtp-executable-attachment fires for tool.exe only: not for the
+		// image, the text or the PDF (a document, not an executable).
+		var fired []Finding
+		for _, f := range s.Findings {
+			if f.Rule == "smtp-executable-attachment" {
+				fired = append(fired, f)
+			}
+		}
+		exe := m.Objects[1]
+		if len(fired) != 1 || fired[0].Anchor != "smtp-objects" || fired[0].Severity != SeverityMedium ||
+			!strings.Contains(fired[0].Title, exe.SHA256) || !strings.Contains(fired[0].Title, "tool.exe") ||
+			!strings.HasPrefix(fired[0].Title, "10.0.0.5 sent an executable") || fired[0].Evidence.Counts[0].Count != exe.Size {
+			t.Errorf("segments of %d: findings %+v", segSize, fired)
+		}
 	}
 }
 
