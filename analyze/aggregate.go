@@ -62,8 +62,9 @@ type analyzer struct {
 	web     web
 	certs   certs
 	objs    httpObjs
-	ftp     ftpObjs  // FTP transfers (ftpobj.go)
-	smtp    smtpObjs // SMTP attachments (smtpobj.go)
+	ftp     ftpObjs // FTP transfers (ftpobj.go)
+
+	smtp smtpObjs // SMTP attachments (smtpobj.go)
 
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
@@ -609,7 +610,7 @@ func (a *analyzer) summary() *Summary {
 	a.ftp.applyHashes()
 	a.smtp.closeAll()
 	if err := a.smtp.applyHashes(); err != nil {
-		c.Warnings = append(c.Warnings, err.Error())
+		c.Warnings = append(c.Warnings, "SMTP attachments: "+err.Error())
 	}
 	if a.objs.hashErr != "" {
 		c.Warnings = append(c.Warnings, a.objs.hashErr)
