@@ -170,7 +170,7 @@ func reportCommand() *cli.Command {
 			tzFlag(),
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "batch mode: analyse `N` captures at a time"},
 			&cli.BoolFlag{Name: "quiet", Usage: "batch mode: draw no progress bar on a terminal"},
-			&cli.StringFlag{Name: "extract", Usage: "write every HTTP object (response and request bodies, decoded) and FTP transfer to `DIR` as <sha256>.<ext>, with an objects.json manifest; names never come from the capture, nothing is overwritten (in batch mode, each capture's to DIR/<its report's name>/)"},
+			&cli.StringFlag{Name: "extract", Usage: "write every HTTP object (response and request bodies, decoded), FTP transfer and SMTP attachment to `DIR` as <sha256>.<ext>, with an objects.json manifest; names never come from the capture, nothing is overwritten (in batch mode, each capture's to DIR/<its report's name>/)"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "batch mode: keep each report (and JSON) that is newer than its capture, and read its numbers back from the JSON"},
 			showSecretsFlag(),
 		},

@@ -138,7 +138,8 @@ type manifestObject struct {
 
 // writeManifest writes DIR/objects.json, atomically: the HTTP objects of
 // sum that were written, with the transaction each came from, and the
-// FTP transfers written (ftp_objects).
+// FTP transfers (ftp_objects) and SMTP attachments (smtp_objects)
+// written.
 func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 	if e.err != nil {
 		return fmt.Errorf("--extract %s: %w", e.dir, e.err)
@@ -161,6 +162,12 @@ func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 			ftp = append(ftp, o)
 		}
 	}
+	smtp := []analyze.SMTPObject{}
+	for _, o := range sum.SMTP.Objects {
+		if o.File != "" {
+			smtp = append(smtp, o)
+		}
+	}
 	out, err := openOutput(filepath.Join(e.dir, "objects.json"), io.Discard)
 	if err != nil {
 		return err
@@ -170,10 +177,11 @@ func (e *extractDir) writeManifest(sum *analyze.Summary) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Capture    string              `json:"capture"`
-			Objects    []manifestObject    `json:"objects"`
-			FTPObjects []analyze.FTPObject `json:"ftp_objects"`
-		}{sum.Capture.Path, list, ftp})
+			Capture     string               `json:"capture"`
+			Objects     []manifestObject     `json:"objects"`
+			FTPObjects  []analyze.FTPObject  `json:"ftp_objects"`
+			SMTPObjects []analyze.SMTPObject `json:"smtp_objects"`
+		}{sum.Capture.Path, list, ftp, smtp})
 	})
 	if err != nil {
 		return err

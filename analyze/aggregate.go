@@ -64,6 +64,8 @@ type analyzer struct {
 	objs    httpObjs
 	ftp     ftpObjs // FTP transfers (ftpobj.go)
 
+	smtp smtpObjs // SMTP attachments (smtpobj.go)
+
 	// Protocol counts by layer. Link counts are kept per link decoder.
 	ipv4, ipv6 protoCount
 	network    map[string]*protoCount // non-IP frames, by what they carried
@@ -125,6 +127,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.objs = newHTTPObjs(opts.Objects)
 	a.ftp = newFTPObjs(opts.Objects)
 	a.ftp.hasher = &a.objs.hasher
+	a.smtp = newSMTPObjs(opts.Objects)
 	a.creds = newCreds(opts.ShowSecrets)
 	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
@@ -148,6 +151,9 @@ func newAnalyzer(opts Options) *analyzer {
 		}
 		if c.ftp != nil {
 			a.ftp.close(c.ftp)
+		}
+		if len(a.smtp.sessions) > 0 {
+			a.smtp.evict(k)
 		}
 	}
 	return a
@@ -317,6 +323,9 @@ func (a *analyzer) flowPacket(h *ipHeader, frame []byte, offset int64, ts time.T
 	}
 	if h.proto == protoTCP && (c.ftp != nil || c.packetsAB+c.packetsBA == 1 && a.ftp.wants(sport, dport)) {
 		a.ftp.segment(c, fwd, c.packetsAB+c.packetsBA == 1, h.payload, payload, ts, h.src, h.dst, sport, dport)
+	}
+	if h.proto == protoTCP && (smtpPort(sport) || smtpPort(dport)) {
+		a.smtp.segment(&f.key, c.packetsAB+c.packetsBA == 1, fwd, h.payload, payload, ts, h.src, h.dst, sport, dport)
 	}
 	if h.proto == protoTCP && len(payload) > 0 {
 		a.creds.at(ts, a.packetNo, a.digits, dport)
@@ -599,6 +608,10 @@ func (a *analyzer) summary() *Summary {
 	}
 	a.objs.applyHashes()
 	a.ftp.applyHashes()
+	a.smtp.closeAll()
+	if err := a.smtp.applyHashes(); err != nil {
+		c.Warnings = append(c.Warnings, "SMTP attachments: "+err.Error())
+	}
 	if a.objs.hashErr != "" {
 		c.Warnings = append(c.Warnings, a.objs.hashErr)
 	}
@@ -608,6 +621,9 @@ func (a *analyzer) summary() *Summary {
 	if w := a.ftp.warning(); w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
+	if w := a.smtp.warning(); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)
 	a.conv = conversations{}
 	s.HTTP, s.TLS = a.web.summary()
@@ -615,6 +631,8 @@ func (a *analyzer) summary() *Summary {
 	s.HTTP.TransactionsTotal, s.HTTP.ObjectsTotal = a.objs.txTotal, a.objs.objTotal
 	s.FTP = a.ftp.summary(a.digits)
 	a.ftp = ftpObjs{}
+	s.SMTP = a.smtp.summary(a.digits)
+	a.smtp = smtpObjs{}
 	a.web = web{}
 	s.TLS.Certificates = a.certs.summary()
 	a.certs = certs{}

@@ -131,6 +131,7 @@ func Findings(s *Summary) []Finding {
 	out = append(out, httpFindings(&s.HTTP)...)
 	out = append(out, downloadFindings(&s.HTTP)...)
 	out = append(out, ftpDownloadFindings(&s.FTP)...)
+	out = append(out, smtpAttachmentFindings(&s.SMTP)...)
 	out = append(out, rarePostFindings(&s.HTTP)...)
 	out = append(out, errorBurstFindings(&s.HTTP)...)
 	out = append(out, unexpectedFindings(&s.Ports)...)

@@ -77,6 +77,7 @@ type Overview struct {
 	beacons   beaconMerger
 	creds     credMerger
 	ftpObjs   ftpObjMerger
+	smtpObjs  smtpObjMerger
 	// keys bounds the heavy-hitter lists, and caps says what was cut
 	// from them (keycap_merge.go).
 	keys int
@@ -117,6 +118,7 @@ func (o *Overview) init() {
 		hosts:     newHostCollector(),
 		beacons:   beaconMerger{},
 		ftpObjs:   newFTPObjMerger(),
+		smtpObjs:  newSMTPObjMerger(),
 		keys:      DefaultKeys,
 	}
 }
@@ -214,6 +216,7 @@ func (o *Overview) Add(s *Summary) error {
 	o.beacons.add(s.Beacons)
 	o.creds.add(s.Credentials)
 	o.ftpObjs.add(&s.FTP)
+	o.smtpObjs.add(&s.SMTP)
 	o.trim()
 	return nil
 }
@@ -252,6 +255,7 @@ func (o *Overview) Summary() *Summary {
 	s.Beacons = o.beacons.result()
 	s.Credentials = o.creds.result()
 	o.ftpObjs.result(&s.FTP)
+	o.smtpObjs.result(&s.SMTP)
 	s.Findings = Findings(s)
 	return s
 }

@@ -266,6 +266,13 @@ func everyField(t *testing.T) *analyze.Summary {
 		SHA256: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27", MD5: "1ac4ec2cf51bd49340296e614f2d7c7b",
 		SHA1: "4ca205e25cd43ef59533ff534095fa7498cf6dcd", Incomplete: true, File: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27.exe"}},
 		ObjectsTotal: 2, ObjectsSkipped: counts("objects_not_listed", 1)}
+	s.SMTP = analyze.SMTP{Messages: 3, Objects: []analyze.SMTPObject{{Time: c1, Client: "10.0.0.1", ClientPort: 40001,
+		Server: "192.0.2.25", ServerPort: 25, From: "Mallory <m@example.net>", To: "v@example.org", Subject: "Invoice",
+		Filename: "tool.exe", DeclaredType: "application/octet-stream", Encoding: "base64", Size: 20004,
+		SniffedType: "application/x-msdownload", Kind: analyze.KindExecutable,
+		SHA256: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27", MD5: "1ac4ec2cf51bd49340296e614f2d7c7b",
+		SHA1: "4ca205e25cd43ef59533ff534095fa7498cf6dcd", Incomplete: true, File: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27.exe"}},
+		ObjectsTotal: 2, ObjectsSkipped: counts("objects_not_listed", 1)}
 	s.Findings = analyze.Findings(s)
 	return s
 }
@@ -397,6 +404,7 @@ var notSummed = map[string]string{
 	"Beacons.MedianBytes":                   "a pair's entry from the capture that scored it best",
 	"Credentials.Packet":                    "credentials are listed, not added",
 	"FTP.Objects.Size":                      "lists of objects follow each other",
+	"SMTP.Objects.Size":                     "lists of objects follow each other",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)
@@ -461,6 +469,7 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	h.Objects[0].Transaction, h.Objects[1].Transaction = 2, 2
 	h.Objects[2].Transaction, h.Objects[3].Transaction = 3, 3
 	want.FTP.Objects = append(want.FTP.Objects, want.FTP.Objects...) // both copies, in time order
+	want.SMTP.Objects = append(want.SMTP.Objects, want.SMTP.Objects...)
 	want.Findings = analyze.Findings(want)
 
 	got := *everyField(t)

@@ -553,7 +553,12 @@ FTP FTP.Objects FTP.Objects.Time FTP.Objects.Client FTP.Objects.ClientPort FTP.O
 FTP.Objects.Passive FTP.Objects.DataPort FTP.Objects.Direction FTP.Objects.Command FTP.Objects.Name FTP.Objects.Reply
 FTP.Objects.Size FTP.Objects.SniffedType FTP.Objects.Kind FTP.Objects.SHA256 FTP.Objects.MD5 FTP.Objects.SHA1
 FTP.Objects.Incomplete FTP.Objects.File FTP.ObjectsTotal FTP.ObjectsSkipped FTP.ObjectsSkipped.Name
-FTP.ObjectsSkipped.Count`)
+FTP.ObjectsSkipped.Count
+SMTP SMTP.Messages SMTP.Objects SMTP.Objects.Time SMTP.Objects.Client SMTP.Objects.ClientPort SMTP.Objects.Server
+SMTP.Objects.ServerPort SMTP.Objects.From SMTP.Objects.To SMTP.Objects.Subject SMTP.Objects.Filename
+SMTP.Objects.DeclaredType SMTP.Objects.Encoding SMTP.Objects.Size SMTP.Objects.SniffedType SMTP.Objects.Kind
+SMTP.Objects.SHA256 SMTP.Objects.MD5 SMTP.Objects.SHA1 SMTP.Objects.Incomplete SMTP.Objects.File SMTP.ObjectsTotal
+SMTP.ObjectsSkipped SMTP.ObjectsSkipped.Name SMTP.ObjectsSkipped.Count`)
 	got := summaryFields()
 	for _, f := range got {
 		if !slices.Contains(known, f) {

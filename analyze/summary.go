@@ -54,6 +54,8 @@ type Summary struct {
 	// FTP lists the files and listings sent over FTP data connections
 	// (ftpobj.go).
 	FTP FTP `json:"ftp"`
+	// SMTP lists the attachments of the mail sent over SMTP (smtpobj.go).
+	SMTP SMTP `json:"smtp"`
 	// Provenance is set in a batch's overview and by pcapreport merge:
 	// which captures each row came from (provenance.go). Nil otherwise.
 	Provenance *Provenance `json:"provenance,omitempty"`

@@ -68,6 +68,7 @@ var emptyText = map[string]string{
 	"http":          "No HTTP in this capture.",
 	"http-files":    "No HTTP transaction in this capture.",
 	"ftp-files":     "No FTP data transfer in this capture.",
+	"smtp-files":    "No SMTP attachment in this capture.",
 	"tls":           "No TLS in this capture.",
 	"icmp-arp":      "No ICMP or ARP in this capture.",
 	"problems":      "Every packet was IP, and every one decoded without an error.",
@@ -186,6 +187,7 @@ func build(s *analyze.Summary, o Options) *pageData {
 	d.add(httpSection(s.HTTP, o.Top))
 	d.add(httpObjectsSection(s.HTTP, loc, o.Top))
 	d.add(ftpObjectsSection(s.FTP, loc, o.Top))
+	d.add(smtpObjectsSection(s.SMTP, loc, o.Top))
 	d.add(tlsSection(s.TLS, o.Top))
 	d.add(icmpARPSection(s.ICMP, s.ARP, nm, o.Top))
 	d.add(problemSection(c))

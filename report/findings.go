@@ -55,6 +55,7 @@ var evidenceTargets = map[string]evidenceTarget{
 	"http-hosts":         {"http", "Hosts", "HTTP hosts"},
 	"http-objects":       {"http-files", "HTTP objects", "HTTP objects"},
 	"ftp-objects":        {"ftp-files", "FTP objects", "FTP objects"},
+	"smtp-objects":       {"smtp-files", "SMTP objects", "SMTP objects"},
 	"http-transactions":  {"http-files", "HTTP transactions", "HTTP transactions"},
 	"ports-unexpected":   {"ports", "Protocols on another's port", "protocols on another's port"},
 	"scanners":           {"conversations", "Sources that probed many", "sources that probed many targets"},
