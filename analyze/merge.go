@@ -22,7 +22,8 @@ import (
 // Summary cuts short merge what they kept: the transport conversations
 // (MaxTransportConversations per capture), the clients of a DNS name, the
 // DNS answers, the names of an address (the MaxNamesPerIP first in sorted
-// order are kept), the timeline's per-application series (only the
+// order are kept, of the maxKeys first addresses, within maxNameBytes:
+// see passiveNames.merge), the timeline's per-application series (only the
 // applications a capture charted) and the decode-error examples (the
 // first few by packet number; packet numbers are per capture, so each
 // example names its capture). The heavy-hitter lists (sources,
