@@ -180,3 +180,249 @@ func TestOverviewBoundsNameBytes(t *testing.T) {
 		checkNames(t, fmt.Sprint("order ", order), m, want)
 	}
 }
+
+// TestOverviewBoundsARP merges 4 Summaries of 40,000 ARP bindings and
+// 4,000 gratuitous senders each, overlapping (130,000 bindings, 13,000
+// senders in all): the overview keeps maxKeys bindings and maxGratuitous
+// senders, the first by address (and MAC), with the sums (and the highest
+// peak) of every Summary, in any order of adding, and its warning counts
+// the packets of those it cut.
+func TestOverviewBoundsARP(t *testing.T) {
+	type pair struct{ ip, mac string }
+	type grat struct{ n, peak int64 }
+	pairs, grats := map[pair]int64{}, map[netip.Addr]*grat{}
+	var total, totalGrat int64
+	var sums []*Summary
+	for c := range 4 {
+		s := boundSummary(c)
+		for i := c * 30_000; i < c*30_000+40_000; i++ {
+			mac := fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(i>>16), byte(i>>8), byte(i))
+			if i%1000 == 0 { // a conflict: another MAC each capture
+				mac = fmt.Sprintf("02:00:01:00:00:%02x", c)
+			}
+			p := ARPPair{IP: boundIP(i).String(), MAC: mac, Packets: int64(c + 1 + i%7)}
+			s.ARP.Pairs = append(s.ARP.Pairs, p)
+			pairs[pair{p.IP, p.MAC}] += p.Packets
+			total += p.Packets
+		}
+		for i := c * 3000; i < c*3000+4000; i++ {
+			g := ARPGratuitous{IP: boundIP(i).String(), Packets: int64(1 + i%5), Peak10s: int64(1 + (i+c)%4)}
+			s.ARP.Gratuitous = append(s.ARP.Gratuitous, g)
+			w := grats[boundIP(i)]
+			if w == nil {
+				w = &grat{}
+				grats[boundIP(i)] = w
+			}
+			w.n += g.Packets
+			w.peak = max(w.peak, g.Peak10s)
+			totalGrat += g.Packets
+		}
+		sums = append(sums, s)
+	}
+	// The maxKeys first bindings by address, then MAC (all lower-case
+	// hex of the same length: string order is byte order).
+	keys := slices.SortedFunc(maps.Keys(pairs), func(x, y pair) int {
+		if c := netip.MustParseAddr(x.ip).Compare(netip.MustParseAddr(y.ip)); c != 0 {
+			return c
+		}
+		return strings.Compare(x.mac, y.mac)
+	})
+	if len(keys) <= maxKeys || len(grats) <= maxGratuitous {
+		t.Fatalf("%d bindings, %d gratuitous senders: the test must pass the bounds", len(keys), len(grats))
+	}
+	keys = keys[:maxKeys]
+	kept := int64(0)
+	for _, k := range keys {
+		kept += pairs[k]
+	}
+	gips := slices.SortedFunc(maps.Keys(grats), netip.Addr.Compare)[:maxGratuitous]
+	keptGrat := int64(0)
+	for _, ip := range gips {
+		keptGrat += grats[ip].n
+	}
+	warning := fmt.Sprintf("overview: more than %d ARP addresses of requests or replies, or %d address-to-MAC bindings, or %d senders of gratuitous ARP in the captures merged: 0, %d and %d of their packets are not listed",
+		maxKeys, maxKeys, maxGratuitous, total-kept, totalGrat-keptGrat)
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		if len(o.arp.pairs) > maxKeys || len(o.arp.grat) > maxGratuitous {
+			t.Errorf("%s: the overview holds %d bindings and %d gratuitous senders", what, len(o.arp.pairs), len(o.arp.grat))
+		}
+		if len(m.ARP.Pairs) != len(keys) {
+			t.Fatalf("%s: %d bindings listed, want %d", what, len(m.ARP.Pairs), len(keys))
+		}
+		for i, k := range keys {
+			if p := m.ARP.Pairs[i]; p.IP != k.ip || p.MAC != k.mac || p.Packets != pairs[k] {
+				t.Fatalf("%s: binding %d is %+v, want %v with %d packets", what, i, p, k, pairs[k])
+			}
+		}
+		if len(m.ARP.Gratuitous) != len(gips) {
+			t.Fatalf("%s: %d gratuitous senders listed, want %d", what, len(m.ARP.Gratuitous), len(gips))
+		}
+		for _, g := range m.ARP.Gratuitous {
+			ip := netip.MustParseAddr(g.IP)
+			w := grats[ip]
+			if w == nil || g.Packets != w.n || g.Peak10s != w.peak || ip.Compare(gips[len(gips)-1]) > 0 {
+				t.Fatalf("%s: gratuitous %+v, want %+v and an address up to %s", what, g, w, gips[len(gips)-1])
+			}
+		}
+		if !slices.Contains(m.Capture.Warnings, warning) {
+			t.Errorf("%s: warnings %q, want %q", what, m.Capture.Warnings, warning)
+		}
+	}
+}
+
+// TestOverviewBoundsClientsPerName merges 5 Summaries in which 10 DNS
+// names and 10 TLS server names each have 40 clients listed and 5 more
+// counted, overlapping (160 clients a name listed in all), and one name
+// more with 20 clients in two captures: the overview keeps
+// maxClientsPerName clients a name, the first by address, each with the
+// sum of its counts, in any order of adding; ClientsTotal is exact for
+// the name within the bound and, past it, the captures' totals less the
+// clients kept counted twice, at least the clients listed in all.
+func TestOverviewBoundsClientsPerName(t *testing.T) {
+	type client struct{ n, lists int64 }
+	clients := map[netip.Addr]*client{}
+	var total, listed int64
+	var sums []*Summary
+	for c := range 5 {
+		s := boundSummary(c)
+		var cs []IPCount
+		for i := c * 30; i < c*30+40; i++ {
+			ic := IPCount{boundIP(i).String(), int64(1 + (i+c)%3)}
+			cs = append(cs, ic)
+			w := clients[boundIP(i)]
+			if w == nil {
+				w = &client{}
+				clients[boundIP(i)] = w
+			}
+			w.n += ic.Count
+			w.lists++
+			listed++
+		}
+		sortIPCounts(cs)
+		total += 45
+		for k := range 10 {
+			q := NamedCount{Name: fmt.Sprintf("n%d.example", k), Count: 100, Clients: cs, ClientsTotal: 45}
+			s.DNS.Queries = append(s.DNS.Queries, q)
+			s.TLS.ServerNames = append(s.TLS.ServerNames, q)
+		}
+		if c < 2 { // 20 clients, 10 in both captures, 2 more unlisted in each
+			q := NamedCount{Name: "few.example", Count: 7, ClientsTotal: 22}
+			for i := c * 10; i < c*10+20; i++ {
+				q.Clients = append(q.Clients, IPCount{boundIP(1000 + i).String(), 1})
+			}
+			s.DNS.Queries = append(s.DNS.Queries, q)
+		}
+		s.DNS.TotalQueries = 1007
+		sums = append(sums, s)
+	}
+	ips := slices.SortedFunc(maps.Keys(clients), netip.Addr.Compare)
+	if len(ips) <= maxClientsPerName {
+		t.Fatalf("%d clients: the test must pass the bound %d", len(ips), maxClientsPerName)
+	}
+	ips = ips[:maxClientsPerName]
+	want := map[string]int64{}
+	wantTotal := total
+	for _, ip := range ips {
+		want[ip.String()] = clients[ip].n
+		wantTotal -= clients[ip].lists - 1
+	}
+	check := func(what string, q NamedCount) {
+		t.Helper()
+		if len(q.Clients) != len(want) || q.ClientsTotal != wantTotal || q.ClientsTotal < int64(len(clients)) {
+			t.Fatalf("%s: %d clients listed, %d in all; want %d, %d", what, len(q.Clients), q.ClientsTotal, len(want), wantTotal)
+		}
+		for i, c := range q.Clients {
+			if want[c.IP] != c.Count {
+				t.Fatalf("%s: client %+v, want %d", what, c, want[c.IP])
+			}
+			if i > 0 && c.Count > q.Clients[i-1].Count {
+				t.Fatalf("%s: clients not by count: %v", what, q.Clients)
+			}
+		}
+	}
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		for name, q := range o.dns.queries {
+			if len(q.clients) > maxClientsPerName {
+				t.Errorf("%s: the overview holds %d clients of %s", what, len(q.clients), name)
+			}
+		}
+		if len(m.DNS.Queries) != 11 || len(m.TLS.ServerNames) != 10 {
+			t.Fatalf("%s: %d queries, %d server names", what, len(m.DNS.Queries), len(m.TLS.ServerNames))
+		}
+		for _, q := range m.DNS.Queries {
+			if q.Name == "few.example" {
+				// 30 clients listed, 2 + 2 unlisted: exact.
+				if len(q.Clients) != 30 || q.ClientsTotal != 34 || q.Count != 14 {
+					t.Errorf("%s: few.example: %d clients, %d in all, count %d; want 30, 34, 14", what, len(q.Clients), q.ClientsTotal, q.Count)
+				}
+				continue
+			}
+			check(what+" "+q.Name, q)
+		}
+		for _, q := range m.TLS.ServerNames {
+			check(what+" server name "+q.Name, q)
+		}
+	}
+}
+
+// TestOverviewBoundsBeacons merges 10 Summaries of MaxBeacons beacons
+// each, half of them pairs of the next Summary too with another score
+// (550 pairs in all): the overview holds no more than MaxBeacons, and
+// lists the MaxBeacons best pairs, each as the capture that scored it best
+// saw it, in any order of adding.
+func TestOverviewBoundsBeacons(t *testing.T) {
+	best := map[string]Beacon{}
+	var sums []*Summary
+	for c := range 10 {
+		s := boundSummary(c)
+		for j := c * 50; j < c*50+MaxBeacons; j++ {
+			b := Beacon{Client: boundIP(j).String(), Server: "192.0.2.1", Proto: "tcp", Port: 443,
+				Connections: int64(10 + c), Score: float64((j*37+c*11)%1000) / 1000, PeriodSeconds: float64(c + 1)}
+			s.Beacons = append(s.Beacons, b)
+			if o, ok := best[b.Client]; !ok || b.Score > o.Score || b.Score == o.Score && b.Connections > o.Connections {
+				best[b.Client] = b
+			}
+		}
+		sums = append(sums, s)
+	}
+	var all []Beacon
+	for _, b := range best {
+		all = append(all, b)
+	}
+	slices.SortFunc(all, func(x, y Beacon) int {
+		if x.Score != y.Score {
+			return cmpFloat(y.Score, x.Score)
+		}
+		if x.Connections != y.Connections {
+			return int(y.Connections - x.Connections)
+		}
+		return strings.Compare(x.Client, y.Client)
+	})
+	if len(all) <= MaxBeacons {
+		t.Fatalf("%d pairs: the test must pass the bound %d", len(all), MaxBeacons)
+	}
+	want := all[:MaxBeacons]
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		if len(o.beacons) > MaxBeacons {
+			t.Errorf("order %v: the overview holds %d beacons", order, len(o.beacons))
+		}
+		if !slices.Equal(m.Beacons, want) {
+			t.Fatalf("order %v: beacons\n%v\nwant\n%v", order, m.Beacons, want)
+		}
+	}
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
