@@ -426,3 +426,50 @@ func cmpFloat(x, y float64) int {
 	}
 	return 0
 }
+
+// TestOverviewBoundsUnexpected merges 3 Summaries of 600 services on
+// unexpected ports each, overlapping by 200 (1,400 in all): the overview
+// keeps maxUnexpected, the first by protocol, port and server, with the
+// flows of every Summary, in any order of adding, and its warning counts
+// the flows of those it cut.
+func TestOverviewBoundsUnexpected(t *testing.T) {
+	flows := map[int]int64{}
+	var total int64
+	var sums []*Summary
+	for c := range 3 {
+		s := boundSummary(c)
+		for i := c * 400; i < c*400+600; i++ {
+			u := Unexpected{Proto: "tcp", Server: boundIP(i).String(), Port: 22, Service: "ssh", Seen: "HTTP",
+				Flows: int64(1 + (i+c)%4), Clients: []string{boundIP(100_000 + c).String()}}
+			s.Ports.Unexpected = append(s.Ports.Unexpected, u)
+			flows[i] += u.Flows
+			total += u.Flows
+		}
+		sums = append(sums, s)
+	}
+	if len(flows) <= maxUnexpected {
+		t.Fatalf("%d services: the test must pass the bound %d", len(flows), maxUnexpected)
+	}
+	var kept int64
+	for i := range maxUnexpected {
+		kept += flows[i]
+	}
+	warning := fmt.Sprintf("overview: more than %d services on unexpected ports in the captures merged: %d of their flows are not listed", maxUnexpected, total-kept)
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		if len(o.ports.unexpected) > maxUnexpected || len(m.Ports.Unexpected) != maxUnexpected {
+			t.Fatalf("%s: the overview holds %d services, lists %d; want %d", what, len(o.ports.unexpected), len(m.Ports.Unexpected), maxUnexpected)
+		}
+		for _, u := range m.Ports.Unexpected {
+			ip := netip.MustParseAddr(u.Server).As4()
+			i := int(ip[1])<<16 | int(ip[2])<<8 | int(ip[3])
+			if i >= maxUnexpected || u.Flows != flows[i] {
+				t.Fatalf("%s: %+v listed, want the first %d servers with %d flows", what, u, maxUnexpected, flows[i])
+			}
+		}
+		if !slices.Contains(m.Capture.Warnings, warning) {
+			t.Errorf("%s: warnings %q, want %q", what, m.Capture.Warnings, warning)
+		}
+	}
+}

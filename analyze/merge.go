@@ -32,10 +32,11 @@ import (
 // does not grow with the captures merged; see keycap_merge.go for the cut
 // and its error bounds. So do the learnt names, the ARP bindings and
 // gratuitous senders, the clients of a name, request, server name or
-// fingerprint (mergedQuery) and the beacons: these keep the first in
-// address (or the best) order, which does not depend on the order of
-// adding, with the counts of all the Summaries; what they leave out is
-// flagged (NamesTruncated) or counted in a warning (ARP).
+// fingerprint (mergedQuery), the services on unexpected ports and the
+// beacons: these keep the first in address (or the best) order, which
+// does not depend on the order of adding, with the counts of all the
+// Summaries; what they leave out is flagged (NamesTruncated) or counted in
+// a warning (ARP, unexpected ports).
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own
