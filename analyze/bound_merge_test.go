@@ -473,3 +473,101 @@ func TestOverviewBoundsUnexpected(t *testing.T) {
 		}
 	}
 }
+
+// TestOverviewBoundsNXBursts merges 3 Summaries of maxNXClients NXDOMAIN
+// clients each: 96 in all three with high peaks, and 4,000 of their own
+// (12,096 in all): the overview holds at most twice the bound and lists
+// the bound, the 96 with the sums of their answers and their highest
+// peak, and every answer is listed or in unfollowed.
+func TestOverviewBoundsNXBursts(t *testing.T) {
+	const heavy = 96
+	var total int64
+	var sums []*Summary
+	for c := range 3 {
+		s := boundSummary(c)
+		for i := range heavy {
+			s.DNS.NXBursts.Clients = append(s.DNS.NXBursts.Clients, DNSNXClient{Client: boundIP(i).String(),
+				NXDomain: 5000, Peak60s: int64(1000 + i + c), PeakStart: fmt.Sprintf("2026-12-0%dT00:00:00Z", c+1), PeakNames: []string{}})
+			total += 5000
+		}
+		for i := range maxNXClients - heavy {
+			n := int64(1 + i%5)
+			s.DNS.NXBursts.Clients = append(s.DNS.NXBursts.Clients, DNSNXClient{Client: boundIP(1000 + c*10_000 + i).String(),
+				NXDomain: n, Peak60s: n, PeakNames: []string{}})
+			total += n
+		}
+		s.DNS.NXBursts.Unfollowed = 7
+		total += 7
+		sums = append(sums, s)
+	}
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		b := m.DNS.NXBursts
+		if len(o.dns.bursts.clients) > 2*maxNXClients || len(b.Clients) != maxNXClients {
+			t.Fatalf("%s: the overview holds %d clients, lists %d; want at most %d, %d", what, len(o.dns.bursts.clients), len(b.Clients), 2*maxNXClients, maxNXClients)
+		}
+		listed := b.Unfollowed
+		for i, c := range b.Clients {
+			listed += c.NXDomain
+			if i < heavy {
+				k := heavy - 1 - i // by peak desc
+				if c.Client != boundIP(k).String() || c.NXDomain != 15000 || c.Peak60s != int64(1000+k+2) || c.PeakStart != "2026-12-03T00:00:00Z" {
+					t.Fatalf("%s: client %d is %+v, want %s with 15000 answers, peak %d of the third capture", what, i, c, boundIP(k), 1000+k+2)
+				}
+			}
+		}
+		if listed != total || b.Unfollowed <= 21 {
+			t.Errorf("%s: %d answers listed or unfollowed (%d), want %d, some cut", what, listed, b.Unfollowed, total)
+		}
+	}
+}
+
+// TestOverviewBoundsDNSTiming merges 3 Summaries of maxTimedServers timed
+// DNS servers each: 96 in all three with many queries, and 4,000 of their
+// own (12,096 in all): the overview holds at most twice the bound, lists
+// the bound, the 96 with the sums of their counts and histograms, says
+// the list is cut, and its totals count every server.
+func TestOverviewBoundsDNSTiming(t *testing.T) {
+	const heavy = 96
+	var queries int64
+	var sums []*Summary
+	for c := range 3 {
+		s := boundSummary(c)
+		tm := &s.DNS.Timing
+		for i := range heavy {
+			tm.Servers = append(tm.Servers, DNSServerTiming{Server: boundIP(i).String(), Queries: int64(10_000 + i), Answered: int64(10_000 + i),
+				Histogram: []DNSRTTBucket{{Bucket: 200 + c, Count: int64(10_000 + i)}}})
+			tm.Queries += int64(10_000 + i)
+		}
+		for i := range maxTimedServers - heavy {
+			tm.Servers = append(tm.Servers, DNSServerTiming{Server: boundIP(1000 + c*10_000 + i).String(), Queries: 1, Answered: 1,
+				Histogram: []DNSRTTBucket{{Bucket: 100, Count: 1}}})
+			tm.Queries++
+		}
+		tm.Answered = tm.Queries
+		tm.Histogram = []DNSRTTBucket{{Bucket: 100, Count: maxTimedServers - heavy}, {Bucket: 200 + c, Count: tm.Queries - (maxTimedServers - heavy)}}
+		queries += tm.Queries
+		sums = append(sums, s)
+	}
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		tm := m.DNS.Timing
+		if len(o.dns.timing.servers) > 2*maxTimedServers || len(o.dns.timing.hists) > 2*maxTimedServers+1 || len(tm.Servers) != maxTimedServers || !tm.ServersTruncated {
+			t.Fatalf("%s: the overview holds %d servers, lists %d, truncated %v; want at most %d, %d, true",
+				what, len(o.dns.timing.servers), len(tm.Servers), tm.ServersTruncated, 2*maxTimedServers, maxTimedServers)
+		}
+		if tm.Queries != queries || tm.Answered != queries {
+			t.Errorf("%s: %d queries, %d answered; want %d", what, tm.Queries, tm.Answered, queries)
+		}
+		for i, s := range tm.Servers[:heavy] {
+			k := heavy - 1 - i
+			q := int64(3 * (10_000 + k))
+			want := []DNSRTTBucket{{200, int64(10_000 + k)}, {201, int64(10_000 + k)}, {202, int64(10_000 + k)}}
+			if s.Server != boundIP(k).String() || s.Queries != q || s.Answered != q || !slices.Equal(s.Histogram, want) {
+				t.Fatalf("%s: server %d is %+v, want %s with %d queries, histogram %v", what, i, s, boundIP(k), q, want)
+			}
+		}
+	}
+}

@@ -36,7 +36,9 @@ import (
 // beacons: these keep the first in address (or the best) order, which
 // does not depend on the order of adding, with the counts of all the
 // Summaries; what they leave out is flagged (NamesTruncated) or counted in
-// a warning (ARP, unexpected ports).
+// a warning (ARP, unexpected ports). The DNS timing's servers and the
+// NXDOMAIN burst clients, ranked by sums, hold at most twice one
+// capture's bound and are cut back to it by rank, exact up to it.
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own
