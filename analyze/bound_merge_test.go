@@ -571,3 +571,76 @@ func TestOverviewBoundsDNSTiming(t *testing.T) {
 		}
 	}
 }
+
+// TestOverviewBoundsScanners merges 60 Summaries of MaxScanners TCP
+// scanners each: 10 in all of them, scanning 200 targets of their own in
+// each capture, and 40 of their own with 60 to 99 targets (2,410 sources
+// in all): the overview follows at most scanSources sources, and lists
+// exactly what the analysis of all the scans as one would: the same
+// counts and sketches.
+func TestOverviewBoundsScanners(t *testing.T) {
+	const captures, heavy = 60, 10
+	whole := map[netip.Addr]*scanCount{}
+	scan := func(c *scanCount, src netip.Addr, first, n int) {
+		w := whole[src]
+		if w == nil {
+			w = &scanCount{}
+			whole[src] = w
+		}
+		for i := first; i < first+n; i++ {
+			dst := netip.AddrFrom4([4]byte{172, 16, byte(i >> 8), byte(i)})
+			c.add(dst, uint16(1+i%1000), i%3 == 0, 0)
+			w.add(dst, uint16(1+i%1000), i%3 == 0, 0)
+		}
+	}
+	var sums []*Summary
+	for c := range captures {
+		s := boundSummary(c)
+		for i := range MaxScanners {
+			var sc scanCount
+			src := boundIP(i)
+			if i < heavy {
+				scan(&sc, src, c*200, 200)
+			} else {
+				src = boundIP(1000 + c*100 + i)
+				scan(&sc, src, 50_000+c*100, 60+(c+i)%40)
+			}
+			x, ok := sc.scanner(src)
+			if !ok {
+				t.Fatalf("%s: %d targets, not a scanner", src, sc.targets.estimate())
+			}
+			s.Conversations.Scanners = append(s.Conversations.Scanners, x)
+		}
+		sums = append(sums, s)
+	}
+	if len(whole) <= scanSources {
+		t.Fatalf("%d scanners: the test must pass the bound %d", len(whole), scanSources)
+	}
+	var want []Scanner
+	for a, c := range whole {
+		x, _ := c.scanner(a)
+		want = append(want, x)
+	}
+	want = sortScanners(want)
+	for _, order := range orders(len(sums)) {
+		o, m := overviewOf(t, sums, order)
+		what := fmt.Sprint("order ", order)
+		if len(o.conv.scans) > scanSources {
+			t.Errorf("%s: the overview follows %d scanners", what, len(o.conv.scans))
+		}
+		got := m.Conversations.Scanners
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d scanners, want %d", what, len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Source != w.Source || g.Conversations != w.Conversations || g.Failed != w.Failed || g.Targets != w.Targets ||
+				g.Hosts != w.Hosts || g.Ports != w.Ports || g.Sketch != w.Sketch {
+				t.Fatalf("%s: scanner %d is %+v, want %+v", what, i, g, w)
+			}
+		}
+		if got[0].Conversations != captures*200 {
+			t.Errorf("%s: the first scanner opened %d conversations, want %d", what, got[0].Conversations, captures*200)
+		}
+	}
+}

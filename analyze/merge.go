@@ -38,7 +38,9 @@ import (
 // Summaries; what they leave out is flagged (NamesTruncated) or counted in
 // a warning (ARP, unexpected ports). The DNS timing's servers and the
 // NXDOMAIN burst clients, ranked by sums, hold at most twice one
-// capture's bound and are cut back to it by rank, exact up to it.
+// capture's bound and are cut back to it by rank, exact up to it; the
+// scanners follow one capture's scanSources sources, cut back to half by
+// rank.
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own
