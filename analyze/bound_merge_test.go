@@ -644,3 +644,27 @@ func TestOverviewBoundsScanners(t *testing.T) {
 		}
 	}
 }
+
+// TestOverviewNamesPerAddressNotTruncated: an address given 12 names by
+// two captures lists its 10 first, and names_truncated stays false, as in
+// one capture, where it means the 100,000 addresses or 16 MiB.
+func TestOverviewNamesPerAddressNotTruncated(t *testing.T) {
+	var sums []*Summary
+	for c := range 2 {
+		s := boundSummary(c)
+		n := Name{IP: "192.0.2.7"}
+		for k := range 6 {
+			n.Names = append(n.Names, fmt.Sprintf("%c%d.example", 'a'+c, k))
+		}
+		s.Names = []Name{n}
+		sums = append(sums, s)
+	}
+	for _, order := range orders(2) {
+		_, m := overviewOf(t, sums, order)
+		want := []string{"a0.example", "a1.example", "a2.example", "a3.example", "a4.example", "a5.example",
+			"b0.example", "b1.example", "b2.example", "b3.example"}
+		if m.NamesTruncated || len(m.Names) != 1 || !slices.Equal(m.Names[0].Names, want) {
+			t.Errorf("order %v: names %v, truncated %v; want %v, false", order, m.Names, m.NamesTruncated, want)
+		}
+	}
+}

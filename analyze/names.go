@@ -85,7 +85,8 @@ func (p *passiveNames) summary() []Name {
 // of names): what it keeps is the first in sorted order, addresses by
 // address and an address's names by name, an order that does not depend
 // on the order of adding. A name or address past the bounds is dropped
-// for good (it has as many before it that stay) and sets full. So the
+// for good (it has as many before it that stay); past maxKeys or
+// maxNameBytes it sets full, as in one capture. So the
 // names listed, up to the bounds, are those of the union of the Summaries
 // whatever their order; only when the bytes bind may an address dropped
 // come back with fewer names, as the names before it shrink.
@@ -126,7 +127,6 @@ func (p *passiveNames) trimNames(set map[string]struct{}) {
 		delete(set, name)
 		p.bytes -= int64(len(name))
 	}
-	p.full = true
 }
 
 // trimMerged keeps the maxKeys first addresses, and of them those whose
