@@ -33,6 +33,7 @@ func mergeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "also write the overview as JSON to `FILE` (- for standard output)"},
 			topFlag(),
 			tzFlag(),
+			keysFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       mergeAction,
@@ -55,6 +56,9 @@ func mergeAction(c *cli.Context) error {
 	}
 	if c.Int("top") < 0 {
 		return usagef(c, "--top must be 0 or more")
+	}
+	if c.Int("keys") <= 0 {
+		return usagef(c, "--keys must be positive")
 	}
 	loc, err := loadZone(c.String("tz"))
 	if err != nil {
@@ -80,7 +84,7 @@ func mergeAction(c *cli.Context) error {
 	defer htmlFile.discard()
 	defer jsonFile.discard()
 
-	sum, merged, failed, err := mergeSummaries(files, c.App.ErrWriter)
+	sum, merged, failed, err := mergeSummaries(files, c.Int("keys"), c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
@@ -144,8 +148,9 @@ func findSummaries(args []string) []summaryFile {
 // mergeSummaries reads and merges files, naming each one that fails on
 // stderr, and returns the overview, the files merged and how many failed. The overview is
 // the one a batch run over the same captures writes: the same Overview,
-// fed the same Summaries, in any order.
-func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, []string, int, error) {
+// fed the same Summaries, in any order. Its heavy-hitter lists keep keys
+// keys each (at least analyze.DefaultKeys), as a batch's with --keys.
+func mergeSummaries(files []summaryFile, keys int, stderr io.Writer) (*analyze.Summary, []string, int, error) {
 	var overview *analyze.Overview
 	var done []string
 	failed := 0
@@ -179,6 +184,7 @@ func mergeSummaries(files []summaryFile, stderr io.Writer) (*analyze.Summary, []
 		}
 		if overview == nil {
 			overview = new(analyze.Overview)
+			overview.SetKeys(keys)
 		}
 		if err := overview.Add(s); err != nil {
 			fail(f.path, err)

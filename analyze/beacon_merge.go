@@ -4,7 +4,7 @@ package analyze
 // be joined across captures (the times are not kept), so the overview
 // lists each (client, destination) pair once, as the capture that scored
 // it best saw it (more connections breaking ties), best first, at most
-// MaxBeacons.
+// MaxBeacons: no more are held.
 type beaconMerger map[beaconID]Beacon
 
 type beaconID struct {
@@ -19,6 +19,20 @@ func (m beaconMerger) add(bs []Beacon) {
 			continue
 		}
 		m[id] = b
+	}
+	// Only the MaxBeacons best are listed; a pair cut here has as many
+	// better ones, which stay, and its best can only take its place again
+	// if it beats them: the overview is that of all pairs, in any order.
+	if len(m) > MaxBeacons {
+		all := make([]Beacon, 0, len(m))
+		for _, b := range m {
+			all = append(all, b)
+		}
+		kept := sortBeacons(all)
+		clear(m)
+		for _, b := range kept {
+			m[beaconID{b.Client, b.Server, b.Proto, b.Port}] = b
+		}
 	}
 }
 

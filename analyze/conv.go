@@ -356,12 +356,15 @@ func (t *portTable) list(proto string) []Port {
 type portsMerger struct {
 	tcp, udp   portTable
 	unexpected unexpectedMerger
+	// unexpectedCut is the flows of the Unexpected entries past
+	// maxUnexpected, not listed.
+	unexpectedCut int64
 }
 
 func (m *portsMerger) add(p *Ports) {
 	m.tcp.merge(p.TCP)
 	m.udp.merge(p.UDP)
-	m.unexpected.add(p.Unexpected)
+	m.unexpectedCut += m.unexpected.add(p.Unexpected)
 }
 
 func (m *portsMerger) result() Ports {

@@ -4,7 +4,13 @@ import "net/netip"
 
 // dnsTimingMerger merges DNS.Timing: counts add up, each server's
 // histograms add up (its median is taken again from the sum) and its worst
-// is the worst of all.
+// is the worst of all. It holds at most 2 × maxTimedServers servers: past
+// that, after a Summary is added, it keeps the maxTimedServers first as
+// result lists them and sets ServersTruncated; the totals and the
+// histogram of all servers still count those cut. Up to that many servers
+// in the union the list is exact and does not depend on the order of
+// adding; past it, a server cut and seen again later lists only its counts
+// since, as one capture lists the first servers to come.
 type dnsTimingMerger struct {
 	total     DNSServerTiming
 	untracked int64
@@ -40,8 +46,22 @@ func (m *dnsTimingMerger) add(t *DNSTiming) error {
 		h := m.hists[s.Server]
 		addServerTiming(ms, s)
 		for _, b := range s.Histogram {
-			h[b.Bucket] += b.Count
+			if b.Bucket >= 0 && b.Bucket < rttBuckets { // histogram lists no other
+				h[b.Bucket] += b.Count
+			}
 		}
+	}
+	if len(m.servers) > 2*maxTimedServers {
+		ss := make([]DNSServerTiming, 0, len(m.servers))
+		for _, s := range m.servers {
+			ss = append(ss, *s)
+		}
+		sortServerTimings(ss)
+		for _, s := range ss[maxTimedServers:] {
+			delete(m.servers, s.Server)
+			delete(m.hists, s.Server)
+		}
+		m.truncated = true
 	}
 	return nil
 }

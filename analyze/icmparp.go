@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/netip"
@@ -133,6 +134,9 @@ type arpCounter struct {
 	replies  map[netip.Addr]int64 // is-at, by sender IP
 	pairs    map[arpKey]int64
 	grat     map[netip.Addr]*gratCount // gratuitous ARP by sender, at most maxGratuitous
+	// An overview's (merge): the packets of the addresses, bindings and
+	// gratuitous senders past the bounds, not listed.
+	untracked, cutPairs, cutGrat int64
 }
 
 // maxGratuitous bounds the senders of gratuitous ARP followed.
@@ -209,12 +213,7 @@ func (a *arpCounter) summary() ARP {
 	for k := range a.pairs {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(x, y arpKey) int {
-		if c := x.ip.Compare(y.ip); c != 0 {
-			return c
-		}
-		return slices.Compare(x.mac[:], y.mac[:])
-	})
+	slices.SortFunc(keys, compareARPKeys)
 	out.Pairs = make([]ARPPair, len(keys))
 	for i, k := range keys {
 		out.Pairs[i] = ARPPair{IP: k.ip.String(), MAC: net.HardwareAddr(k.mac[:]).String(), Packets: a.pairs[k]}
@@ -259,14 +258,27 @@ func (a *arpCounter) summary() ARP {
 	return out
 }
 
-// merge adds a Summary's ARP to a, an overview's counter. Conflicts and
+func compareARPKeys(x, y arpKey) int {
+	return cmp.Or(x.ip.Compare(y.ip), slices.Compare(x.mac[:], y.mac[:]))
+}
+
+// merge adds a Summary's ARP to a, an overview's counter, within one
+// capture's bounds: maxKeys requests and replies addresses (the first
+// come, as countCapped), maxKeys bindings and maxGratuitous gratuitous
+// senders. Of those two, the first in address (then MAC) order are kept,
+// whatever the order of adding: one cut has as many before it, which stay,
+// so it is cut for good and the counts kept are those of the union. The
+// packets of what is cut are counted for a warning. Conflicts and
 // SharedMACs follow from the pairs, in summary.
 func (a *arpCounter) merge(s *ARP) error {
-	// Past maxKeys addresses, the counts are dropped, as countCapped does.
-	if _, err := addIPCounts(a.requests, s.Requests); err != nil {
+	n, err := addIPCounts(a.requests, s.Requests)
+	a.untracked += n
+	if err != nil {
 		return err
 	}
-	if _, err := addIPCounts(a.replies, s.Replies); err != nil {
+	n, err = addIPCounts(a.replies, s.Replies)
+	a.untracked += n
+	if err != nil {
 		return err
 	}
 	for _, p := range s.Pairs {
@@ -292,6 +304,18 @@ func (a *arpCounter) merge(s *ARP) error {
 		}
 		c.n += g.Packets
 		c.peak = max(c.peak, g.Peak10s)
+	}
+	if len(a.pairs) > maxKeys {
+		for _, k := range slices.SortedFunc(maps.Keys(a.pairs), compareARPKeys)[maxKeys:] {
+			a.cutPairs += a.pairs[k]
+			delete(a.pairs, k)
+		}
+	}
+	if len(a.grat) > maxGratuitous {
+		for _, ip := range slices.SortedFunc(maps.Keys(a.grat), netip.Addr.Compare)[maxGratuitous:] {
+			a.cutGrat += a.grat[ip].n
+			delete(a.grat, ip)
+		}
 	}
 	return nil
 }

@@ -22,14 +22,25 @@ import (
 // Summary cuts short merge what they kept: the transport conversations
 // (MaxTransportConversations per capture), the clients of a DNS name, the
 // DNS answers, the names of an address (the MaxNamesPerIP first in sorted
-// order are kept), the timeline's per-application series (only the
+// order are kept, of the maxKeys first addresses, within maxNameBytes:
+// see passiveNames.merge), the timeline's per-application series (only the
 // applications a capture charted) and the decode-error examples (the
 // first few by packet number; packet numbers are per capture, so each
 // example names its capture). The heavy-hitter lists (sources,
 // destinations, conversations, DNS query names) keep at most as many keys
 // as one capture's and the DNS maps one capture's bounds, so that memory
 // does not grow with the captures merged; see keycap_merge.go for the cut
-// and its error bounds.
+// and its error bounds. So do the learnt names, the ARP bindings and
+// gratuitous senders, the clients of a name, request, server name or
+// fingerprint (mergedQuery), the services on unexpected ports and the
+// beacons: these keep the first in address (or the best) order, which
+// does not depend on the order of adding, with the counts of all the
+// Summaries; what they leave out is flagged (NamesTruncated) or counted in
+// a warning (ARP, unexpected ports). The DNS timing's servers and the
+// NXDOMAIN burst clients, ranked by sums, hold at most twice one
+// capture's bound and are cut back to it by rank, exact up to it; the
+// scanners follow one capture's scanSources sources, cut back to half by
+// rank.
 //
 // Each part of a Summary is merged next to the code that builds it for one
 // capture, by a merger with an add and a result, or by that code's own

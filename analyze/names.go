@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -79,10 +80,16 @@ func (p *passiveNames) summary() []Name {
 	return out
 }
 
-// merge adds a Summary's names to p, an overview's: all of them, of which
-// summary lists the first MaxNamesPerIP of each address in sorted order
-// (one capture's add keeps no more than that many, the first seen), an
-// order that does not depend on the order of adding.
+// merge adds a Summary's names to p, an overview's, within one capture's
+// bounds (maxKeys addresses, MaxNamesPerIP names an address, maxNameBytes
+// of names): what it keeps is the first in sorted order, addresses by
+// address and an address's names by name, an order that does not depend
+// on the order of adding. A name or address past the bounds is dropped
+// for good (it has as many before it that stay); past maxKeys or
+// maxNameBytes it sets full, as in one capture. So the
+// names listed, up to the bounds, are those of the union of the Summaries
+// whatever their order; only when the bytes bind may an address dropped
+// come back with fewer names, as the names before it shrink.
 func (p *passiveNames) merge(names []Name, truncated bool) error {
 	for _, n := range names {
 		ip, err := netip.ParseAddr(n.IP)
@@ -95,11 +102,54 @@ func (p *passiveNames) merge(names []Name, truncated bool) error {
 			p.m[ip] = set
 		}
 		for _, name := range n.Names {
+			if _, ok := set[name]; ok {
+				continue
+			}
 			set[name] = struct{}{}
+			p.bytes += int64(len(name))
+			if len(set) > 2*MaxNamesPerIP {
+				p.trimNames(set)
+			}
 		}
+		p.trimNames(set)
 	}
 	p.full = p.full || truncated
+	p.trimMerged()
 	return nil
+}
+
+// trimNames keeps the MaxNamesPerIP first names of set.
+func (p *passiveNames) trimNames(set map[string]struct{}) {
+	if len(set) <= MaxNamesPerIP {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(set))[MaxNamesPerIP:] {
+		delete(set, name)
+		p.bytes -= int64(len(name))
+	}
+}
+
+// trimMerged keeps the maxKeys first addresses, and of them those whose
+// names fit in maxNameBytes: past the first that does not fit, none.
+func (p *passiveNames) trimMerged() {
+	if len(p.m) <= maxKeys && p.bytes <= maxNameBytes {
+		return
+	}
+	var used int64
+	stop := false
+	for i, ip := range slices.SortedFunc(maps.Keys(p.m), netip.Addr.Compare) {
+		n := int64(0)
+		for name := range p.m[ip] {
+			n += int64(len(name))
+		}
+		if stop = stop || i >= maxKeys || used+n > maxNameBytes; stop {
+			delete(p.m, ip)
+			p.full = true
+			continue
+		}
+		used += n
+	}
+	p.bytes = used
 }
 
 // appendField appends b to a composite map key, prefixed with its length,

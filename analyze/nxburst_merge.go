@@ -8,6 +8,13 @@ import "net/netip"
 // minute (two sensors) would otherwise count it twice. The merged list
 // keeps the maxNXClients clients of highest peak; the answers of those
 // cut are counted in Unfollowed.
+//
+// It holds at most twice that: past it, after a Summary is added, it is
+// cut back to the maxNXClients first as result lists them. Up to that many
+// clients in the union the list is exact and does not depend on the order
+// of adding; past it, a client cut and seen again later lists only what it
+// got since (the rest is in Unfollowed), as one capture lists the first
+// maxNXClients clients to come, and batch mode adds in path order.
 type nxBurstMerger struct {
 	clients    map[string]*DNSNXClient
 	unfollowed int64
@@ -32,6 +39,17 @@ func (m *nxBurstMerger) add(b *DNSNXBursts) error {
 			mc.Peak60s, mc.PeakStart, mc.PeakReverse = c.Peak60s, c.PeakStart, c.PeakReverse
 			mc.PeakNames = append(mc.PeakNames[:0], c.PeakNames[:min(len(c.PeakNames), maxNXNames)]...)
 			mc.PeakNamesMore = c.PeakNamesMore || len(c.PeakNames) > maxNXNames
+		}
+	}
+	if len(m.clients) > 2*maxNXClients {
+		cs := make([]DNSNXClient, 0, len(m.clients))
+		for _, c := range m.clients {
+			cs = append(cs, *c)
+		}
+		sortNXClients(cs)
+		for _, c := range cs[maxNXClients:] {
+			m.unfollowed += c.NXDomain
+			delete(m.clients, c.Client)
 		}
 	}
 	return nil

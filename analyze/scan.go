@@ -237,6 +237,11 @@ func sortScanners(out []Scanner) []Scanner {
 }
 
 // scanMerger merges the Scanners of Summaries: counts add, sketches unite.
+// It follows at most scanSources sources, as one capture does: past that,
+// after a Summary is added, it keeps the scanSources/2 first as result
+// sorts them (most targets first). Up to scanSources sources in the union
+// it is exact and does not depend on the order of adding; past it, a
+// source cut and seen again later counts only what it did since.
 type scanMerger map[netip.Addr]*scanCount
 
 func (m scanMerger) add(list []Scanner) error {
@@ -270,6 +275,23 @@ func (m scanMerger) add(list []Scanner) error {
 		}
 		for _, p := range sc.TopPorts {
 			c.topPorts.add(p.Port, p.Count)
+		}
+	}
+	if len(m) > scanSources {
+		type ranked struct {
+			a       netip.Addr
+			src     string
+			targets int64
+		}
+		rs := make([]ranked, 0, len(m))
+		for a, c := range m {
+			rs = append(rs, ranked{a, a.String(), c.targets.estimate()})
+		}
+		slices.SortFunc(rs, func(x, y ranked) int {
+			return cmp.Or(cmp.Compare(y.targets, x.targets), cmp.Compare(x.src, y.src))
+		})
+		for _, r := range rs[scanSources/2:] {
+			delete(m, r.a)
 		}
 	}
 	return nil

@@ -69,9 +69,9 @@ func (f *fpMerger) result() (ja4s, ja3s []TLSFingerprint, truncated bool) {
 func mergedFPList(m map[string]*mergedFingerprint) []TLSFingerprint {
 	out := make([]TLSFingerprint, 0, len(m))
 	for k, e := range m {
-		clients := ipCounts(e.q.clients)
+		clients, total := e.q.listed()
 		fp := TLSFingerprint{Fingerprint: k, Raw: e.raw, Count: e.q.count, ServerNames: sortedCounts(e.names),
-			Clients: clients[:min(len(clients), fewClients)], ClientsTotal: int64(len(clients)) + e.q.unlisted}
+			Clients: clients[:min(len(clients), fewClients)], ClientsTotal: total}
 		out = append(out, fp)
 	}
 	sortFingerprints(out)

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -159,7 +160,10 @@ func sortUnexpected(xs []Unexpected) {
 
 // unexpectedMerger merges the Unexpected lists of Summaries, keyed by
 // protocol, server, port and application: flows add up, clients are the
-// sorted union, cut to maxUnexpectedClients.
+// sorted union, cut to maxUnexpectedClients. It keeps maxUnexpected
+// entries, as one capture's, the first by protocol, port, server and
+// application, whatever the order of adding (an entry cut has as many
+// before it, which stay), each with the flows of all the Summaries.
 type unexpectedMerger map[unexpectedMergeKey]*Unexpected
 
 // unexpectedMergeKey identifies an Unexpected entry in an overview.
@@ -169,7 +173,8 @@ type unexpectedMergeKey struct {
 	seen          string
 }
 
-func (m unexpectedMerger) add(xs []Unexpected) {
+// add merges xs and returns the flows of the entries it cut.
+func (m unexpectedMerger) add(xs []Unexpected) (cut int64) {
 	for _, x := range xs {
 		k := unexpectedMergeKey{x.Proto, x.Server, x.Port, x.Seen}
 		e := m[k]
@@ -190,6 +195,20 @@ func (m unexpectedMerger) add(xs []Unexpected) {
 		})
 		e.Clients = slices.Clip(e.Clients[:min(len(e.Clients), maxUnexpectedClients)])
 	}
+	if len(m) > maxUnexpected {
+		for _, k := range slices.SortedFunc(maps.Keys(m), compareUnexpectedKeys)[maxUnexpected:] {
+			cut += m[k].Flows
+			delete(m, k)
+		}
+	}
+	return cut
+}
+
+func compareUnexpectedKeys(x, y unexpectedMergeKey) int {
+	a, _ := netip.ParseAddr(x.server)
+	b, _ := netip.ParseAddr(y.server)
+	return cmp.Or(strings.Compare(x.proto, y.proto), cmp.Compare(x.port, y.port), a.Compare(b),
+		strings.Compare(x.server, y.server), strings.Compare(x.seen, y.seen))
 }
 
 // result is the sorted list of the merged entries.

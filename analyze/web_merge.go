@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"maps"
 	"net/netip"
+	"slices"
 )
 
 // webMerger merges the HTTP and TLS parts of Summaries, as web (web.go)
@@ -31,15 +33,26 @@ func newWebMerger() webMerger {
 // mergedQuery is a clientCount (web.go) merged across captures: a DNS
 // query name, an HTTP request or a TLS server name, with its clients and
 // what its count may miss from estimated lists.
+//
+// It keeps at most maxClientsPerName clients, as one capture's does: the
+// first in address order, whatever the order of adding (a client cut has
+// as many before it, which stay, so it is cut for good), each with the sum
+// of its counts in the Summaries that listed it. ClientsTotal is the sum
+// of the Summaries' totals less the clients kept counted twice: exact up
+// to the bound, and past it an upper bound, as one capture's past its.
 type mergedQuery struct {
-	count    int64
-	clients  map[netip.Addr]int64
-	unlisted int64 // clients counted in ClientsTotal but not listed
-	bounds         // perr: the CountErrors; seen: the max_errors of the estimated lists that listed it
+	count   int64
+	clients map[netip.Addr]mergedClient
+	total   int64 // the Summaries' ClientsTotal (at least the clients each listed)
+	twice   int64 // listings of the clients kept past their first
+	bounds        // perr: the CountErrors; seen: the max_errors of the estimated lists that listed it
 }
 
+// mergedClient is a client's count and the Summaries that listed it.
+type mergedClient struct{ n, lists int64 }
+
 func newMergedQuery() *mergedQuery {
-	return &mergedQuery{clients: map[netip.Addr]int64{}}
+	return &mergedQuery{clients: map[netip.Addr]mergedClient{}}
 }
 
 // add merges a count with its listed clients and their total.
@@ -50,17 +63,45 @@ func (q *mergedQuery) add(count int64, clients []IPCount, total int64) error {
 		if err != nil {
 			return err
 		}
-		q.clients[ip] += ic.Count
+		c, ok := q.clients[ip]
+		if ok {
+			q.twice++
+		}
+		q.clients[ip] = mergedClient{c.n + ic.Count, c.lists + 1}
+		if len(q.clients) > 2*maxClientsPerName {
+			q.trim()
+		}
 	}
-	q.unlisted += max(0, total-int64(len(clients)))
+	q.trim()
+	q.total += max(total, int64(len(clients)))
 	return nil
+}
+
+// trim keeps the maxClientsPerName first clients.
+func (q *mergedQuery) trim() {
+	if len(q.clients) <= maxClientsPerName {
+		return
+	}
+	for _, ip := range slices.SortedFunc(maps.Keys(q.clients), netip.Addr.Compare)[maxClientsPerName:] {
+		q.twice -= q.clients[ip].lists - 1
+		delete(q.clients, ip)
+	}
+}
+
+// clientList is q's clients, by count desc then address.
+func (q *mergedQuery) clientList() []IPCount {
+	out := make([]IPCount, 0, len(q.clients))
+	for ip, c := range q.clients {
+		out = append(out, IPCount{ip.String(), c.n})
+	}
+	sortIPCounts(out)
+	return out
 }
 
 // listed returns q's clients as a Summary lists them: at most
 // maxClientsPerName, with the total including those not listed.
 func (q *mergedQuery) listed() ([]IPCount, int64) {
-	clients := ipCounts(q.clients)
-	return clients[:min(len(clients), maxClientsPerName)], int64(len(clients)) + q.unlisted
+	return q.clientList(), q.total - q.twice
 }
 
 func (w *webMerger) add(h *HTTP, t *TLS) error {
