@@ -164,9 +164,6 @@ func (h *heldWriter) Write(p []byte) (int, error) {
 		case <-h.done:
 		default:
 			if len(h.held)+len(p) <= rowsHeld {
-				if h.held == nil {
-					h.held = heldBufs.Get().([]byte)[:0]
-				}
 				h.held = append(h.held, p...)
 				return len(p), nil
 			}
@@ -189,15 +186,9 @@ func (h *heldWriter) open() error {
 	if _, err := h.w.Write(h.before); err != nil {
 		return err
 	}
-	if h.held != nil {
-		_, err := h.w.Write(h.held)
-		heldBufs.Put(h.held[:0])
-		h.held = nil
-		return err
-	}
-	return nil
+	_, err := h.w.Write(h.held)
+	h.held = nil
+	return err
 }
-
-var heldBufs = sync.Pool{New: func() any { return make([]byte, 0, rowsHeld) }}
 
 var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
