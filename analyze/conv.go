@@ -259,8 +259,10 @@ type conversations struct {
 	hintBits uint8
 	tcpPorts portTable
 	udpPorts portTable
-	// unexpected collects flows whose content is not their port's.
-	unexpected unexpectedCounter
+	// unexpected collects flows whose content is not their port's;
+	// unexpectedCut counts those past its bound.
+	unexpected    unexpectedCounter
+	unexpectedCut int64
 	// outcomes counts TCP flows by outcome, and scans the sources that
 	// opened them, each flow once, when it is evicted or at the end
 	// (done).
@@ -497,7 +499,9 @@ func (c *conversations) addTransport(s int32, fwd bool, proto uint8, sport, dpor
 	if cc.app == appNone {
 		cc.app = appByContent(proto, sport, dport, payload)
 		if cc.app != appNone { // once a flow
-			c.unexpected.flow(&c.flows.at(s).key, cc.app)
+			if !c.unexpected.flow(&c.flows.at(s).key, cc.app) {
+				c.unexpectedCut++
+			}
 		}
 	}
 	kind := cc.app

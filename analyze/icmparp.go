@@ -134,8 +134,8 @@ type arpCounter struct {
 	replies  map[netip.Addr]int64 // is-at, by sender IP
 	pairs    map[arpKey]int64
 	grat     map[netip.Addr]*gratCount // gratuitous ARP by sender, at most maxGratuitous
-	// An overview's (merge): the packets of the addresses, bindings and
-	// gratuitous senders past the bounds, not listed.
+	// The packets of the addresses, bindings and gratuitous senders past
+	// the bounds, not listed (one capture's, or an overview's merge).
 	untracked, cutPairs, cutGrat int64
 }
 
@@ -177,14 +177,20 @@ func (a *arpCounter) packet(b []byte, ts time.Time) bool {
 	target := netip.AddrFrom4([4]byte(b[24:28]))
 	switch op {
 	case 1:
-		countCapped(a.requests, target)
+		if !countCapped(a.requests, target) {
+			a.untracked++
+		}
 	case 2:
-		countCapped(a.replies, sender)
+		if !countCapped(a.replies, sender) {
+			a.untracked++
+		}
 	}
 	if !sender.IsUnspecified() { // 0.0.0.0 is an address probe, not a claim
 		k := arpKey{sender, [6]byte(b[8:14])}
 		if _, ok := a.pairs[k]; ok || len(a.pairs) < maxKeys {
 			a.pairs[k]++
+		} else {
+			a.cutPairs++
 		}
 		if sender == target && (op == 1 || op == 2) {
 			g := a.grat[sender]
@@ -194,17 +200,31 @@ func (a *arpCounter) packet(b []byte, ts time.Time) bool {
 			}
 			if g != nil {
 				g.add(ts)
+			} else {
+				a.cutGrat++
 			}
 		}
 	}
 	return true
 }
 
-// countCapped counts one for ip unless ip is new and m has maxKeys keys.
-func countCapped(m map[netip.Addr]int64, ip netip.Addr) {
+// countCapped counts one for ip unless ip is new and m has maxKeys keys,
+// and reports whether it did.
+func countCapped(m map[netip.Addr]int64, ip netip.Addr) bool {
 	if _, ok := m[ip]; ok || len(m) < maxKeys {
 		m[ip]++
+		return true
 	}
+	return false
+}
+
+// warning says what the bounds left out, or "" when nothing.
+func (a *arpCounter) warning() string {
+	if a.untracked+a.cutPairs+a.cutGrat == 0 {
+		return ""
+	}
+	return fmt.Sprintf("more than %d ARP addresses of requests or replies, or %d address-to-MAC bindings, or %d senders of gratuitous ARP: %d, %d and %d of their packets are not listed",
+		maxKeys, maxKeys, maxGratuitous, a.untracked, a.cutPairs, a.cutGrat)
 }
 
 func (a *arpCounter) summary() ARP {

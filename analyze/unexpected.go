@@ -53,8 +53,10 @@ type unexpectedCount struct {
 // the flow's content is first recognised, never per packet.
 type unexpectedCounter map[unexpectedKey]*unexpectedCount
 
-// flow checks the flow k, whose content was just recognised as seen.
-func (u unexpectedCounter) flow(k *flowKey, seen app) {
+// flow checks the flow k, whose content was just recognised as seen. It
+// reports false when the flow is out of place but not counted: its entry
+// would have been past maxUnexpected.
+func (u unexpectedCounter) flow(k *flowKey, seen app) bool {
 	table := udpServices
 	if k.proto == protoTCP {
 		table = tcpServices
@@ -73,17 +75,17 @@ func (u unexpectedCounter) flow(k *flowKey, seen app) {
 			port, server, client = k.aPort, k.a, k.b
 		}
 		if w, ok = table[port]; !ok {
-			return
+			return true
 		}
 	}
 	if !unexpectedOn(seen, w.app) {
-		return
+		return true
 	}
 	key := unexpectedKey{server, port, k.proto, seen}
 	c := u[key]
 	if c == nil {
 		if len(u) >= maxUnexpected {
-			return
+			return false
 		}
 		c = &unexpectedCount{}
 		u[key] = c
@@ -92,6 +94,7 @@ func (u unexpectedCounter) flow(k *flowKey, seen app) {
 	if len(c.clients) < maxUnexpectedClients && !slices.Contains(c.clients, client) {
 		c.clients = append(c.clients, client)
 	}
+	return true
 }
 
 // unexpectedOn reports whether content recognised as seen is out of place
