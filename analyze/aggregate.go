@@ -128,6 +128,7 @@ func newAnalyzer(opts Options) *analyzer {
 	a.ftp = newFTPObjs(opts.Objects)
 	a.ftp.hasher = &a.objs.hasher
 	a.smtp = newSMTPObjs(opts.Objects)
+	a.smtp.hasher = &a.objs.hasher
 	a.creds = newCreds(opts.ShowSecrets)
 	a.web.creds = a.creds
 	a.dns.names.onEvict = func(_ *string, c *clientCount) {
@@ -606,12 +607,10 @@ func (a *analyzer) summary() *Summary {
 			e.val.ftp = nil
 		}
 	}
+	a.smtp.closeAll() // its last attachments are queued to the hasher
 	a.objs.applyHashes()
 	a.ftp.applyHashes()
-	a.smtp.closeAll()
-	if err := a.smtp.applyHashes(); err != nil {
-		c.Warnings = append(c.Warnings, "SMTP attachments: "+err.Error())
-	}
+	a.smtp.applyHashes() // the hasher's error is objs.hashErr
 	if a.objs.hashErr != "" {
 		c.Warnings = append(c.Warnings, a.objs.hashErr)
 	}

@@ -54,7 +54,7 @@ type bodyHash struct {
 	sha256, md5, sha1 hash.Hash
 	file              ObjectFile
 	fileFailed        bool
-	list              uint8 // whose object: listHTTP or listFTP
+	list              uint8 // whose object: listHTTP, listFTP or listSMTP
 	// Set by the pass before its opFinish is queued.
 	obj   int32  // index in its list's objects, -1 when not listed
 	ext   string // the file's extension
@@ -65,6 +65,8 @@ type bodyHash struct {
 const (
 	listHTTP = iota // httpObjs.objs
 	listFTP         // ftpObjs.objs
+	listSMTP        // smtpObjs.objs
+	lists
 )
 
 // objResult is what the hasher found for a listed object.
@@ -94,8 +96,8 @@ type bodyHasher struct {
 	extracting atomic.Int32
 
 	// Owned by the hasher until done is closed; by list.
-	results    [2][]objResult
-	notWritten [2]int64
+	results    [lists][]objResult
+	notWritten [lists]int64
 	panicked   any
 }
 
@@ -248,7 +250,7 @@ func (q *bodyHasher) wait() error {
 	q.mu.Unlock()
 	<-q.done
 	if q.panicked != nil {
-		return fmt.Errorf("hashing HTTP objects failed: %v", q.panicked)
+		return fmt.Errorf("hashing the HTTP, FTP and SMTP objects failed: %v", q.panicked)
 	}
 	return nil
 }

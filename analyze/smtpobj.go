@@ -28,8 +28,8 @@ import (
 // pull; at most maxSMTPParsers messages are parsed at once (a message
 // past them is counted, not parsed). The pass waits for the goroutine when
 // the message ends, then lists its attachments: their hashes are made by
-// the hasher of the HTTP objects' design (httpobj_hash.go), a
-// hasher of the SMTP objects' own.
+// the HTTP objects' hasher (httpobj_hash.go), which the FTP transfers
+// share too (aggregate.go), or one of their own when made alone.
 const (
 	maxSMTPSessions    = 256 // followed at once: past it the oldest is given up
 	maxSMTPParsers     = 8   // messages parsed at once
@@ -565,13 +565,13 @@ func (o *smtpObjs) closeAll() {
 // attachments listed.
 func (o *smtpObjs) applyHashes() error {
 	err := o.hasher.wait()
-	for _, r := range o.hasher.results[listHTTP] {
+	for _, r := range o.hasher.results[listSMTP] {
 		ob := &o.objs[r.obj]
 		ob.sha256, ob.md5, ob.sha1, ob.weakHashes = r.sha256, r.md5, r.sha1, r.weak
 		ob.file = r.file
 	}
-	o.hasher.results[listHTTP] = nil
-	o.skipped.parse.notWritten += o.hasher.notWritten[listHTTP]
-	o.hasher.notWritten[listHTTP] = 0
+	o.hasher.results[listSMTP] = nil
+	o.skipped.parse.notWritten += o.hasher.notWritten[listSMTP]
+	o.hasher.notWritten[listSMTP] = 0
 	return err
 }

@@ -217,7 +217,7 @@ func (p *smtpParse) attachment(h textproto.MIMEHeader, mt, name string, body io.
 			p.counts.notWritten++
 		}
 	}
-	a.feed = newBodyFeed(p.hasher, file, listHTTP) // list 0 of the SMTP objects' own hasher
+	a.feed = newBodyFeed(p.hasher, file, listSMTP)
 	if p.buf == nil {
 		p.buf = make([]byte, 32<<10)
 	}
