@@ -624,9 +624,9 @@ func (a *analyzer) summary() *Summary {
 		c.Warnings = append(c.Warnings, w)
 	}
 	if n := a.conv.unexpectedCut; n > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("more than %d services on unexpected ports: %d of their flows are not listed", maxUnexpected, n))
+		c.Warnings = append(c.Warnings, unexpectedWarning("", n))
 	}
-	if w := a.arp.warning(); w != "" {
+	if w := a.arp.warning(""); w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
 	s.Conversations, s.Ports = a.conv.summary(a.digits, a.maxLen)

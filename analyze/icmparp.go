@@ -218,13 +218,14 @@ func countCapped(m map[netip.Addr]int64, ip netip.Addr) bool {
 	return false
 }
 
-// warning says what the bounds left out, or "" when nothing.
-func (a *arpCounter) warning() string {
+// warning says what the bounds left out, or "" when nothing; where is
+// appended to the bounds (an overview's " in the captures merged").
+func (a *arpCounter) warning(where string) string {
 	if a.untracked+a.cutPairs+a.cutGrat == 0 {
 		return ""
 	}
-	return fmt.Sprintf("more than %d ARP addresses of requests or replies, or %d address-to-MAC bindings, or %d senders of gratuitous ARP: %d, %d and %d of their packets are not listed",
-		maxKeys, maxKeys, maxGratuitous, a.untracked, a.cutPairs, a.cutGrat)
+	return fmt.Sprintf("more than %d ARP addresses of requests or replies, or %d address-to-MAC bindings, or %d senders of gratuitous ARP%s: %d, %d and %d of their packets are not listed",
+		maxKeys, maxKeys, maxGratuitous, where, a.untracked, a.cutPairs, a.cutGrat)
 }
 
 func (a *arpCounter) summary() ARP {

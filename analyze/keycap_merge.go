@@ -207,11 +207,11 @@ func (o *Overview) overviewWarnings() []string {
 	if n := o.dns.untracked; n > 0 {
 		w = append(w, fmt.Sprintf("overview: more than %d distinct DNS clients, servers or names of one kind in the captures merged (or 16 MiB of NXDOMAIN, mDNS and LLMNR names): %d of their counts are in the totals but not listed", maxKeys, n))
 	}
-	if a := &o.arp; a.untracked+a.cutPairs+a.cutGrat > 0 {
-		w = append(w, fmt.Sprintf("overview: more than %d ARP addresses of requests or replies, or %d address-to-MAC bindings, or %d senders of gratuitous ARP in the captures merged: %d, %d and %d of their packets are not listed", maxKeys, maxKeys, maxGratuitous, a.untracked, a.cutPairs, a.cutGrat))
+	if s := o.arp.warning(" in the captures merged"); s != "" {
+		w = append(w, "overview: "+s)
 	}
 	if n := o.ports.unexpectedCut; n > 0 {
-		w = append(w, fmt.Sprintf("overview: more than %d services on unexpected ports in the captures merged: %d of their flows are not listed", maxUnexpected, n))
+		w = append(w, "overview: "+unexpectedWarning(" in the captures merged", n))
 	}
 	return w
 }

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"net/netip"
 	"slices"
@@ -95,6 +96,12 @@ func (u unexpectedCounter) flow(k *flowKey, seen app) bool {
 		c.clients = append(c.clients, client)
 	}
 	return true
+}
+
+// unexpectedWarning says that n flows were past maxUnexpected entries;
+// where is appended to the bound (an overview's " in the captures merged").
+func unexpectedWarning(where string, n int64) string {
+	return fmt.Sprintf("more than %d services on unexpected ports%s: %d of their flows are not listed", maxUnexpected, where, n)
 }
 
 // unexpectedOn reports whether content recognised as seen is out of place
