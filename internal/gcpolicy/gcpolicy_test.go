@@ -48,7 +48,28 @@ func TestMemoryBudget(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != memoryBudget {
 		t.Errorf("limit %d while held, want %d", got, memoryBudget)
 	}
-	big := make([]byte, budgetLiftAt+(1<<20))
+	// Past budgetLiftAt the budget follows the live heap: a quarter over
+	// it and stepSlack more, never lowered.
+	big := make([]byte, budgetLiftAt+(4<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	runtime.GC()
+	live := Live()
+	Check()
+	want := debug.SetMemoryLimit(-1)
+	if step := int64(live+live/4) + stepSlack; want < step-(1<<20) || want > step+(1<<20) {
+		t.Errorf("limit %d with %d bytes live, want about %d (a quarter over it and %d)", want, live, step, stepSlack)
+	}
+	runtime.KeepAlive(big)
+	big = nil
+	runtime.GC()
+	Check()
+	if got := debug.SetMemoryLimit(-1); got != want {
+		t.Errorf("limit %d once the live heap fell, want it kept at %d", got, want)
+	}
+	// Past stepCeiling it is given up.
+	big = make([]byte, stepCeiling+(1<<20))
 	for i := range big {
 		big[i] = byte(i)
 	}
@@ -108,8 +129,30 @@ func TestLowerGCPausesBudget(t *testing.T) {
 		t.Errorf("limit %d after the Summaries, want the budget %d back", got, memoryBudget)
 	}
 
+	// A budget raised with the live heap comes back raised after a pause.
+	big := make([]byte, budgetLiftAt+(4<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	runtime.GC()
+	live := Live()
+	Check()
+	stepped := limit()
+	if step := int64(live+live/4) + stepSlack; stepped < step-(1<<20) || stepped > step+(1<<20) {
+		t.Errorf("limit %d with %d bytes live, want about %d", stepped, live, step)
+	}
+	lp := LowerGC()
+	if got := limit(); got != math.MaxInt64 {
+		t.Errorf("limit %d while a Summary is built, want none", got)
+	}
+	lp()
+	if got := limit(); got != stepped {
+		t.Errorf("limit %d after the Summary, want the raised budget %d back", got, stepped)
+	}
+	runtime.KeepAlive(big)
+
 	l3 := LowerGC()
-	big := make([]byte, budgetLiftAt+(1<<20))
+	big = make([]byte, stepCeiling+(1<<20))
 	for i := range big {
 		big[i] = byte(i)
 	}
