@@ -1,0 +1,131 @@
+package analyze
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// TestSMTPPath reads the paths of MAIL FROM and RCPT TO arguments as RFC
+// 5321 4.1.2 writes them, and as servers tolerate them.
+func TestSMTPPath(t *testing.T) {
+	long := strings.Repeat("a", 300)
+	for _, c := range []struct {
+		line, kw string
+		sent     int // 0: the line's length
+		want     string
+		ok       bool
+	}{
+		{"MAIL FROM:<>", "FROM:", 0, "", true},
+		{"MAIL FROM:<> BODY=8BITMIME", "FROM:", 0, "", true},
+		{"mail from:<A@Example.net>", "FROM:", 0, "A@Example.net", true},
+		{"MAIL FROM: <x@y> SIZE=10", "FROM:", 0, "x@y", true},
+		{"MAIL  From:\t<x@y>", "FROM:", 0, "x@y", true},
+		{"MAIL FROM:x@y SIZE=10", "FROM:", 0, "x@y", true},
+		{"MAIL FROM:x@y", "FROM:", 0, "x@y", true},
+		{"MAIL FROM:<x@y", "FROM:", 0, "x@y", true},
+		{"RCPT TO:<\"a>b c\"@d> NOTIFY=NEVER", "TO:", 0, "\"a>b c\"@d", true},
+		{"RCPT TO:<\"a\\\">\"@d>", "TO:", 0, "\"a\\\">\"@d", true},
+		{"RCPT TO:<@relay.example:u@d>", "TO:", 0, "@relay.example:u@d", true},
+		{"RCPT TO:<" + long + ">", "TO:", 0, long[:256] + "…[cut, 300 bytes]", true},
+		{"RCPT TO:<" + long, "TO:", 1 << 20, long[:256] + "…[cut, 1048567 bytes]", true},
+		{"RCPT TO <x@y>", "TO:", 0, "", false},
+		{"MAIL FROMX:<x@y>", "FROM:", 0, "", false},
+		{"RCPT", "TO:", 0, "", false},
+	} {
+		_, arg, _ := strings.Cut(c.line, " ")
+		sent := c.sent
+		if sent == 0 {
+			sent = len(c.line)
+		}
+		got, ok := smtpPath([]byte(c.line), []byte(arg), c.kw, sent)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%.40q: %q %v, want %q %v", c.line, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestSMTPEnvelopeUnpaired: with no server side in the capture (the
+// client's packets only), replies cannot be paired: the recipients are
+// those sent, the refused ones too. The DATA message, started by the
+// server's 354, is not seen; the BDAT message is.
+func TestSMTPEnvelopeUnpaired(t *testing.T) {
+	pdf := []byte("%PDF-1.4 x")
+	var pkts []testPacket
+	for _, p := range smtpSessionPackets(t, knownMessage(knownAttachments()), bdatMessage(pdf), 1400, -1) {
+		if netip.AddrFrom4([4]byte(p.data[26:30])) == netip.MustParseAddr("10.0.0.5") {
+			pkts = append(pkts, p)
+		}
+	}
+	s, err := Read("client.pcap", bytes.NewReader(pcapBytes(t, layers.LinkTypeEthernet, pkts)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.SMTP
+	if m.Messages != 1 || len(m.Objects) != 1 {
+		t.Fatalf("%d messages, objects %+v", m.Messages, m.Objects)
+	}
+	o := m.Objects[0]
+	want := []string{"x@example.org", "\"q>uoted\"@example.org", "later@example.org"}
+	if o.SHA256 != sha256Hex(pdf) || o.MailFrom != "b@example.net" || strings.Join(o.RcptTo, " ") != strings.Join(want, " ") || o.RcptTotal != 3 {
+		t.Errorf("object %+v", o)
+	}
+}
+
+// TestSMTPEnvelopeAwaitBound: a client that sends runs of RCPT TO and
+// NOOP without reading replies holds at most maxSMTPAwait runs: past
+// them, replies are no longer paired (its recipients count as sent); the
+// replies awaited hold at most two transactions' envelopes.
+func TestSMTPEnvelopeAwaitBound(t *testing.T) {
+	s := &smtpSession{}
+	o := &smtpObjs{}
+	cmd := func(l string) { o.command(s, []byte(l), len(l), time.Time{}) }
+	var txs []*smtpEnvelope
+	for i := range 3 {
+		cmd("MAIL FROM:<a" + string(rune('0'+i)) + "@x>")
+		cmd("RCPT TO:<r@x>")
+		cmd("RCPT TO:<q@x>")
+		txs = append(txs, s.env)
+	}
+	envs := map[*smtpEnvelope]bool{}
+	for _, a := range s.await {
+		if a.env != nil {
+			envs[a.env] = true
+		}
+	}
+	if len(envs) != 2 || len(s.await) != 6 || s.unpaired {
+		t.Fatalf("%d envelopes held, %d runs %+v", len(envs), len(s.await), s.await)
+	}
+	// MAIL, RCPT, RCPT of the three transactions: the first one's
+	// refusal is no longer paired, the last one's is.
+	for _, code := range []int{250, 550, 250, 250, 250, 250, 250, 550, 250} {
+		s.reply(code)
+	}
+	for i, want := range []string{"r@x q@x", "r@x q@x", "q@x"} {
+		if r, n := txs[i].accepted(); strings.Join(r, " ") != want || n != int64(len(r)) || txs[i].from != "a"+string(rune('0'+i))+"@x" {
+			t.Errorf("transaction %d: %q %d", i, r, n)
+		}
+	}
+	if len(s.await) != 0 {
+		t.Errorf("runs left: %+v", s.await)
+	}
+	for range maxSMTPAwait / 2 {
+		cmd("RCPT TO:<x@y>")
+		cmd("NOOP")
+	}
+	if s.unpaired || len(s.await) != maxSMTPAwait {
+		t.Fatalf("%d runs: unpaired %v", len(s.await), s.unpaired)
+	}
+	cmd("RCPT TO:<x@y>")
+	if !s.unpaired || len(s.await) != 0 {
+		t.Fatalf("past %d runs: unpaired %v, %d runs", maxSMTPAwait, s.unpaired, len(s.await))
+	}
+	s.reply(550)
+	if _, acc := s.env.accepted(); acc != 1+maxSMTPAwait/2+1 {
+		t.Errorf("unpaired: %d accepted", acc)
+	}
+}
