@@ -77,6 +77,7 @@ type smtpSession struct {
 	line           [2][]byte
 	skipLine       [2]bool
 	lineLen        [2]int    // bytes of the line in progress as sent
+	lineCR         [2]bool   // its last byte is a CR
 	held           []heldSeg // the client's segments ahead of next
 	heldBytes      int
 	fin            [2]bool
@@ -311,6 +312,9 @@ func (s *smtpSession) lines(side int, p []byte, fn func(line []byte, sent int) b
 			s.line[side] = append(s.line[side], part[:min(room, len(part))]...)
 		}
 		s.lineLen[side] += len(part)
+		if len(part) > 0 {
+			s.lineCR[side] = part[len(part)-1] == '\r'
+		}
 		if i < 0 {
 			return nil
 		}
@@ -320,8 +324,10 @@ func (s *smtpSession) lines(side int, p []byte, fn func(line []byte, sent int) b
 		if sent <= len(line) {
 			line = bytes.TrimSuffix(line, []byte{'\r'})
 			sent = len(line)
+		} else if s.lineCR[side] {
+			sent-- // the CR, not kept
 		}
-		s.line[side], s.skipLine[side], s.lineLen[side] = s.line[side][:0], false, 0
+		s.line[side], s.skipLine[side], s.lineLen[side], s.lineCR[side] = s.line[side][:0], false, 0, false
 		if !skip && fn(line, sent) {
 			return p // the bytes after the line are not lines
 		}

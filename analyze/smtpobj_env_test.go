@@ -129,3 +129,34 @@ func TestSMTPEnvelopeAwaitBound(t *testing.T) {
 		t.Errorf("unpaired: %d accepted", acc)
 	}
 }
+
+// TestSMTPEnvelopeHostile: addresses holding markup, go-echarts' function
+// marker, control bytes and invalid UTF-8 (in a quoted local part, where
+// '>' does not end the path) are kept as sent, and a long one is cut with
+// the mark; the report shows them as text (report's
+// TestSMTPObjectsHostileStrings).
+func TestSMTPEnvelopeHostile(t *testing.T) {
+	from := "\"</script><script>alert(1)</script>\"@evil.example"
+	rcpts := []string{"\"__f__function(){alert(1)}__f__\"@x", "\xff\xfe\x1b[31m\x00@x", "\"" + strings.Repeat("\xc3\xa9", 200) + "\"@x"}
+	c := &smtpCapture{t: t, at: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s := c.open("10.0.0.5", "192.0.2.25", 40000, 25)
+	s.send(true, "220 mx\r\n")
+	s.send(false, "MAIL FROM:<"+from+">\r\nRCPT TO:<"+rcpts[0]+">\r\nRCPT TO:<"+rcpts[1]+">\r\nRCPT TO:<"+rcpts[2]+">\r\nDATA\r\n")
+	s.send(true, "250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+	s.send(false, "Content-Type: application/x-y\r\n\r\nabc\r\n.\r\n")
+	s.send(true, "250 queued\r\n")
+	s.close()
+	sum, err := Read("hostile.pcap", bytes.NewReader(pcapBytes(t, layers.LinkTypeEthernet, c.pkts)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.SMTP.Objects) != 1 {
+		t.Fatalf("objects %+v", sum.SMTP.Objects)
+	}
+	o := sum.SMTP.Objects[0]
+	// 404 bytes, cut at 256: the last é would straddle it (bytes 255-256).
+	long := "\"" + strings.Repeat("\xc3\xa9", 127) + "…[cut, 404 bytes]"
+	if o.MailFrom != from || len(o.RcptTo) != 3 || o.RcptTo[0] != rcpts[0] || o.RcptTo[1] != rcpts[1] || o.RcptTo[2] != long || o.RcptTotal != 3 {
+		t.Errorf("envelope %q %q %d", o.MailFrom, o.RcptTo, o.RcptTotal)
+	}
+}
