@@ -189,7 +189,9 @@ func (s *smtpSession) envCommand(v string, line, arg []byte, sent int) {
 		s.expect(e, e.sent-1, false)
 		return
 	case "RSET", "HELO", "EHLO":
-		s.env = nil
+		if sent <= len(line) { // a line too long is refused
+			s.env = nil
+		}
 	}
 	s.expect(nil, 0, v == "DATA" && sent <= len(line))
 }

@@ -2,7 +2,11 @@ package analyze
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/netip"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +162,48 @@ func TestSMTPEnvelopeHostile(t *testing.T) {
 	long := "\"" + strings.Repeat("\xc3\xa9", 127) + "…[cut, 404 bytes]"
 	if o.MailFrom != from || len(o.RcptTo) != 3 || o.RcptTo[0] != rcpts[0] || o.RcptTo[1] != rcpts[1] || o.RcptTo[2] != long || o.RcptTotal != 3 {
 		t.Errorf("envelope %q %q %d", o.MailFrom, o.RcptTo, o.RcptTotal)
+	}
+}
+
+// TestSMTPEnvelopeMerge: in an overview the envelope travels with its
+// attachment unchanged; an attachment of a Summary written before the
+// envelope was (no rcpt_to) gets an empty list, not null.
+func TestSMTPEnvelopeMerge(t *testing.T) {
+	pdf := []byte("%PDF-1.4 merge")
+	data := smtpSessionCapture(t, knownMessage(knownAttachments()), bdatMessage(pdf), 1400, -1)
+	one, err := Read("a.pcap", bytes.NewReader(data), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`,"mail_from":"[^"]*","rcpt_to":\[[^\]]*\],"rcpt_total":\d+`).ReplaceAll(b, nil)
+	var two Summary
+	if err := json.Unmarshal(old, &two); err != nil {
+		t.Fatal(err)
+	}
+	two.Capture.Path = "b.pcap"
+	if len(two.SMTP.Objects) != 4 || two.SMTP.Objects[3].RcptTo != nil {
+		t.Fatalf("the old Summary: %+v", two.SMTP.Objects)
+	}
+	dst := *one
+	if err := Merge(&dst, &two); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range dst.SMTP.Objects {
+		got = append(got, fmt.Sprintf("%s %q %q %d", o.Filename, o.MailFrom, o.RcptTo, o.RcptTotal))
+	}
+	want := []string{`tool.exe "" ["victim@example.org"] 1`, `report.pdf "b@example.net" ["x@example.org" "\"q>uoted\"@example.org"] 2`,
+		`tool.exe "" [] 0`, `report.pdf "" [] 0`}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("%s not in the overview's objects:\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	if out, err := json.Marshal(dst.SMTP); err != nil || bytes.Contains(out, []byte(`"rcpt_to":null`)) || len(dst.SMTP.Objects) != 8 {
+		t.Errorf("%d objects, JSON %s, %v", len(dst.SMTP.Objects), out, err)
 	}
 }

@@ -19,7 +19,7 @@ func smtpObjectsSection(m analyze.SMTP, loc *time.Location, top int) section {
 			"with a file name, marked as attachments, or not text, decoded (base64, quoted-printable), with their type from "+
 			"the first bytes and their hashes. Envelope from and to are the transaction's MAIL FROM and the RCPT TO the server "+
 			"did not refuse (all sent when its replies are not in the capture; \"<>\" is the null sender of a bounce), "+
-			"with their number when more were sent than listed. Sender, recipient, subject and file name are the "+
+			"with their number when more were accepted than listed. Sender, recipient, subject and file name are the "+
 			"message's header, as sent. "+
 			"Nothing is readable after STARTTLS. An attachment with bytes missing from the capture is incomplete.",
 			thousands(m.ObjectsTotal), thousands(m.Messages)),
