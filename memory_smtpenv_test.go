@@ -82,3 +82,64 @@ func TestSMTPEnvelopeMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPEnvelopesManySessions: 256 SMTP sessions at once (as many as
+// are followed), each with 30 transactions of 100 RCPT TO of 300-byte
+// addresses sent without reading a reply and a BDAT message that never
+// ends (a 240 MB capture, zstd-compressed). Each session holds the
+// envelopes of its transaction, its message and at most two whose
+// replies are awaited (of 30 sent: with all kept, the run peaked at
+// 417 MiB); the run stays under memoryBound (67 MiB).
+func TestSMTPEnvelopesManySessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("256 sessions")
+	}
+	const sessions, txs = 256, 30
+	addr := strings.Repeat("b", 300-len("@example.org")) + "@example.org"
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "envelopes.pcap.zst")
+	writeZstd(t, capture, func(w io.Writer) error {
+		sw := newSMTPWriter(w)
+		for tx := range txs {
+			for i := range sessions {
+				var b strings.Builder
+				fmt.Fprintf(&b, "MAIL FROM:<%d.%d.%s>\r\n", tx, i, addr)
+				for r := range 100 {
+					fmt.Fprintf(&b, "RCPT TO:<%d.%s>\r\n", r, addr)
+				}
+				if tx == txs-1 {
+					b.WriteString("BDAT 1000000\r\nContent-Type: application/x-y\r\n\r\nstart")
+				}
+				sw.send(i, false, b.String())
+			}
+		}
+		return sw.err
+	})
+	jsonPath := filepath.Join(dir, "envelopes.json")
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "envelopes.html"), "--json", jsonPath)
+	if m.exitCode != 0 {
+		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
+	}
+	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
+	if m.peakRSS > memoryBound {
+		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	// The messages end with the capture, cut: 8 parsed at once list
+	// their attachment, each with its transaction's 100 recipients.
+	if s.SMTP.Messages != sessions || len(s.SMTP.Objects) != 8 {
+		t.Fatalf("%d messages, %d objects, skipped %v", s.SMTP.Messages, len(s.SMTP.Objects), s.SMTP.ObjectsSkipped)
+	}
+	for _, o := range s.SMTP.Objects {
+		if !strings.HasPrefix(o.MailFrom, "29.") || len(o.RcptTo) != 100 || o.RcptTotal != 100 || o.RcptTo[99] != "99."+addr[:256-3]+analyze.CutMark+"303 bytes]" {
+			t.Fatalf("object: from %.20q, %d recipients (%d), last %q", o.MailFrom, len(o.RcptTo), o.RcptTotal, o.RcptTo[len(o.RcptTo)-1])
+		}
+	}
+}
