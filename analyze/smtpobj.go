@@ -21,7 +21,9 @@ import (
 // the line "." (RFC 5321 4.5.2: a leading dot of a line is removed);
 // after BDAT (RFC 3030) the chunk's bytes are, without dot-stuffing, up
 // to the chunk marked LAST. After STARTTLS and the server's 220 nothing is
-// readable: the session is no longer followed.
+// readable: the session is no longer followed. The envelope of each
+// message, MAIL FROM and the RCPT TO the server did not refuse, comes from
+// the commands and replies (smtpobj_env.go).
 //
 // A message's bytes go through a pipe to a goroutine of its own that
 // parses it (smtpparse.go) with the standard library's readers, which
@@ -35,7 +37,7 @@ const (
 	maxSMTPParsers     = 8   // messages parsed at once
 	maxSMTPObjects     = 10_000
 	maxSMTPTextBytes   = 4 << 20 // file names, senders, recipients, subjects and envelopes of the objects listed
-	maxSMTPLine        = 2048    // a command or reply line longer is dropped
+	maxSMTPLine        = 2048    // of a command or reply line longer, the first bytes are read (for the envelope and reply codes only)
 	maxSMTPHeldPerConn = 256 << 10
 	maxSMTPHeld        = 4 << 20
 	maxSMTPHeldSegs    = 256
