@@ -271,7 +271,8 @@ func everyField(t *testing.T) *analyze.Summary {
 		Filename: "tool.exe", DeclaredType: "application/octet-stream", Encoding: "base64", Size: 20004,
 		SniffedType: "application/x-msdownload", Kind: analyze.KindExecutable,
 		SHA256: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27", MD5: "1ac4ec2cf51bd49340296e614f2d7c7b",
-		SHA1: "4ca205e25cd43ef59533ff534095fa7498cf6dcd", Incomplete: true, File: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27.exe"}},
+		SHA1: "4ca205e25cd43ef59533ff534095fa7498cf6dcd", Incomplete: true, File: "cde7709658d3b134aa3cdb7ad2989a7c9e313a1c016e1f82b8c6a6da55844a27.exe",
+		MailFrom: "bounce@example.net", RcptTo: []string{"v@example.org", "w@example.org"}, RcptTotal: 102}},
 		ObjectsTotal: 2, ObjectsSkipped: counts("objects_not_listed", 1)}
 	s.Findings = analyze.Findings(s)
 	return s
@@ -405,6 +406,7 @@ var notSummed = map[string]string{
 	"Credentials.Packet":                    "credentials are listed, not added",
 	"FTP.Objects.Size":                      "lists of objects follow each other",
 	"SMTP.Objects.Size":                     "lists of objects follow each other",
+	"SMTP.Objects.RcptTotal":                "lists of objects follow each other",
 }
 
 // doubleCounts doubles every int64 in v (named as summaryFields does)

@@ -557,7 +557,8 @@ FTP.ObjectsSkipped.Count
 SMTP SMTP.Messages SMTP.Objects SMTP.Objects.Time SMTP.Objects.Client SMTP.Objects.ClientPort SMTP.Objects.Server
 SMTP.Objects.ServerPort SMTP.Objects.From SMTP.Objects.To SMTP.Objects.Subject SMTP.Objects.Filename
 SMTP.Objects.DeclaredType SMTP.Objects.Encoding SMTP.Objects.Size SMTP.Objects.SniffedType SMTP.Objects.Kind
-SMTP.Objects.SHA256 SMTP.Objects.MD5 SMTP.Objects.SHA1 SMTP.Objects.Incomplete SMTP.Objects.File SMTP.ObjectsTotal
+SMTP.Objects.SHA256 SMTP.Objects.MD5 SMTP.Objects.SHA1 SMTP.Objects.Incomplete SMTP.Objects.File SMTP.Objects.MailFrom
+SMTP.Objects.RcptTo SMTP.Objects.RcptTotal SMTP.ObjectsTotal
 SMTP.ObjectsSkipped SMTP.ObjectsSkipped.Name SMTP.ObjectsSkipped.Count`)
 	got := summaryFields()
 	for _, f := range got {

@@ -21,7 +21,9 @@ import (
 // the line "." (RFC 5321 4.5.2: a leading dot of a line is removed);
 // after BDAT (RFC 3030) the chunk's bytes are, without dot-stuffing, up
 // to the chunk marked LAST. After STARTTLS and the server's 220 nothing is
-// readable: the session is no longer followed.
+// readable: the session is no longer followed. The envelope of each
+// message, MAIL FROM and the RCPT TO the server did not refuse, comes from
+// the commands and replies (smtpobj_env.go).
 //
 // A message's bytes go through a pipe to a goroutine of its own that
 // parses it (smtpparse.go) with the standard library's readers, which
@@ -34,8 +36,8 @@ const (
 	maxSMTPSessions    = 256 // followed at once: past it the oldest is given up
 	maxSMTPParsers     = 8   // messages parsed at once
 	maxSMTPObjects     = 10_000
-	maxSMTPTextBytes   = 4 << 20 // file names, senders, recipients and subjects of the objects listed
-	maxSMTPLine        = 2048    // a command or reply line longer is dropped
+	maxSMTPTextBytes   = 4 << 20 // file names, senders, recipients, subjects and envelopes of the objects listed
+	maxSMTPLine        = 2048    // of a command or reply line longer, the first bytes are read (for the envelope and reply codes only)
 	maxSMTPHeldPerConn = 256 << 10
 	maxSMTPHeld        = 4 << 20
 	maxSMTPHeldSegs    = 256
@@ -76,6 +78,8 @@ type smtpSession struct {
 	started        [2]bool
 	line           [2][]byte
 	skipLine       [2]bool
+	lineLen        [2]int    // bytes of the line in progress as sent
+	lineCR         [2]bool   // its last byte is a CR
 	held           []heldSeg // the client's segments ahead of next
 	heldBytes      int
 	fin            [2]bool
@@ -88,6 +92,11 @@ type smtpSession struct {
 	bdat     uint64 // bytes of a BDAT chunk still to come
 	bdatLast bool
 	msg      *smtpMsg
+
+	env      *smtpEnvelope // the transaction's (smtpobj_env.go)
+	await    []smtpAwait   // replies awaited, oldest first
+	unpaired bool          // replies are not paired with lines
+	replied  bool          // the server replied once
 }
 
 // smtpMsg is a message being read, on the pass's side.
@@ -96,7 +105,8 @@ type smtpMsg struct {
 	pw   *io.PipeWriter // nil when not parsed, or no longer
 	done chan struct{}
 	p    *smtpParse
-	lost bool // bytes of it missing
+	lost bool          // bytes of it missing
+	env  *smtpEnvelope // its transaction's
 }
 
 // smtpObj is an attachment as kept.
@@ -113,6 +123,7 @@ type smtpObj struct {
 	sha1                   [20]byte
 	weakHashes, incomplete bool
 	file                   string
+	env                    *smtpEnvelope
 }
 
 func newSMTPObjs(sink ObjectSink) smtpObjs {
@@ -199,6 +210,7 @@ func (o *smtpObjs) place(s *smtpSession, side int, seq uint32, payload []byte, t
 	if side == 1 {
 		if off > 0 {
 			s.line[1], s.skipLine[1] = s.line[1][:0], true
+			s.unpair() // replies are missing
 		}
 		s.next[1] = end
 		o.server(s, payload, ts)
@@ -253,6 +265,7 @@ func (o *smtpObjs) deliverHeld(s *smtpSession, ts time.Time, force bool) {
 
 // gap gives up n bytes of the client's stream missing from the capture.
 func (o *smtpObjs) gap(s *smtpSession, n uint64) {
+	s.unpair() // lines may be missing
 	switch {
 	case s.bdat > 0:
 		o.lose(s)
@@ -286,8 +299,10 @@ func (o *smtpObjs) lose(s *smtpSession) {
 }
 
 // lines splits p into the lines of one side, as the FTP control
-// connection does, and calls fn with each whole line (CR removed).
-func (s *smtpSession) lines(side int, p []byte, fn func([]byte) bool) []byte {
+// connection does, and calls fn with each whole line (CR removed) and its
+// length as sent: of a line longer than maxSMTPLine, the first
+// maxSMTPLine bytes are kept.
+func (s *smtpSession) lines(side int, p []byte, fn func(line []byte, sent int) bool) []byte {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		part := p
@@ -295,20 +310,27 @@ func (s *smtpSession) lines(side int, p []byte, fn func([]byte) bool) []byte {
 			part = p[:i]
 		}
 		if !s.skipLine[side] {
-			if len(s.line[side])+len(part) > maxSMTPLine {
-				s.skipLine[side], s.line[side] = true, s.line[side][:0]
-			} else {
-				s.line[side] = append(s.line[side], part...)
-			}
+			room := maxSMTPLine - len(s.line[side])
+			s.line[side] = append(s.line[side], part[:min(room, len(part))]...)
+		}
+		s.lineLen[side] += len(part)
+		if len(part) > 0 {
+			s.lineCR[side] = part[len(part)-1] == '\r'
 		}
 		if i < 0 {
 			return nil
 		}
 		p = p[i+1:]
-		skip := s.skipLine[side]
-		line := bytes.TrimSuffix(s.line[side], []byte{'\r'})
-		s.line[side], s.skipLine[side] = s.line[side][:0], false
-		if !skip && fn(line) {
+		skip, sent := s.skipLine[side], s.lineLen[side]
+		line := s.line[side]
+		if sent <= len(line) {
+			line = bytes.TrimSuffix(line, []byte{'\r'})
+			sent = len(line)
+		} else if s.lineCR[side] {
+			sent-- // the CR, not kept
+		}
+		s.line[side], s.skipLine[side], s.lineLen[side], s.lineCR[side] = s.line[side][:0], false, 0, false
+		if !skip && fn(line, sent) {
 			return p // the bytes after the line are not lines
 		}
 	}
@@ -318,7 +340,7 @@ func (s *smtpSession) lines(side int, p []byte, fn func([]byte) bool) []byte {
 // server reads the server's replies: only a reply's last line ("ddd
 // text") counts.
 func (o *smtpObjs) server(s *smtpSession, p []byte, ts time.Time) {
-	s.lines(1, p, func(line []byte) bool {
+	s.lines(1, p, func(line []byte, _ int) bool {
 		if len(line) < 3 || len(line) > 3 && line[3] != ' ' {
 			return false
 		}
@@ -326,6 +348,7 @@ func (o *smtpObjs) server(s *smtpSession, p []byte, ts time.Time) {
 		if err != nil {
 			return false
 		}
+		paired := s.reply(code)
 		switch {
 		case s.waitData && code == 354:
 			s.waitData = false
@@ -333,8 +356,10 @@ func (o *smtpObjs) server(s *smtpSession, p []byte, ts time.Time) {
 				o.endMsg(s) // a BDAT message left open
 			}
 			s.inData, s.bol, s.dot = true, true, 0
-			s.msg = o.startMsg(ts)
-		case s.waitData && code >= 400:
+			s.msg = o.startMsg(s, ts)
+		case s.waitData && code >= 400 && paired != replyOther:
+			// DATA refused (a reply to another line, with PIPELINING,
+			// is not its)
 			s.waitData = false
 		case s.lastCmd == "STARTTLS" && code == 220:
 			// The rest is TLS: nothing more is readable.
@@ -362,16 +387,21 @@ func (o *smtpObjs) client(s *smtpSession, p []byte, ts time.Time) {
 		case s.inData:
 			p = o.data(s, p)
 		default:
-			p = s.lines(0, p, func(line []byte) bool { return o.command(s, line, ts) })
+			p = s.lines(0, p, func(line []byte, sent int) bool { return o.command(s, line, sent, ts) })
 		}
 	}
 }
 
-// command reads a command line; true when the bytes after it are not
-// lines (a BDAT chunk).
-func (o *smtpObjs) command(s *smtpSession, line []byte, ts time.Time) bool {
+// command reads a command line (sent: its length as sent, longer than
+// line when it was cut); true when the bytes after it are not lines (a
+// BDAT chunk).
+func (o *smtpObjs) command(s *smtpSession, line []byte, sent int, ts time.Time) bool {
 	verb, arg, _ := bytes.Cut(line, []byte{' '})
 	v := string(bytes.ToUpper(verb))
+	s.envCommand(v, line, arg, sent) // every line is answered
+	if sent > len(line) {
+		return false // a line too long is no command here
+	}
 	switch v {
 	case "BDAT":
 		return o.bdatCommand(s, arg, ts)
@@ -404,7 +434,7 @@ func (o *smtpObjs) bdatCommand(s *smtpSession, arg []byte, ts time.Time) bool {
 	}
 	s.lastCmd = "BDAT"
 	if s.msg == nil {
-		s.msg = o.startMsg(ts)
+		s.msg = o.startMsg(s, ts)
 	}
 	s.bdat = n
 	s.bdatLast = len(f) == 2 && bytes.EqualFold(f[1], []byte("LAST"))
@@ -447,6 +477,7 @@ func (o *smtpObjs) data(s *smtpSession, p []byte) []byte {
 			case '\n':
 				s.bol, s.dot = false, 0
 				o.endMsg(s)
+				s.expect(nil, 0, false) // the reply to the message
 				return p[i+1:]
 			default:
 				s.bol, s.dot = false, 0
@@ -455,6 +486,7 @@ func (o *smtpObjs) data(s *smtpSession, p []byte) []byte {
 			s.bol, s.dot = false, 0
 			if c == '\n' {
 				o.endMsg(s)
+				s.expect(nil, 0, false) // the reply to the message
 				return p[i+1:]
 			}
 			o.write(s, []byte{'\r'})
@@ -471,10 +503,12 @@ func (o *smtpObjs) write(s *smtpSession, b []byte) {
 	}
 }
 
-// startMsg starts a message: at the 354 reply, or the first BDAT.
-func (o *smtpObjs) startMsg(ts time.Time) *smtpMsg {
+// startMsg starts a message: at the 354 reply, or the first BDAT. It
+// takes its transaction's envelope, which ends there.
+func (o *smtpObjs) startMsg(s *smtpSession, ts time.Time) *smtpMsg {
 	o.messages++
-	m := &smtpMsg{t: ts}
+	m := &smtpMsg{t: ts, env: s.env}
+	s.env = nil
 	if o.parsers >= maxSMTPParsers {
 		o.skipped.busy++
 		return m
@@ -513,8 +547,8 @@ func (o *smtpObjs) endParse(s *smtpSession, m *smtpMsg, err error) {
 		a := &p.atts[i]
 		r := &a.rec
 		r.t, r.client, r.server, r.cport, r.sport = m.t, s.client, s.server, s.cport, s.sport
-		r.from, r.to, r.subject = p.from, p.to, p.subject
-		text := len(r.name) + len(r.from) + len(r.to) + len(r.subject)
+		r.from, r.to, r.subject, r.env = p.from, p.to, p.subject, m.env
+		text := len(r.name) + len(r.from) + len(r.to) + len(r.subject) + m.env.text()
 		listed := r.size != 0 && len(o.objs) < maxSMTPObjects && o.textBytes+text <= maxSMTPTextBytes
 		obj := int32(-1)
 		if listed {

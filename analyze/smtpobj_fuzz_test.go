@@ -25,6 +25,10 @@ func FuzzSMTPSession(f *testing.F) {
 		rec(0, 0, "Content-Type: application/x\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAA==\r\n--b--\r\n.\r\n")))
 	f.Add(seed(rec(0, 0, "BDAT 20 LAST\r\nContent-Type: x/y\r\n\r\nab"), rec(0, 5, "RSET\r\n"), rec(1, 0, "220 x\r\n")))
 	f.Add(seed(rec(0, 0, "STARTTLS\r\n"), rec(1, 0, "220 go\r\n"), rec(0, 0, "DATA\r\n")))
+	f.Add(seed(rec(1, 0, "220 mx\r\n"), rec(0, 0, "mail from:<>\r\nRCPT TO:<a@b>\r\nRCPT TO: <\"c>\"@d> X=1\r\nNOOP\r\nRCPT TO:e\r\n"),
+		rec(0, 0, "BDAT 30 LAST\r\nContent-Type: x/y\r\n\r\nabcdefg"), rec(1, 0, "250 ok\r\n550 no\r\n250 ok\r\n250 ok\r\n452 x\r\n250 q\r\n"),
+		rec(0, 0, "RSET\r\nMAIL FROM:<x>\r\nRCPT TO:<y>\r\nDATA\r\n"), rec(1, 0, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		rec(0, 0, "Content-Type: a/b\r\n\r\nzz\r\n.\r\n")))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		o := newSMTPObjs(nil)
 		key := flowKey{a: netip.MustParseAddr("10.0.0.5"), b: netip.MustParseAddr("192.0.2.25"), aPort: 40000, bPort: 25, proto: 6}
@@ -47,6 +51,11 @@ func FuzzSMTPSession(f *testing.F) {
 			}
 			o.segment(&key, first, side == 0, tcp, p, ts, key.a, key.b, 40000, 25)
 			first = false
+			for _, s := range o.order {
+				if len(s.await) > maxSMTPAwait || s.unpaired && len(s.await) > 0 {
+					t.Fatalf("%d runs of replies awaited, unpaired %v", len(s.await), s.unpaired)
+				}
+			}
 			ts = ts.Add(time.Millisecond)
 		}
 		o.closeAll()
@@ -56,7 +65,17 @@ func FuzzSMTPSession(f *testing.F) {
 		if o.held != 0 || o.parsers != 0 || len(o.order) != 0 || len(o.sessions) != 0 {
 			t.Fatalf("after close: %d bytes held, %d parsers, %d sessions", o.held, o.parsers, len(o.order))
 		}
-		o.summary(9)
+		sum := o.summary(9)
+		for _, ob := range sum.Objects {
+			if len(ob.RcptTo) > maxSMTPRcpts || ob.RcptTotal < int64(len(ob.RcptTo)) || len(ob.MailFrom) > maxSMTPAddrLen+64 {
+				t.Fatalf("envelope %q %q %d", ob.MailFrom, ob.RcptTo, ob.RcptTotal)
+			}
+			for _, r := range ob.RcptTo {
+				if len(r) > maxSMTPAddrLen+64 {
+					t.Fatalf("recipient of %d bytes", len(r))
+				}
+			}
+		}
 	})
 }
 

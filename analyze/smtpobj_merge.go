@@ -18,7 +18,13 @@ func (m *smtpObjMerger) add(f *SMTP) {
 	m.messages += f.Messages
 	m.total += f.ObjectsTotal
 	addCounts(m.skipped, f.ObjectsSkipped)
+	n := len(m.objs)
 	m.objs = append(m.objs, f.Objects...)
+	for i := n; i < len(m.objs); i++ {
+		if m.objs[i].RcptTo == nil { // a Summary written before the envelope was
+			m.objs[i].RcptTo = []string{}
+		}
+	}
 	if len(m.objs) > 2*maxSMTPObjects { // twice the bound at most is held
 		m.trim()
 	}

@@ -15,7 +15,8 @@ type SMTP struct {
 	// its 354 reply, or BDAT).
 	Messages int64 `json:"messages"`
 	// Objects lists the attachments in time order; at most 10,000 and
-	// 4 MiB of their texts (file names, senders, recipients, subjects).
+	// 4 MiB of their texts (file names, senders, recipients, subjects,
+	// envelopes).
 	Objects      []SMTPObject `json:"objects"`
 	ObjectsTotal int64        `json:"objects_total"`
 	// ObjectsSkipped counts what the list left out, by reason (see README).
@@ -53,18 +54,32 @@ type SMTPObject struct {
 	// hashes are of the bytes before.
 	Incomplete bool   `json:"incomplete"`
 	File       string `json:"file,omitempty"` // name under --extract DIR
+	// MailFrom is the reverse-path of the message's transaction (MAIL
+	// FROM:<...>), "" for the null path "<>" or when none was seen;
+	// RcptTo its forward-paths (RCPT TO:<...>) the server did not refuse,
+	// of the first 100 sent; RcptTotal counts all those not refused
+	// (smtpobj_env.go). Addresses are cut to 256 bytes with the mark:
+	// strings from the capture.
+	MailFrom  string   `json:"mail_from"`
+	RcptTo    []string `json:"rcpt_to"`
+	RcptTotal int64    `json:"rcpt_total"`
 }
 
 // summary lists the attachments kept, in time order.
 func (o *smtpObjs) summary(digits int) SMTP {
 	objs := make([]SMTPObject, len(o.objs))
 	for i, r := range o.objs {
+		rcpts, total := r.env.accepted()
+		from := ""
+		if r.env != nil {
+			from = r.env.from
+		}
 		objs[i] = SMTPObject{Time: formatTime(r.t, digits), Client: r.client.String(), ClientPort: r.cport,
 			Server: r.server.String(), ServerPort: r.sport, From: r.from, To: r.to, Subject: r.subject,
 			Filename: r.name, DeclaredType: r.ctype, Encoding: r.encoding, Size: r.size,
 			SniffedType: r.sniffed, Kind: r.kind, SHA256: hex.EncodeToString(r.sha256[:]),
 			MD5: weakHex(r.weakHashes, r.md5[:]), SHA1: weakHex(r.weakHashes, r.sha1[:]),
-			Incomplete: r.incomplete, File: r.file}
+			Incomplete: r.incomplete, File: r.file, MailFrom: from, RcptTo: rcpts, RcptTotal: total}
 	}
 	sortSMTPObjects(objs)
 	c := &o.skipped.parse
@@ -108,5 +123,9 @@ func sortSMTPObjects(objs []SMTPObject) {
 // smtpText is the bytes of an attachment's texts counted against
 // maxSMTPTextBytes.
 func smtpText(o *SMTPObject) int {
-	return len(o.Filename) + len(o.From) + len(o.To) + len(o.Subject)
+	n := len(o.Filename) + len(o.From) + len(o.To) + len(o.Subject) + len(o.MailFrom)
+	for _, r := range o.RcptTo {
+		n += len(r)
+	}
+	return n
 }

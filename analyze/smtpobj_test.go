@@ -185,10 +185,18 @@ func bdatMessage(data []byte) string {
 		"Content-Transfer-Encoding: binary\r\n\r\n" + string(data) + "\r\n--zz--\r\n"
 }
 
-// smtpSessionCapture writes one SMTP session: a DATA message cut into
-// segments of segSize (two swapped; skip drops one, a gap), a rejected
-// DATA, and a BDAT message in two chunks.
+// smtpSessionCapture writes one SMTP session: a rejected DATA; after
+// RSET, a DATA message (null reverse-path, lowercase commands, two
+// recipients of which one is refused) cut into segments of segSize (two
+// swapped; skip drops one, a gap); after RSET, a BDAT message in two
+// chunks (a space after "FROM:", parameters, a quoted local part, three
+// recipients sent before their replies, of which the third is refused
+// after the first chunk).
 func smtpSessionCapture(t testing.TB, msg, bdat string, segSize int, skip int) []byte {
+	return pcapBytes(t, layers.LinkTypeEthernet, smtpSessionPackets(t, msg, bdat, segSize, skip))
+}
+
+func smtpSessionPackets(t testing.TB, msg, bdat string, segSize int, skip int) []testPacket {
 	c := &smtpCapture{t: t, at: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
 	s := c.open("10.0.0.5", "192.0.2.25", 40000, 25)
 	s.send(true, "220 mx.example.org ESMTP\r\n")
@@ -198,8 +206,8 @@ func smtpSessionCapture(t testing.TB, msg, bdat string, segSize int, skip int) [
 	s.send(true, "250 ok\r\n550 no such user\r\n554 no valid recipients\r\n")
 	s.send(false, "RSET\r\n")
 	s.send(true, "250 ok\r\n")
-	s.send(false, "MAIL FROM:<a@example.net>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\n")
-	s.send(true, "250 ok\r\n250 ok\r\n354 go ahead\r\n")
+	s.send(false, "mail from:<>\r\nrcpt to:<victim@example.org>\r\nrcpt TO:<nobody@example.org>\r\ndata\r\n")
+	s.send(true, "250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n354 go ahead\r\n")
 	segs := s.segs(false, []byte(dotStuff(msg)), segSize)
 	if len(segs) > 4 {
 		segs[2], segs[3] = segs[3], segs[2]
@@ -212,17 +220,18 @@ func smtpSessionCapture(t testing.TB, msg, bdat string, segSize int, skip int) [
 	s.send(true, "250 queued\r\n")
 	if bdat != "" {
 		half := len(bdat) / 2
-		s.send(false, "MAIL FROM:<b@example.net>\r\nRCPT TO:<x@example.org>\r\n")
-		s.send(true, "250 ok\r\n250 ok\r\n")
-		s.send(false, fmt.Sprintf("BDAT %d\r\n%s", half, bdat[:half]))
-		s.send(true, "250 chunk\r\n")
+		s.send(false, "RSET\r\n")
+		s.send(true, "250 ok\r\n")
+		s.send(false, "MAIL FROM: <b@example.net> SIZE=1234 BODY=BINARYMIME\r\nRCPT TO:<x@example.org> NOTIFY=NEVER\r\n"+
+			"Rcpt To:<\"q>uoted\"@example.org>\r\nRCPT TO: <later@example.org>\r\n"+fmt.Sprintf("BDAT %d\r\n%s", half, bdat[:half]))
+		s.send(true, "250 ok\r\n250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n250 chunk\r\n")
 		s.send(false, fmt.Sprintf("BDAT %d LAST\r\n%s", len(bdat)-half, bdat[half:]))
 		s.send(true, "250 queued\r\n")
 	}
 	s.send(false, "QUIT\r\n")
 	s.send(true, "221 bye\r\n")
 	s.close()
-	return pcapBytes(t, layers.LinkTypeEthernet, c.pkts)
+	return c.pkts
 }
 
 // TestSMTPObjectsKnownAnswer checks every field of the attachments of a
@@ -243,19 +252,26 @@ func TestSMTPObjectsKnownAnswer(t *testing.T) {
 		if m.Messages != 2 || m.ObjectsTotal != 4 || len(m.Objects) != 4 || len(m.ObjectsSkipped) != 0 {
 			t.Fatalf("segments of %d: %d messages, %d objects (total %d), skipped %v: %+v", segSize, m.Messages, len(m.Objects), m.ObjectsTotal, m.ObjectsSkipped, m.Objects)
 		}
+		dataRcpt, bdatRcpt := []string{"victim@example.org"}, []string{"x@example.org", "\"q>uoted\"@example.org"}
 		want := []struct {
 			att           testAttachment
 			from, subject string
 			to, sniffed   string
 			md5           bool
+			mailFrom      string
+			rcptTo        []string
 		}{
-			{atts[2], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "image/png", false},
-			{atts[0], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "application/x-msdownload", true},
-			{atts[1], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "text/plain", false},
-			{testAttachment{"report.pdf", "application/pdf", "binary", pdf, KindDocument}, "bdat@example.net", "chunked", "x@example.org", "application/pdf", true},
+			{atts[2], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "image/png", false, "", dataRcpt},
+			{atts[0], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "application/x-msdownload", true, "", dataRcpt},
+			{atts[1], "Mallory Éve <mallory@example.net>", "Invoice € 123", "victim@example.org", "text/plain", false, "", dataRcpt},
+			{testAttachment{"report.pdf", "application/pdf", "binary", pdf, KindDocument}, "bdat@example.net", "chunked", "x@example.org", "application/pdf", true,
+				"b@example.net", bdatRcpt},
 		}
 		for i, w := range want {
 			o := m.Objects[i]
+			if o.MailFrom != w.mailFrom || strings.Join(o.RcptTo, "|") != strings.Join(w.rcptTo, "|") || o.RcptTotal != int64(len(w.rcptTo)) {
+				t.Errorf("segments of %d, object %d: envelope %q %q (%d), want %q %q", segSize, i, o.MailFrom, o.RcptTo, o.RcptTotal, w.mailFrom, w.rcptTo)
+			}
 			if o.Client != "10.0.0.5" || o.ClientPort != 40000 || o.Server != "192.0.2.25" || o.ServerPort != 25 ||
 				o.From != w.from || o.To != w.to || o.Subject != w.subject || o.Filename != w.att.name ||
 				o.DeclaredType != w.att.ctype || o.Encoding != w.att.encoding || o.Size != int64(len(w.att.data)) ||
@@ -315,6 +331,11 @@ func TestSMTPObjectsGap(t *testing.T) {
 	}
 	if pdfObj.Incomplete || pdfObj.SHA256 != sha256Hex(pdf) || pdfObj.Filename != "report.pdf" {
 		t.Errorf("the next message: %+v", pdfObj)
+	}
+	// Past the gap, replies are no longer paired with the lines: the
+	// recipient refused after the first chunk counts as sent.
+	if pdfObj.MailFrom != "b@example.net" || len(pdfObj.RcptTo) != 3 || pdfObj.RcptTo[2] != "later@example.org" || pdfObj.RcptTotal != 3 {
+		t.Errorf("envelope past the gap: %q %q %d", pdfObj.MailFrom, pdfObj.RcptTo, pdfObj.RcptTotal)
 	}
 	if got := skippedCount(m.ObjectsSkipped, "messages_cut"); got != 1 {
 		t.Errorf("messages_with_gaps %d, skipped %v", got, m.ObjectsSkipped)
