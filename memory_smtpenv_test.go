@@ -12,18 +12,18 @@ import (
 	"github.com/pcapreport/pcapreport/analyze"
 )
 
-// TestSMTPEnvelopeMemory: one SMTP transaction with 10,000 RCPT TO of
-// 1 MB addresses each (a 10 GB capture, zstd-compressed), the server
-// refusing the 51st and the 5,001st, then a message with one attachment.
+// TestSMTPEnvelopeMemory: one SMTP transaction with 2,000 RCPT TO of
+// 1 MB addresses each (a 2 GB capture, zstd-compressed), the server
+// refusing the 51st and the 1,501st, then a message with one attachment.
 // Its envelope keeps the first 100 recipients sent less the refused one,
 // each cut to 256 bytes with the mark giving its length, and counts
-// 9,998; the run stays under memoryBound.
+// 1,998; the run stays under memoryBound.
 func TestSMTPEnvelopeMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a 10 GB capture")
+		t.Skip("a 2 GB capture")
 	}
-	const rcpts, addrLen = 10_000, 1 << 20
-	refused := map[int]bool{50: true, 5000: true}
+	const rcpts, addrLen = 2_000, 1 << 20
+	refused := map[int]bool{50: true, 1500: true}
 	addr := strings.Repeat("a", addrLen-len("@example.org")) + "@example.org"
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "envelope.pcap.zst")
