@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // TestLowerGCRestores: overlapping LowerGC calls (a batch builds several
@@ -108,29 +109,68 @@ func TestMemoryBudget(t *testing.T) {
 }
 
 // TestLowerGCPausesBudget: while a Summary is built or rendered the budget
-// is off (GOGC bounds the heap), and it is back once the last LowerGC is
-// done, unless it was given up meanwhile; a user's limit is never touched.
+// no longer holds the heap (GOGC does) but follows it, set after each
+// collection a quarter over the live heap and stepSlack more, at least the
+// budget; once the last LowerGC is done the budget is back, unless it was
+// given up meanwhile; a user's limit is never touched.
 func TestLowerGCPausesBudget(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	// following is the limit the pause sets for the live heap.
+	following := func() int64 { l := Live(); return max(memoryBudget, int64(l+l/4)+stepSlack) }
+	// collect runs collections until the limit is no longer was (the
+	// finalizer that follows a collection runs on its own goroutine), at
+	// most 1,000 times.
+	collect := func(was int64) int64 {
+		for range 1000 {
+			runtime.GC()
+			if l := limit(); l != was {
+				return l
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return limit()
+	}
+	near := func(got, want int64) bool { return got > want-(1<<20) && got < want+(1<<20) }
+
+	runtime.GC()
 	release := Hold()
 	l1 := LowerGC()
 	l2 := LowerGC()
-	if got := limit(); got != math.MaxInt64 {
-		t.Errorf("limit %d while a Summary is built, want none", got)
+	if got, want := limit(), following(); !near(got, want) {
+		t.Errorf("limit %d as the Summaries start, want about %d", got, want)
 	}
+	big := make([]byte, budgetLiftAt+(4<<20))
+	for i := range big {
+		big[i] = byte(i)
+	}
+	got := collect(limit())
+	if want := following(); want <= memoryBudget || !near(got, want) {
+		t.Errorf("limit %d with %d bytes live, want about %d", got, Live(), want)
+	}
+	runtime.KeepAlive(big)
+	big = nil
 	l1()
-	if got := limit(); got != math.MaxInt64 {
-		t.Errorf("limit %d with one Summary still being built, want none", got)
+	if got := collect(limit()); !near(got, following()) {
+		t.Errorf("limit %d with one Summary still being built, want about %d", got, following())
 	}
 	l2()
 	if got := limit(); got != memoryBudget {
 		t.Errorf("limit %d after the Summaries, want the budget %d back", got, memoryBudget)
 	}
+	// The collections after the pause leave the budget alone.
+	big = make([]byte, budgetLiftAt/2)
+	runtime.GC()
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if got := limit(); got != memoryBudget {
+		t.Errorf("limit %d after collections past the pause, want the budget %d", got, memoryBudget)
+	}
+	runtime.KeepAlive(big)
 
 	// A budget raised with the live heap comes back raised after a pause.
-	big := make([]byte, budgetLiftAt+(4<<20))
+	big = make([]byte, budgetLiftAt+(4<<20))
 	for i := range big {
 		big[i] = byte(i)
 	}
@@ -138,12 +178,12 @@ func TestLowerGCPausesBudget(t *testing.T) {
 	live := Live()
 	Check()
 	stepped := limit()
-	if step := int64(live+live/4) + stepSlack; stepped < step-(1<<20) || stepped > step+(1<<20) {
+	if step := int64(live+live/4) + stepSlack; !near(stepped, step) {
 		t.Errorf("limit %d with %d bytes live, want about %d", stepped, live, step)
 	}
 	lp := LowerGC()
-	if got := limit(); got != math.MaxInt64 {
-		t.Errorf("limit %d while a Summary is built, want none", got)
+	if got := limit(); got < stepped {
+		t.Errorf("limit %d while a Summary is built, want at least the raised budget %d", got, stepped)
 	}
 	lp()
 	if got := limit(); got != stepped {
@@ -151,15 +191,21 @@ func TestLowerGCPausesBudget(t *testing.T) {
 	}
 	runtime.KeepAlive(big)
 
+	// Given up while paused: no limit, then or after.
 	l3 := LowerGC()
 	big = make([]byte, stepCeiling+(1<<20))
 	for i := range big {
 		big[i] = byte(i)
 	}
 	runtime.GC()
-	Check() // gives the budget up while paused
+	Check()
+	if got := limit(); got != math.MaxInt64 {
+		t.Errorf("limit %d once the budget was given up while paused, want none", got)
+	}
 	runtime.KeepAlive(big)
 	big = nil
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
 	l3()
 	if got := limit(); got != math.MaxInt64 {
 		t.Errorf("limit %d after a pause in which the budget was given up, want none", got)
@@ -169,6 +215,7 @@ func TestLowerGCPausesBudget(t *testing.T) {
 	debug.SetMemoryLimit(1 << 40) // GOMEMLIMIT=1TiB
 	release = Hold()
 	l4 := LowerGC()
+	runtime.GC()
 	if got := limit(); got != 1<<40 {
 		t.Errorf("the user's limit became %d while paused", got)
 	}
