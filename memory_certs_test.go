@@ -6,17 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"io"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pcapreport/pcapreport/analyze"
 )
 
 // tlsRecord wraps a handshake fragment in a TLS 1.2 handshake record.
@@ -82,23 +78,7 @@ func TestCertificatesMemory(t *testing.T) {
 			return 6, 443, uint16(1024 + i), p
 		})
 	})
-	jsonPath := filepath.Join(dir, "certs.json")
-	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "certs.html"), "--json", jsonPath)
-	if m.exitCode != 0 {
-		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
-	}
-	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
-	if m.peakRSS > memoryBound {
-		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s analyze.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	b, s := reportWithin(t, capture, memoryBound)
 	c := s.TLS.Certificates
 	text := 0
 	for _, x := range c.List {

@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/pcapreport/pcapreport/analyze"
 )
 
 // writeNXBurstCapture writes NXDOMAIN answers (UDP from port 53) to
@@ -85,23 +81,7 @@ func TestNXBurstMemory(t *testing.T) {
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "nx.pcap.zst")
 	writeZstd(t, capture, func(w io.Writer) error { return writeNXBurstCapture(w, clients, extra) })
-	jsonPath := filepath.Join(dir, "nx.json")
-	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "nx.html"), "--json", jsonPath)
-	if m.exitCode != 0 {
-		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
-	}
-	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
-	if m.peakRSS > memoryBound/2 {
-		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>21)
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s analyze.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	_, s := reportWithin(t, capture, memoryBound/2)
 	nb := s.DNS.NXBursts
 	if len(nb.Clients) != clients || nb.Unfollowed != extra {
 		t.Fatalf("%d clients listed, %d answers unfollowed; want %d and %d", len(nb.Clients), nb.Unfollowed, clients, extra)

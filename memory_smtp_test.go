@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/pcapreport/pcapreport/analyze"
 )
 
 // TestSMTPObjectsMemory: 12 SMTP sessions at once, each in a DATA phase
@@ -52,23 +48,7 @@ func TestSMTPObjectsMemory(t *testing.T) {
 		}
 		return sw.err
 	})
-	jsonPath := filepath.Join(dir, "smtp.json")
-	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "smtp.html"), "--json", jsonPath)
-	if m.exitCode != 0 {
-		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
-	}
-	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
-	if m.peakRSS > memoryBound {
-		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s analyze.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	_, s := reportWithin(t, capture, memoryBound)
 	sm := s.SMTP
 	skipped := map[string]int64{}
 	for _, c := range sm.ObjectsSkipped {

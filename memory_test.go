@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/pcapreport/pcapreport/analyze"
 )
 
 // memoryBound is the peak resident set size that no input may push the
@@ -76,6 +78,32 @@ func runMeasured(t *testing.T, stdin io.Reader, args ...string) measured {
 		}
 	}
 	return m
+}
+
+// reportWithin runs `report capture -o DIR/r.html --json DIR/r.json` with
+// runMeasured, fails the test unless it exits 0 within bound bytes of
+// peak RSS, and returns the JSON and the Summary it holds.
+func reportWithin(t *testing.T, capture string, bound int64) ([]byte, analyze.Summary) {
+	t.Helper()
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "r.json")
+	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "r.html"), "--json", jsonPath)
+	if m.exitCode != 0 {
+		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
+	}
+	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
+	if m.peakRSS > bound {
+		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, bound>>20)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s analyze.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return b, s
 }
 
 // reportPeak writes this process's peak RSS in kilobytes (VmHWM) to the

@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -29,24 +27,8 @@ func TestTLSFingerprintFloodMemory(t *testing.T) {
 			return 6, uint16(10000 + i%50000), 443, fingerprintHello("h"+strconv.Itoa(i)+".example", c)
 		})
 	})
-	jsonPath := filepath.Join(dir, "fp.json")
-	m := runMeasured(t, nil, "report", capture, "-o", filepath.Join(dir, "fp.html"), "--json", jsonPath)
-	if m.exitCode != 0 {
-		t.Fatalf("exit %d: %s", m.exitCode, m.stderr)
-	}
-	t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
-	if m.peakRSS > memoryBound {
-		t.Errorf("peak RSS %d MiB, over %d MiB", m.peakRSS>>20, memoryBound>>20)
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, s := reportWithin(t, capture, memoryBound)
 	t.Logf("JSON %.1f MiB", float64(len(b))/(1<<20))
-	var s analyze.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
 	if s.TLS.ClientHellos != n || !s.TLS.FingerprintsTruncated || len(s.TLS.JA4) == 0 || len(s.TLS.JA4) > 10_000 || len(s.TLS.JA3) == 0 || len(s.TLS.JA3) > 10_000 {
 		t.Errorf("%d ClientHellos, %d JA4s, %d JA3s, truncated %v; want %d, at most 10,000 of each, truncated",
 			s.TLS.ClientHellos, len(s.TLS.JA4), len(s.TLS.JA3), s.TLS.FingerprintsTruncated, n)
