@@ -51,16 +51,15 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	// Past budgetLiftAt the budget follows the live heap: a quarter over
 	// it and stepSlack more, never lowered.
+	// Raised by the collections themselves, not only at Check: no Check
+	// is called here.
 	big := make([]byte, budgetLiftAt+(4<<20))
 	for i := range big {
 		big[i] = byte(i)
 	}
-	runtime.GC()
-	live := Live()
-	Check()
-	want := debug.SetMemoryLimit(-1)
-	if step := int64(live+live/4) + stepSlack; want < step-(1<<20) || want > step+(1<<20) {
-		t.Errorf("limit %d with %d bytes live, want about %d (a quarter over it and %d)", want, live, step, stepSlack)
+	want := collect(memoryBudget)
+	if live := Live(); !near(want, int64(live+live/4)+stepSlack) {
+		t.Errorf("limit %d with %d bytes live, want about %d (a quarter over it and %d)", want, live, int64(live+live/4)+stepSlack, stepSlack)
 	}
 	runtime.KeepAlive(big)
 	big = nil
@@ -108,31 +107,35 @@ func TestMemoryBudget(t *testing.T) {
 	}
 }
 
+// collect runs collections until the memory limit is no longer was (the
+// finalizer that follows a collection runs on its own goroutine), at most
+// 1,000 times, and returns the limit.
+func collect(was int64) int64 {
+	for range 1000 {
+		runtime.GC()
+		if l := debug.SetMemoryLimit(-1); l != was {
+			return l
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return debug.SetMemoryLimit(-1)
+}
+
+// near is whether got is within 1 MiB of want.
+func near(got, want int64) bool { return got > want-(1<<20) && got < want+(1<<20) }
+
 // TestLowerGCPausesBudget: while a Summary is built or rendered the budget
 // no longer holds the heap (GOGC does) but follows it, set after each
 // collection a quarter over the live heap and stepSlack more, at least the
-// budget; once the last LowerGC is done the budget is back, unless it was
-// given up meanwhile; a user's limit is never touched.
+// budget; once the last LowerGC is done the budget is back, raised if the
+// live heap passed budgetLiftAt meanwhile (never lowered), unless it was
+// given up; a user's limit is never touched.
 func TestLowerGCPausesBudget(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	limit := func() int64 { return debug.SetMemoryLimit(-1) }
 	// following is the limit the pause sets for the live heap.
 	following := func() int64 { l := Live(); return max(memoryBudget, int64(l+l/4)+stepSlack) }
-	// collect runs collections until the limit is no longer was (the
-	// finalizer that follows a collection runs on its own goroutine), at
-	// most 1,000 times.
-	collect := func(was int64) int64 {
-		for range 1000 {
-			runtime.GC()
-			if l := limit(); l != was {
-				return l
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return limit()
-	}
-	near := func(got, want int64) bool { return got > want-(1<<20) && got < want+(1<<20) }
 
 	runtime.GC()
 	release := Hold()
@@ -145,51 +148,26 @@ func TestLowerGCPausesBudget(t *testing.T) {
 	for i := range big {
 		big[i] = byte(i)
 	}
-	got := collect(limit())
-	if want := following(); want <= memoryBudget || !near(got, want) {
-		t.Errorf("limit %d with %d bytes live, want about %d", got, Live(), want)
+	raised := collect(limit())
+	if want := following(); want <= memoryBudget || !near(raised, want) {
+		t.Errorf("limit %d with %d bytes live, want about %d", raised, Live(), want)
+	}
+	l1()
+	if got := limit(); got != raised {
+		t.Errorf("limit %d with one Summary still being built, want %d", got, raised)
+	}
+	l2()
+	if got := limit(); got != raised {
+		t.Errorf("limit %d after the Summaries, want the budget as raised, %d", got, raised)
 	}
 	runtime.KeepAlive(big)
 	big = nil
-	l1()
-	if got := collect(limit()); !near(got, following()) {
-		t.Errorf("limit %d with one Summary still being built, want about %d", got, following())
-	}
-	l2()
-	if got := limit(); got != memoryBudget {
-		t.Errorf("limit %d after the Summaries, want the budget %d back", got, memoryBudget)
-	}
-	// The collections after the pause leave the budget alone.
-	big = make([]byte, budgetLiftAt/2)
 	runtime.GC()
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)
-	if got := limit(); got != memoryBudget {
-		t.Errorf("limit %d after collections past the pause, want the budget %d", got, memoryBudget)
+	if got := limit(); got != raised {
+		t.Errorf("limit %d once the live heap fell, want it kept at %d", got, raised)
 	}
-	runtime.KeepAlive(big)
-
-	// A budget raised with the live heap comes back raised after a pause.
-	big = make([]byte, budgetLiftAt+(4<<20))
-	for i := range big {
-		big[i] = byte(i)
-	}
-	runtime.GC()
-	live := Live()
-	Check()
-	stepped := limit()
-	if step := int64(live+live/4) + stepSlack; !near(stepped, step) {
-		t.Errorf("limit %d with %d bytes live, want about %d", stepped, live, step)
-	}
-	lp := LowerGC()
-	if got := limit(); got < stepped {
-		t.Errorf("limit %d while a Summary is built, want at least the raised budget %d", got, stepped)
-	}
-	lp()
-	if got := limit(); got != stepped {
-		t.Errorf("limit %d after the Summary, want the raised budget %d back", got, stepped)
-	}
-	runtime.KeepAlive(big)
 
 	// Given up while paused: no limit, then or after.
 	l3 := LowerGC()
